@@ -1,0 +1,103 @@
+"""Article: the unit of input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from .errors import InputError
+
+__all__ = ["Article", "as_article", "parse_published"]
+
+
+def parse_published(value: object) -> datetime | None:
+    """Parse an ISO 8601 timestamp (``2026-03-04``, ``2026-03-04T09:30:00Z``, ...) to an aware datetime.
+
+    Naive timestamps are taken as UTC. ``None`` and ``""`` give ``None``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(
+                f"published {value!r} is not an ISO 8601 date or timestamp "
+                "(expected e.g. '2026-03-04' or '2026-03-04T09:30:00Z')"
+            ) from None
+    else:
+        raise InputError(f"published must be an ISO 8601 string; got {type(value).__name__}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article.
+
+    ``id`` and ``text`` are required; ``title``, ``source`` and ``published`` (an ISO 8601
+    string or a datetime; naive times are UTC) are optional.
+    """
+
+    id: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.id, bool) or not isinstance(self.id, (str, int)):
+            raise InputError(f"article id must be a string; got {type(self.id).__name__}")
+        if not isinstance(self.id, str):
+            object.__setattr__(self, "id", str(self.id))
+        if self.id == "":
+            raise InputError("article id must not be empty")
+        if isinstance(self.text, bytes):
+            raise InputError(f"article {self.id!r}: text is bytes; decode it first, e.g. data.decode('utf-8')")
+        if not isinstance(self.text, str):
+            raise InputError(f"article {self.id!r}: text must be a string; got {type(self.text).__name__}")
+        for name in ("title", "source"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"article {self.id!r}: {name} must be a string or None; got {type(value).__name__}")
+        try:
+            object.__setattr__(self, "published", parse_published(self.published))
+        except InputError as exc:
+            raise InputError(f"article {self.id!r}: {exc}") from None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, id_field: str = "id", text_field: str = "text") -> Article:
+        """Build an article from a mapping; unknown keys are ignored."""
+        missing = [name for name in (id_field, text_field) if data.get(name) is None]
+        if missing:
+            present = ", ".join(repr(k) for k in data) or "none"
+            raise InputError(f"missing field {missing[0]!r} (present: {present})")
+        return cls(
+            id=data[id_field],
+            text=data[text_field],
+            title=data.get("title"),
+            source=data.get("source"),
+            published=data.get("published"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "title": self.title,
+            "source": self.source,
+            "published": self.published.isoformat() if self.published else None,
+        }
+
+
+def as_article(obj: Article | Mapping[str, Any]) -> Article:
+    """Accept an :class:`Article` or a mapping with ``id`` and ``text``."""
+    if isinstance(obj, Article):
+        return obj
+    if isinstance(obj, Mapping):
+        return Article.from_dict(obj)
+    raise InputError(f"expected an Article or a dict with 'id' and 'text'; got {type(obj).__name__}")

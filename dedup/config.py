@@ -1,0 +1,147 @@
+"""Frozen, validated settings for every stage of dedup.
+
+Entry points take ``config=None, **overrides``; :func:`resolve_config` merges the two and names
+the closest valid option when a keyword is misspelt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import ConfigError
+
+__all__ = ["DedupConfig", "resolve_config"]
+
+ShingleUnit = Literal["word", "char"]
+KeepPolicy = Literal["earliest", "longest", "first"]
+
+_SHINGLE_UNITS = ("word", "char")
+_KEEP_POLICIES = ("earliest", "longest", "first")
+
+
+def check_fraction(name: str, value: object, *, allow_zero: bool = False) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a real number in (0, 1] (or [0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number between 0 and 1; got {value!r}")
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (low_ok and value <= 1):
+        interval = "[0, 1]" if allow_zero else "(0, 1]"
+        raise ConfigError(
+            f"{name} must be in {interval}; got {value!r}"
+            + (" (similarities are fractions, not percentages)" if 1 < value <= 100 else "")
+        )
+
+
+def _check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer; got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ConfigError(f"{name} must be {bound}; got {value}")
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DedupConfig:
+    """Settings of the near-duplicate pipeline. All similarities are fractions in [0, 1].
+
+    The defaults were chosen from measurements recorded in ``docs/thresholds.md``.
+
+    Attributes
+    ----------
+    threshold : float
+        A candidate pair is reported as near-duplicate when its verified score reaches this.
+    candidate_threshold : float
+        Jaccard similarity the MinHash LSH stage is tuned for (bands and rows are chosen from it
+        the way ``datasketch.MinHashLSH`` chooses them). Lower finds more candidates to verify.
+    num_perm : int
+        Number of MinHash permutations (datasketch's ``num_perm``).
+    seed : int
+        Seed of the permutations (datasketch's ``seed``).
+    shingle_unit : {"word", "char"}
+        Shingles are n-grams of words or of characters.
+    shingle_size : int
+        The n of the n-grams.
+    weighting : {"idf", "none"}
+        ``"idf"`` weighs each shingle by how rare it is in the batch, so that text many articles
+        share (boilerplate, recurring formats) counts for little in verification.
+    idf_prior : int
+        Pseudo-count of documents added to the batch when computing idf weights, so that a
+        small batch gives nearly uniform weights instead of extreme ones.
+    use_alignment : bool
+        Also align the sentences of each candidate pair and let the aligned share of the shorter
+        text count as evidence (catches sentence-by-sentence rewrites).
+    keep : {"earliest", "longest", "first"}
+        Which article of a cluster is its representative.
+    block_size : int
+        Shingles per block in the signature kernel; bounds its memory (block_size * num_perm * 4 bytes).
+    """
+
+    threshold: float = 0.4
+    candidate_threshold: float = 0.2
+    num_perm: int = 128
+    seed: int = 1
+    shingle_unit: ShingleUnit = "word"
+    shingle_size: int = 3
+    weighting: Literal["idf", "none"] = "idf"
+    idf_prior: int = 1000
+    use_alignment: bool = True
+    keep: KeepPolicy = "earliest"
+    block_size: int = 1 << 15
+
+    def __post_init__(self) -> None:
+        check_fraction("threshold", self.threshold)
+        check_fraction("candidate_threshold", self.candidate_threshold)
+        _check_int("num_perm", self.num_perm, minimum=2, maximum=1 << 14)
+        _check_int("seed", self.seed, minimum=0, maximum=(1 << 32) - 1)
+        _check_choice("shingle_unit", self.shingle_unit, _SHINGLE_UNITS)
+        _check_int("shingle_size", self.shingle_size, minimum=1, maximum=64)
+        _check_choice("weighting", self.weighting, ("idf", "none"))
+        _check_int("idf_prior", self.idf_prior, minimum=0)
+        if not isinstance(self.use_alignment, bool):
+            raise ConfigError(f"use_alignment must be True or False; got {self.use_alignment!r}")
+        _check_choice("keep", self.keep, _KEEP_POLICIES)
+        _check_int("block_size", self.block_size, minimum=1)
+
+    def replace(self, **overrides: Any) -> DedupConfig:
+        """A copy with some fields changed; unknown names raise :class:`ConfigError`."""
+        _check_names(overrides)
+        return dataclasses.replace(self, **overrides)
+
+    def signature_settings(self) -> dict[str, Any]:
+        """The settings that change signatures; an index records them and refuses others."""
+        return {
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "shingle_unit": self.shingle_unit,
+            "shingle_size": self.shingle_size,
+            "scheme": "affine32",
+            "hash": "blake2b64-fmix",
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _check_names(overrides: dict[str, Any]) -> None:
+    valid = [f.name for f in dataclasses.fields(DedupConfig)]
+    for name in overrides:
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; valid options: {', '.join(valid)}"
+            raise ConfigError(f"unknown option {name!r}{hint}")
+
+
+def resolve_config(config: DedupConfig | None = None, **overrides: Any) -> DedupConfig:
+    """Merge an optional config with keyword overrides into one validated :class:`DedupConfig`."""
+    if config is not None and not isinstance(config, DedupConfig):
+        raise ConfigError(f"config must be a DedupConfig or None; got {type(config).__name__}")
+    base = config if config is not None else DedupConfig()
+    return base.replace(**overrides) if overrides else base

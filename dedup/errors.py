@@ -1,0 +1,64 @@
+"""The exception tree of dedup, written in one place.
+
+::
+
+    DedupError                       base of everything dedup raises on purpose
+    ├── ConfigError (ValueError)     an invalid or unknown setting
+    ├── InputError (ValueError)      an article that cannot be used (no id, text not a str, ...)
+    │   └── FeedError                a bad record or file in a feed; carries .path and .line
+    ├── SignatureMismatchError (ValueError)
+    │                                signatures made with other settings than the index's
+    └── MissingDependencyError (ImportError)
+                                     an optional dependency is not installed
+
+Each class also inherits the builtin a caller would naturally catch, so ``except ValueError``
+keeps working for code that does not know about dedup.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DedupError",
+    "FeedError",
+    "InputError",
+    "MissingDependencyError",
+    "SignatureMismatchError",
+]
+
+
+class DedupError(Exception):
+    """Base class of every error dedup raises on purpose."""
+
+
+class ConfigError(DedupError, ValueError):
+    """An invalid or unknown setting."""
+
+
+class InputError(DedupError, ValueError):
+    """An article that cannot be used as given."""
+
+
+class FeedError(InputError):
+    """A bad record or file in a feed.
+
+    ``path`` is the file (``"<stdin>"`` for standard input) and ``line`` the 1-based line
+    number (the record number for CSV, ``None`` when the whole file is at fault).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = path or "<input>"
+        if line is not None:
+            where = f"{where}, line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class SignatureMismatchError(DedupError, ValueError):
+    """Signatures made with settings other than the ones an index was built with."""
+
+
+class MissingDependencyError(DedupError, ImportError):
+    """An optional dependency is not installed."""
