@@ -1,0 +1,405 @@
+"""Sentence alignment and word-level diff of two articles: how was B rewritten from A?
+
+:func:`align` splits both texts with :func:`dedup.text.split_sentences`, scores every sentence
+of A against every sentence of B in one :func:`rapidfuzz.process.cdist` call over normalised
+tokens, and finds the best monotone alignment by dynamic programming, allowing
+
+- 1-to-1 links (``"identical"`` when the normalised words agree, ``"rewritten"`` otherwise),
+- 2-to-1 links (``"merged"``: two sentences of A became one of B),
+- 1-to-2 links (``"split"``: one sentence of A became two of B),
+- sentences left out (``"dropped"``: only in A) or put in (``"added"``: only in B).
+
+A second pass links sentences still unmatched on both sides that moved out of order
+(``"moved"``). Each link carries a word-level diff that shows the original words but ignores
+differences of case, quote style and spacing. See ``docs/alignment.md`` for how the scorer and
+thresholds were chosen.
+
+>>> from dedup.align import align
+>>> result = align("NATO did not respond. OpenAI said so.", "OpenAI said so. Nato did not reply.")
+>>> [(link.kind, link.a, link.b) for link in result.links]
+[('moved', (0,), (1,)), ('identical', (1,), (0,))]
+>>> [(op.op, op.a_text, op.b_text) for op in result.links[0].diff]
+[('equal', 'NATO did not', 'Nato did not'), ('replace', 'respond.', 'reply.')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
+
+from .article import Article
+from .errors import ConfigError, InputError
+from .text import Sentence, normalize, split_sentences, tokenize
+
+__all__ = ["Alignment", "DiffOp", "LINKED_KINDS", "Link", "SCORERS", "align", "word_diff"]
+
+LinkKind = Literal["identical", "rewritten", "merged", "split", "moved", "added", "dropped"]
+DiffKind = Literal["equal", "replace", "insert", "delete"]
+
+#: The kinds of link that join a sentence of A to a sentence of B (all but "added" and "dropped").
+LINKED_KINDS = frozenset({"identical", "rewritten", "merged", "split", "moved"})
+
+# Chosen by benchmarks/measure_alignment.py on MSRP and STS news pairs; see docs/alignment.md.
+_MIN_SCORE = 0.5
+_MOVE_SCORE = 0.6
+_MERGE_GAIN = 0.05  # a merge or split must score this much above its best single part
+_PART_SCORE = 0.3  # ... and each part must score at least this against the other side
+
+
+@dataclass(frozen=True, slots=True)
+class DiffOp:
+    """One step of a word-level diff, with the original words of each side.
+
+    ``op`` is ``"equal"`` (the same words up to case, quote style and spacing), ``"replace"``,
+    ``"insert"`` (only in B; ``a_text`` is empty) or ``"delete"`` (only in A; ``b_text`` is empty).
+    """
+
+    op: DiffKind
+    a_text: str
+    b_text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"op": self.op, "a": self.a_text, "b": self.b_text}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Sentences of A (indices ``a``) joined to sentences of B (indices ``b``).
+
+    ``kind`` is one of "identical", "rewritten", "merged", "split", "moved" (linked), "dropped"
+    (``b`` is empty) or "added" (``a`` is empty). ``score`` is the similarity in [0, 1] of the
+    linked sentences (0.0 for dropped and added), ``diff`` the word-level diff.
+    """
+
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    kind: LinkKind
+    score: float
+    diff: tuple[DiffOp, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": list(self.a),
+            "b": list(self.b),
+            "kind": self.kind,
+            "score": self.score,
+            "diff": [op.to_dict() for op in self.diff],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """The sentence alignment of two texts A and B.
+
+    ``links`` cover every sentence of both texts exactly once, in reading order (the order of A,
+    with sentences only in B where they stand between). ``coverage_a`` is the share of A's
+    sentence characters linked to B, ``coverage_b`` the share of B's linked to A: how much of B
+    is derived from A.
+    """
+
+    sentences_a: tuple[Sentence, ...]
+    sentences_b: tuple[Sentence, ...]
+    links: tuple[Link, ...]
+    coverage_a: float
+    coverage_b: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data with the same keys."""
+        return {
+            "sentences_a": [s.to_dict() for s in self.sentences_a],
+            "sentences_b": [s.to_dict() for s in self.sentences_b],
+            "links": [link.to_dict() for link in self.links],
+            "coverage_a": self.coverage_a,
+            "coverage_b": self.coverage_b,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: original text for display, normalised tokens for comparison
+# ---------------------------------------------------------------------------------------------
+
+_CHUNK_RE = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _chunk_key(chunk: str) -> tuple[str, ...]:
+    """The comparison key of one white-space separated chunk: its tokens, or its normalised text."""
+    return tuple(tokenize(chunk)) or (normalize(chunk),)
+
+
+def _words(texts: Sequence[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Original chunks and their comparison keys, over several sentences read one after another."""
+    chunks = [chunk for text in texts for chunk in _CHUNK_RE.findall(text)]
+    return chunks, [_chunk_key(chunk) for chunk in chunks]
+
+
+def word_diff(a: str | Sequence[str], b: str | Sequence[str]) -> tuple[DiffOp, ...]:
+    """Word-level diff of two texts (or of sentences read one after another).
+
+    Words are compared normalised (case, quotes, dashes, spacing and attached punctuation do
+    not count) and shown as written; neighbouring changes are joined into one step.
+
+    >>> [(op.op, op.a_text, op.b_text) for op in word_diff("The \u201cdeal\u201d was  signed.", 'the "deal" was struck')]
+    [('equal', 'The \u201cdeal\u201d was', 'the "deal" was'), ('replace', 'signed.', 'struck')]
+    """
+    chunks_a, keys_a = _words([a] if isinstance(a, str) else a)
+    chunks_b, keys_b = _words([b] if isinstance(b, str) else b)
+    ops: list[DiffOp] = []
+    pending_a: list[str] = []
+    pending_b: list[str] = []
+
+    def flush() -> None:
+        if pending_a or pending_b:
+            op: DiffKind = "replace" if pending_a and pending_b else ("delete" if pending_a else "insert")
+            ops.append(DiffOp(op, " ".join(pending_a), " ".join(pending_b)))
+            pending_a.clear()
+            pending_b.clear()
+
+    for tag, a0, a1, b0, b1 in Indel.opcodes(keys_a, keys_b).as_list():
+        if tag == "equal":
+            flush()
+            ops.append(DiffOp("equal", " ".join(chunks_a[a0:a1]), " ".join(chunks_b[b0:b1])))
+        else:
+            pending_a.extend(chunks_a[a0:a1])
+            pending_b.extend(chunks_b[b0:b1])
+    flush()
+    return tuple(ops)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring: all sentence pairs at once
+# ---------------------------------------------------------------------------------------------
+
+
+def _dice(queries: list[str], choices: list[str]) -> np.ndarray:
+    """Dice coefficient of the token sets, for all pairs, by one matrix product."""
+    vocab: dict[str, int] = {}
+    rows = [[vocab.setdefault(t, len(vocab)) for t in set(q.split())] for q in queries]
+    cols = [[vocab.setdefault(t, len(vocab)) for t in set(c.split())] for c in choices]
+    qa = np.zeros((len(rows), len(vocab)), dtype=np.float32)
+    ca = np.zeros((len(cols), len(vocab)), dtype=np.float32)
+    for k, ids in enumerate(rows):
+        qa[k, ids] = 1.0
+    for k, ids in enumerate(cols):
+        ca[k, ids] = 1.0
+    sizes = qa.sum(axis=1)[:, None] + ca.sum(axis=1)[None, :]
+    return np.divide(2.0 * (qa @ ca.T), sizes, out=np.zeros_like(sizes), where=sizes > 0)
+
+
+_RAPIDFUZZ_SCORERS = {
+    "ratio": fuzz.ratio,
+    "token_sort_ratio": fuzz.token_sort_ratio,
+    "token_set_ratio": fuzz.token_set_ratio,
+    "token_ratio": fuzz.token_ratio,
+    "partial_ratio": fuzz.partial_ratio,
+    "WRatio": fuzz.WRatio,
+}
+#: Scorers :func:`align` can use; the default was chosen by measurement (docs/alignment.md).
+SCORERS = (*_RAPIDFUZZ_SCORERS, "dice")
+_DEFAULT_SCORER = "token_sort_ratio"
+
+
+def _score(queries: list[str], choices: list[str], scorer: str) -> np.ndarray:
+    """Similarity in [0, 1] of every query to every choice, shape (len(queries), len(choices)), float32."""
+    if not queries or not choices:
+        return np.zeros((len(queries), len(choices)), dtype=np.float32)
+    if scorer == "dice":
+        return _dice(queries, choices)
+    scores = process.cdist(queries, choices, scorer=_RAPIDFUZZ_SCORERS[scorer], processor=None, workers=1)
+    return scores.astype(np.float32) / np.float32(100.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dynamic programming over the score matrices
+# ---------------------------------------------------------------------------------------------
+
+_DROP, _ONE, _MERGE, _SPLIT = 0, 1, 2, 3
+
+
+def _monotone_path(
+    single: np.ndarray, merged: np.ndarray, split: np.ndarray, *, min_score: float
+) -> list[tuple[int, int, int]]:
+    """Best monotone alignment as (move, i, j) steps in reading order.
+
+    ``single`` is (n, m): A sentence i against B sentence j; ``merged`` (n-1, m): A sentences i
+    and i+1 against B sentence j; ``split`` (n, m-1): A sentence i against B sentences j and j+1.
+    A link scoring s is worth s (two sentences: 2 s); a sentence left unlinked is worth 0.
+    Only 1-to-1 links of at least ``min_score`` are allowed; merges and splits must also beat
+    their best single part by a margin and have no part below ``_PART_SCORE``.
+    """
+    n, m = single.shape
+    neg = np.float32(-np.inf)
+    gain1 = np.where(single >= min_score, single, neg)
+    if n > 1:
+        parts = np.stack([single[:-1], single[1:]])
+        ok = (merged >= min_score) & (merged >= parts.max(0) + _MERGE_GAIN) & (parts.min(0) >= _PART_SCORE)
+        gain_m = np.where(ok, 2 * merged, neg)
+    if m > 1:
+        parts = np.stack([single[:, :-1], single[:, 1:]])
+        ok = (split >= min_score) & (split >= parts.max(0) + _MERGE_GAIN) & (parts.min(0) >= _PART_SCORE)
+        gain_s = np.where(ok, 2 * split, neg)
+
+    best = np.zeros((n + 1, m + 1), dtype=np.float64)  # best[i, j]: first i of A with first j of B
+    before = np.zeros((n + 1, m + 1), dtype=np.float64)  # best[i, j] before taking "B sentence added"
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)
+    for i in range(1, n + 1):
+        row = best[i - 1].copy()  # A sentence i-1 dropped
+        choice = np.full(m + 1, _DROP, dtype=np.int8)
+        cands = [(_ONE, 1, best[i - 1, :-1] + gain1[i - 1])]
+        if i > 1 and n > 1:
+            cands.append((_MERGE, 1, best[i - 2, :-1] + gain_m[i - 2]))
+        if m > 1:
+            cands.append((_SPLIT, 2, best[i - 1, :-2] + gain_s[i - 1]))
+        for code, offset, values in cands:
+            better = values > row[offset:]
+            row[offset:][better] = values[better]
+            choice[offset:][better] = code
+        before[i] = row
+        move[i] = choice
+        best[i] = np.maximum.accumulate(row)
+
+    steps: list[tuple[int, int, int]] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if before[i, j] < best[i, j]:
+            steps.append((-1, i, j - 1))  # B sentence j-1 added
+            j -= 1
+            continue
+        code = int(move[i, j])
+        steps.append((code, i - 1, j - 1))
+        if code == _DROP:
+            i -= 1
+        elif code == _ONE:
+            i, j = i - 1, j - 1
+        elif code == _MERGE:
+            i, j = i - 2, j - 1
+        else:
+            i, j = i - 1, j - 2
+    steps.extend((_DROP, k, -1) for k in range(i - 1, -1, -1))
+    steps.extend((-1, -1, k) for k in range(j - 1, -1, -1))
+    steps.reverse()
+    return steps
+
+
+# ---------------------------------------------------------------------------------------------
+# The public entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_text(obj: object, name: str) -> str:
+    if isinstance(obj, Article):
+        return obj.text
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, bytes):
+        raise InputError(f"align(): {name} is bytes; decode it first, e.g. data.decode('utf-8')")
+    raise InputError(f"align(): {name} must be a str or an Article; got {type(obj).__name__}")
+
+
+def _check_fraction(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"align(): {name} must be a number in [0, 1]; got {value!r}")
+    return float(value)
+
+
+def _coverage(sentences: Sequence[Sentence], linked: set[int]) -> float:
+    total = sum(s.end - s.start for s in sentences)
+    if total == 0:
+        return 0.0
+    return sum(sentences[k].end - sentences[k].start for k in linked) / total
+
+
+def align(
+    a: str | Article,
+    b: str | Article,
+    *,
+    min_score: float = _MIN_SCORE,
+    move_score: float = _MOVE_SCORE,
+    diff: bool = True,
+    scorer: str = _DEFAULT_SCORER,
+) -> Alignment:
+    """Align the sentences of two texts (or :class:`~dedup.article.Article` s) and diff their words.
+
+    Parameters
+    ----------
+    a, b : str or Article
+        The earlier text (A) and the text that may be derived from it (B).
+    min_score : float in [0, 1]
+        Least similarity of an in-order link.
+    move_score : float in [0, 1]
+        Least similarity of a "moved" link (sentences linked out of order).
+    diff : bool
+        Compute the word-level diff of each link; ``False`` leaves ``Link.diff`` empty and is
+        faster when only links and coverage are needed.
+    scorer : str
+        Sentence similarity, one of :data:`SCORERS`; the default was chosen by measurement.
+
+    Returns
+    -------
+    Alignment
+    """
+    text_a, text_b = _as_text(a, "a"), _as_text(b, "b")
+    min_score = _check_fraction("min_score", min_score)
+    move_score = _check_fraction("move_score", move_score)
+    if scorer not in SCORERS:
+        raise ConfigError(f"align(): unknown scorer {scorer!r}; expected one of {', '.join(SCORERS)}")
+    sa = tuple(split_sentences(text_a))
+    sb = tuple(split_sentences(text_b))
+    ka = [" ".join(tokenize(s.text)) for s in sa]
+    kb = [" ".join(tokenize(s.text)) for s in sb]
+    n, m = len(sa), len(sb)
+
+    single = _score(ka, kb, scorer)
+    merged = _score([f"{x} {y}" for x, y in zip(ka, ka[1:])], kb, scorer)
+    split = _score(ka, [f"{x} {y}" for x, y in zip(kb, kb[1:])], scorer)
+    steps = _monotone_path(single, merged, split, min_score=min_score) if n and m else (
+        [(_DROP, i, -1) for i in range(n)] + [(-1, -1, j) for j in range(m)]
+    )
+
+    # Turn steps into (a, b, kind, score); unlinked sentences are collected for the second pass.
+    events: list[list[Any]] = []
+    for code, i, j in steps:
+        if code == -1:
+            events.append([(), (j,), "added", 0.0])
+        elif code == _DROP:
+            events.append([(i,), (), "dropped", 0.0])
+        elif code == _ONE:
+            kind = "identical" if ka[i] == kb[j] else "rewritten"
+            events.append([(i,), (j,), kind, float(single[i, j])])
+        elif code == _MERGE:
+            events.append([(i - 1, i), (j,), "merged", float(merged[i - 1, j])])
+        else:
+            events.append([(i,), (j - 1, j), "split", float(split[i, j - 1])])
+
+    # Second pass: link sentences unmatched on both sides that moved out of order, best first.
+    dropped = {e[0][0]: e for e in events if e[2] == "dropped"}
+    added = {e[1][0]: e for e in events if e[2] == "added"}
+    if dropped and added:
+        rows, cols = sorted(dropped), sorted(added)
+        sub = single[np.ix_(rows, cols)]
+        for flat in np.argsort(-sub, axis=None, kind="stable"):
+            r, c = divmod(int(flat), len(cols))
+            if sub[r, c] < move_score:
+                break
+            i, j = rows[r], cols[c]
+            if i in dropped and j in added:
+                event = dropped.pop(i)
+                event[1], event[2], event[3] = (j,), "moved", float(sub[r, c])
+                added.pop(j)[2] = None  # the B sentence now stands with its link
+        events = [e for e in events if e[2] is not None]
+
+    links = []
+    for ia, ib, kind, score in events:
+        ops: tuple[DiffOp, ...] = ()
+        if diff:
+            ops = word_diff([sa[k].text for k in ia], [sb[k].text for k in ib])
+        links.append(Link(ia, ib, kind, min(max(score, 0.0), 1.0), ops))
+    linked_a = {k for link in links if link.kind in LINKED_KINDS for k in link.a}
+    linked_b = {k for link in links if link.kind in LINKED_KINDS for k in link.b}
+    return Alignment(sa, sb, tuple(links), _coverage(sa, linked_a), _coverage(sb, linked_b))
