@@ -1,0 +1,237 @@
+"""numpy-only hot loops: arrays in, arrays out, no validation.
+
+Callers (shingles.py, signatures.py, index/, verify.py) validate once at the public boundary;
+these functions trust their inputs. Documents are always passed as one concatenated array plus
+``offsets`` (int64, length n_docs + 1), so a whole batch is processed without a Python loop per
+document, shingle or permutation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_U32 = np.uint32
+_U64 = np.uint64
+_GOLDEN64 = _U64(0x9E3779B97F4A7C15)
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (a bijection), as datasketch's affine32 scheme applies it."""
+    h = h ^ (h >> _U32(16))
+    h = h * _U32(0x85EBCA6B)
+    h = h ^ (h >> _U32(13))
+    h = h * _U32(0xC2B2AE35)
+    return h ^ (h >> _U32(16))
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer."""
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+def ngram_hashes(token_hashes: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Combine 64-bit token hashes into 32-bit n-gram hashes for every document of a batch.
+
+    A document of ``L >= n`` tokens gives ``L - n + 1`` n-grams; one of ``0 < L < n`` tokens gives
+    a single shingle of all its tokens; an empty one gives none. The hash of tokens
+    ``t0..tk`` is ``h = t0; h = fmix64(h * golden + tj) for j >= 1``, then the high 32 bits of
+    ``fmix64(h)``. Returns ``(hashes uint32, offsets int64)``.
+    """
+    lengths = np.diff(offsets)
+    total = int(token_hashes.shape[0])
+    with np.errstate(over="ignore"):
+        if n == 1 or total == 0:
+            combined = token_hashes.copy()
+            starts = np.arange(total, dtype=np.int64)
+            keep_len = lengths
+        else:
+            width = total - n + 1
+            combined = token_hashes[:width].copy() if width > 0 else np.empty(0, _U64)
+            for j in range(1, n):
+                if width <= 0:
+                    break
+                combined = fmix64(combined * _GOLDEN64 + token_hashes[j : j + width])
+            starts = np.arange(max(width, 0), dtype=np.int64)
+            keep_len = np.maximum(lengths - n + 1, 0)
+        # Valid windows: those starting inside a document and ending at or before its end.
+        doc_of = np.repeat(np.arange(lengths.shape[0]), keep_len)
+        first = np.repeat(offsets[:-1] - np.concatenate(([0], np.cumsum(keep_len)[:-1])), keep_len)
+        idx = np.arange(doc_of.shape[0], dtype=np.int64) + first
+        out = combined[starts[idx]] if idx.size else np.empty(0, _U64)
+        counts = keep_len.copy()
+        short = np.flatnonzero((lengths > 0) & (lengths < n))
+        if short.size:
+            # Documents shorter than n: one shingle of all their tokens (rare; a loop over them only).
+            extra = np.empty(short.shape[0], _U64)
+            for k, d in enumerate(short):
+                toks = token_hashes[offsets[d] : offsets[d + 1]]
+                h = toks[:1].copy()
+                for t in toks[1:]:
+                    h = fmix64(h * _GOLDEN64 + t)
+                extra[k] = h[0]
+            counts[short] = 1
+            is_short = np.zeros(lengths.shape[0], bool)
+            is_short[short] = True
+            slot_is_short = np.repeat(is_short, counts)
+            merged = np.empty(slot_is_short.shape[0], _U64)
+            merged[~slot_is_short] = out
+            merged[slot_is_short] = extra
+            out = merged
+        new_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        final = (fmix64(out) >> _U64(32)).astype(_U32)
+    return final, new_offsets
+
+
+def unique_per_doc(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each document's hashes and drop repeats: the shingle *set* of every document."""
+    n_docs = offsets.shape[0] - 1
+    if hashes.size == 0:
+        return hashes.astype(_U32), np.zeros(n_docs + 1, np.int64)
+    doc = np.repeat(np.arange(n_docs, dtype=_U64), np.diff(offsets))
+    keys = np.unique((doc << _U64(32)) | hashes.astype(_U64))
+    docs_sorted = (keys >> _U64(32)).astype(np.int64)
+    new_offsets = np.searchsorted(docs_sorted, np.arange(n_docs + 1), side="left").astype(np.int64)
+    return (keys & _U64(0xFFFFFFFF)).astype(_U32), new_offsets
+
+
+def minhash(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, block_size: int) -> np.ndarray:
+    """MinHash signatures, ``(n_docs, num_perm)`` uint32, bit-identical to datasketch's affine32.
+
+    Each shingle hash ``h`` is pre-mixed with ``fmix32`` and permuted as ``a * h + b mod 2**32``.
+    Documents are processed in blocks of about ``block_size`` shingles, so memory stays at
+    ``block_size * num_perm * 4`` bytes whatever the batch size. Empty documents get the
+    all-``0xFFFFFFFF`` signature, as an empty ``datasketch.MinHash`` has.
+    """
+    n_docs = offsets.shape[0] - 1
+    num_perm = a.shape[0]
+    out = np.full((n_docs, num_perm), _MAX32, dtype=_U32)
+    lengths = np.diff(offsets)
+    nonempty = np.flatnonzero(lengths > 0)
+    if nonempty.size == 0:
+        return out
+    mixed = fmix32(hashes.astype(_U32, copy=False))
+    a = a.astype(_U32)[None, :]
+    b = b.astype(_U32)[None, :]
+    # Split the non-empty documents into blocks of at most ~block_size shingles (one doc may exceed it).
+    ends = offsets[nonempty + 1]
+    block_starts = [0]
+    while block_starts[-1] < nonempty.size:
+        lo = block_starts[-1]
+        start_off = offsets[nonempty[lo]]
+        hi = int(np.searchsorted(ends, start_off + block_size, side="right"))
+        block_starts.append(max(hi, lo + 1))
+    for lo, hi in zip(block_starts[:-1], block_starts[1:]):
+        docs = nonempty[lo:hi]
+        s, e = offsets[docs[0]], offsets[docs[-1] + 1]
+        # Non-empty docs are contiguous in the shingle array, empty ones take no room.
+        block = mixed[s:e, None] * a + b
+        out[docs] = np.minimum.reduceat(block, offsets[docs] - s, axis=0)
+    return out
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (document, band): ``(n_docs, bands)`` uint64."""
+    n = signatures.shape[0]
+    sig = signatures[:, : bands * rows].reshape(n, bands, rows).astype(_U64)
+    with np.errstate(over="ignore"):
+        key = np.full((n, bands), _U64(0x243F6A8885A308D3))
+        for j in range(rows):
+            key = fmix64(key * _GOLDEN64 + sig[:, :, j])
+    return key
+
+
+def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """All pairs of documents sharing a key in any band, ``(m, 2)`` int64 with ``i < j``, sorted.
+
+    Band keys are sorted once per band; every run of equal keys gives all its pairs.
+    """
+    n, bands = keys.shape
+    found = []
+    for band in range(bands):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")
+        sk = col[order]
+        boundaries = np.flatnonzero(np.diff(sk) != 0) + 1
+        starts = np.concatenate(([0], boundaries))
+        sizes = np.diff(np.concatenate((starts, [n])))
+        multi = sizes > 1
+        if not multi.any():
+            continue
+        g_start, g_size = starts[multi], sizes[multi]
+        # Every member pairs with the members after it in its run.
+        member = np.repeat(g_start, g_size - 1) + _ragged_arange(g_size - 1)
+        run_end = np.repeat(g_start + g_size, g_size - 1)
+        partners = run_end - member - 1
+        first = np.repeat(member, partners)
+        second = first + 1 + _ragged_arange(partners)
+        i, j = order[first], order[second]
+        found.append(np.stack((np.minimum(i, j), np.maximum(i, j)), axis=1))
+    if not found:
+        return np.empty((0, 2), np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    flat = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack((flat // n, flat % n), axis=1)
+
+
+def _ragged_arange(counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(c) for c in counts])`` without the loop."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - starts
+
+
+def gather_ranges(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of every element of ``docs`` in a concatenated array, and the index into ``docs`` of each."""
+    starts = offsets[docs]
+    counts = offsets[docs + 1] - starts
+    owner = np.repeat(np.arange(docs.shape[0], dtype=np.int64), counts)
+    return np.repeat(starts, counts) + _ragged_arange(counts), owner
+
+
+def pair_intersections(
+    set_hashes: np.ndarray,
+    set_offsets: np.ndarray,
+    weights: np.ndarray,
+    pairs: np.ndarray,
+    chunk_elements: int = 1 << 22,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Size and total weight of ``S_i & S_j`` for every pair ``(i, j)`` of sorted shingle sets.
+
+    Both sets of a chunk of pairs are concatenated under a per-pair key and sorted once; a hash
+    seen twice under the same key is in the intersection. Memory is bounded by ``chunk_elements``.
+    """
+    m = pairs.shape[0]
+    inter = np.zeros(m, np.int64)
+    inter_w = np.zeros(m, np.float64)
+    if m == 0:
+        return inter, inter_w
+    sizes = (set_offsets[pairs[:, 0] + 1] - set_offsets[pairs[:, 0]]) + (
+        set_offsets[pairs[:, 1] + 1] - set_offsets[pairs[:, 1]]
+    )
+    cum = np.cumsum(sizes)
+    lo = 0
+    while lo < m:
+        base = int(cum[lo - 1]) if lo else 0
+        hi = max(int(np.searchsorted(cum, base + chunk_elements, side="right")), lo + 1)
+        chunk = pairs[lo:hi]
+        k = chunk.shape[0]
+        both = np.concatenate((chunk[:, 0], chunk[:, 1]))
+        pos, owner = gather_ranges(set_offsets, both)
+        owner = owner % k
+        keys = (owner.astype(_U64) << _U64(32)) | set_hashes[pos].astype(_U64)
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        dup = np.flatnonzero(sk[1:] == sk[:-1])
+        hit_owner = owner[order[dup]]
+        inter[lo:hi] = np.bincount(hit_owner, minlength=k)
+        inter_w[lo:hi] = np.bincount(hit_owner, weights=weights[pos[order[dup]]], minlength=k)
+        lo = hi
+    return inter, inter_w

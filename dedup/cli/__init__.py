@@ -1,0 +1,48 @@
+"""The ``dedup`` command: ``main(argv=None) -> int``.
+
+Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
+Errors dedup raises on purpose print one line to stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .. import __version__
+from ..errors import DedupError
+from . import diff, find
+
+__all__ = ["main"]
+
+_COMMANDS = (find, diff)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dedup",
+        description="Find near-duplicate news articles and show how one report was rewritten from another.",
+    )
+    parser.add_argument("--version", action="version", version=f"dedup {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for command in _COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except DedupError as exc:
+        print(f"dedup {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `dedup find feed.jsonl | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print(f"dedup {args.command}: interrupted", file=sys.stderr)
+        return 130

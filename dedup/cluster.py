@@ -1,0 +1,95 @@
+"""Cluster stage: group verified pairs without chaining, and pick one representative per cluster.
+
+Clusters are stars: articles are visited in keep-priority order (``earliest``: earliest
+``published``, then longest, then input order; ``longest``: longest, then input order; ``first``:
+input order); an article not yet in a cluster becomes a representative and takes in every
+not-yet-clustered article verified as its near-duplicate. Every duplicate is therefore a verified
+near-duplicate of its own representative: A~B and B~C never put A and C together unless A~C.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["Cluster", "keep_order", "star_clusters"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A group of near-duplicates: ``ids`` (representative first) and the ``representative`` kept."""
+
+    id: int
+    ids: tuple[str, ...]
+    representative: str
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def keep_order(
+    *, policy: str, lengths: Sequence[int], published: Sequence[datetime | None]
+) -> np.ndarray:
+    """Indices of the articles from most to least preferred as representative."""
+    n = len(lengths)
+    position = np.arange(n)
+    length = np.asarray(lengths, dtype=np.int64)
+    if policy == "first":
+        return position
+    if policy == "longest":
+        return np.lexsort((position, -length))
+    # earliest: articles without a date come after dated ones
+    stamps = np.array([p.timestamp() if p is not None else np.inf for p in published], dtype=float)
+    return np.lexsort((position, -length, stamps))
+
+
+def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Assign each article a cluster without chaining.
+
+    Parameters
+    ----------
+    n : int
+        Number of articles.
+    pairs : (m, 2) int array
+        Verified near-duplicate pairs.
+    scores : (m,) float array
+        Their scores.
+    order : (n,) int array
+        Keep priority (see :func:`keep_order`).
+
+    Returns
+    -------
+    (center, score) : tuple of arrays
+        ``center[i]`` is the representative of article ``i`` (``i`` itself for a representative,
+        ``-1`` for an article in no cluster), ``score[i]`` its pair score with the representative.
+    """
+    center = np.full(n, -1, dtype=np.int64)
+    best = np.full(n, np.nan)
+    if pairs.size == 0:
+        return center, best
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    # Adjacency in CSR form, both directions.
+    src = np.concatenate((pairs[:, 0], pairs[:, 1]))
+    dst = np.concatenate((pairs[:, 1], pairs[:, 0]))
+    sc = np.concatenate((scores, scores))
+    by_src = np.argsort(src, kind="stable")
+    src, dst, sc = src[by_src], dst[by_src], sc[by_src]
+    starts = np.searchsorted(src, np.arange(n + 1))
+    has_edges = np.flatnonzero(np.diff(starts) > 0)
+    # Only articles with at least one verified pair are visited, in priority order.
+    for i in has_edges[np.argsort(rank[has_edges], kind="stable")]:
+        if center[i] != -1:
+            continue
+        nbrs = dst[starts[i] : starts[i + 1]]
+        free = center[nbrs] == -1
+        if not free.any():
+            continue
+        center[i] = i
+        best[i] = 1.0
+        center[nbrs[free]] = i
+        best[nbrs[free]] = sc[starts[i] : starts[i + 1]][free]
+    return center, best

@@ -1,0 +1,240 @@
+"""Reading and writing feeds: JSON Lines (plain or gzip, or ``-`` for stdin), CSV with a header,
+and folders of ``.txt`` files.
+
+Readers never raise on a bad record: they yield a :class:`FeedRecord` whose ``error`` says what is
+wrong, where, and how to fix it, so the caller decides whether to stop or to reject the record and
+go on. Every record of the input is yielded exactly once, in input order.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+from .article import Article
+from .errors import FeedError, InputError
+
+__all__ = ["FeedRecord", "load_articles", "read_feed", "read_feeds"]
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_CSV_SUFFIXES = (".csv", ".tsv")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    """One record of a feed: an :class:`Article`, or the :class:`FeedError` that rejects it.
+
+    ``raw_id`` is the record's id when one could be read (also for rejected records).
+    """
+
+    path: str
+    line: int | None
+    article: Article | None = None
+    error: FeedError | None = None
+    raw_id: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        return self.article.id if self.article is not None else self.raw_id
+
+
+def _fields_hint(id_field: str, text_field: str, missing: str) -> str:
+    flag = "--text-field" if missing == text_field else "--id-field"
+    return f"pass {flag} NAME to use another field"
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    if path == "-":
+        stream: IO[bytes] = sys.stdin.buffer
+    else:
+        stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+    if head == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
+    return stream
+
+
+def _format_of(path: str) -> str:
+    if path == "-":
+        return "jsonl"
+    if os.path.isdir(path):
+        return "folder"
+    name = path.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(_CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(_JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(".txt"):
+        return "text"
+    raise FeedError(
+        "unknown feed format; expected .jsonl, .jsonl.gz, .csv, .csv.gz, a .txt file, a folder of .txt files, or - for stdin",
+        path=path,
+    )
+
+
+def _record(
+    path: str, line: int | None, data: Any, *, id_field: str, text_field: str
+) -> FeedRecord:
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "null"
+        return FeedRecord(path, line, error=FeedError(f"expected a JSON object, got {kind}; write one object per line", path=path, line=line))
+    raw_id = data.get(id_field)
+    raw_id = None if raw_id is None else str(raw_id)
+    for name in (id_field, text_field):
+        if data.get(name) is None:
+            present = ", ".join(repr(k) for k in data) or "none"
+            message = f"missing field {name!r} (present: {present}); {_fields_hint(id_field, text_field, name)}"
+            return FeedRecord(path, line, error=FeedError(message, path=path, line=line), raw_id=raw_id)
+    try:
+        article = Article.from_dict(data, id_field=id_field, text_field=text_field)
+    except InputError as exc:
+        return FeedRecord(path, line, error=FeedError(str(exc), path=path, line=line), raw_id=raw_id)
+    return FeedRecord(path, line, article=article)
+
+
+def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRecord]:
+    shown = "<stdin>" if path == "-" else path
+    stream = _open_binary(path)
+    try:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield FeedRecord(shown, number, error=FeedError(
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
+                    path=shown, line=number))
+                continue
+            if not text.strip():
+                continue
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield FeedRecord(shown, number, error=FeedError(
+                    f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object",
+                    path=shown, line=number))
+                continue
+            yield _record(shown, number, data, id_field=id_field, text_field=text_field)
+    except (OSError, EOFError) as exc:  # truncated or corrupt gzip
+        raise FeedError(f"cannot read the file: {exc}", path=shown) from None
+    finally:
+        if path != "-":
+            stream.close()
+
+
+def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRecord]:
+    stream = _open_binary(path)
+    delimiter = "\t" if path.lower().removesuffix(".gz").endswith(".tsv") else ","
+    try:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        reader = csv.DictReader(text, delimiter=delimiter)
+        try:
+            header = reader.fieldnames
+        except UnicodeDecodeError:
+            raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=1) from None
+        if not header:
+            return
+        for name in (id_field, text_field):
+            if name not in header:
+                columns = ", ".join(repr(c) for c in header)
+                raise FeedError(f"no column {name!r} in the header (columns: {columns}); "
+                                f"{_fields_hint(id_field, text_field, name)}", path=path, line=1)
+        previous_end = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError:
+                raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=previous_end + 1) from None
+            except csv.Error as exc:
+                raise FeedError(f"malformed CSV ({exc}); check the quoting", path=path, line=reader.line_num) from None
+            line = previous_end + 1  # the record's first physical line
+            previous_end = reader.line_num
+            if None in row:
+                yield FeedRecord(path, line, error=FeedError(
+                    f"more fields than the header has columns; quote fields that contain {delimiter!r}",
+                    path=path, line=line), raw_id=row.get(id_field))
+                continue
+            yield _record(path, line, {k: (v if v != "" or k == text_field else None) for k, v in row.items()},
+                          id_field=id_field, text_field=text_field)
+    finally:
+        stream.close()
+
+
+def _read_text_file(path: Path, shown: str, article_id: str) -> FeedRecord:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FeedRecord(shown, None, raw_id=article_id, error=FeedError(
+            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8", path=shown))
+    except OSError as exc:
+        return FeedRecord(shown, None, raw_id=article_id, error=FeedError(f"cannot read: {exc.strerror}", path=shown))
+    return FeedRecord(shown, None, article=Article(id=article_id, text=text))
+
+
+def _read_folder(path: str) -> Iterator[FeedRecord]:
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*.txt") if p.is_file())
+    for file in files:
+        rel = file.relative_to(root).as_posix()
+        yield _read_text_file(file, str(file), rel)
+
+
+def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text") -> Iterator[FeedRecord]:
+    """Yield every record of one feed, in order.
+
+    ``path`` is a ``.jsonl``/``.ndjson`` file (optionally gzip-compressed, detected from its
+    content), ``-`` for JSON Lines on standard input, a ``.csv``/``.tsv`` file with a header, a
+    single ``.txt`` file (one article, id = its file name), or a folder whose ``.txt`` files are
+    articles (id = the path relative to the folder). A file that cannot be opened raises
+    :class:`FeedError`; a bad record is yielded with its error.
+    """
+    path = os.fspath(path)
+    fmt = _format_of(path)
+    if path != "-" and not os.path.exists(path):
+        raise FeedError("no such file or folder; check the path", path=path)
+    if fmt == "folder":
+        yield from _read_folder(path)
+    elif fmt == "text":
+        yield _read_text_file(Path(path), path, Path(path).name)
+    else:
+        reader = _read_jsonl if fmt == "jsonl" else _read_csv
+        try:
+            yield from reader(path, id_field=id_field, text_field=text_field)
+        except PermissionError:
+            raise FeedError("permission denied", path=path) from None
+
+
+def read_feeds(paths: Iterable[str | os.PathLike[str]], *, id_field: str = "id", text_field: str = "text") -> Iterator[FeedRecord]:
+    """Records of several feeds in turn; a repeated id is rejected, naming where it was first seen."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        for record in read_feed(path, id_field=id_field, text_field=text_field):
+            if record.article is not None:
+                first = seen.get(record.article.id)
+                if first is None:
+                    seen[record.article.id] = record.path + (f", line {record.line}" if record.line is not None else "")
+                else:
+                    record = FeedRecord(record.path, record.line, raw_id=record.article.id, error=FeedError(
+                        f"duplicate id {record.article.id!r} (first seen at {first}); every article needs its own id",
+                        path=record.path, line=record.line))
+            yield record
+
+
+def load_articles(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text") -> list[Article]:
+    """All articles of a feed; the first bad record raises its :class:`FeedError`."""
+    articles = []
+    for record in read_feeds([path], id_field=id_field, text_field=text_field):
+        if record.error is not None:
+            raise record.error
+        articles.append(record.article)
+    return articles  # type: ignore[return-value]

@@ -1,0 +1,159 @@
+"""Shingle stage: word or character n-grams hashed to uint32, for a whole batch at once.
+
+Each distinct token is hashed once (64-bit BLAKE2b of its UTF-8 bytes: stable across processes,
+machines and Python versions, unlike ``hash()``); n-gram hashes are then combined from token hashes
+with numpy array arithmetic (:func:`dedup._kernels.ngram_hashes`).
+
+:func:`hash_shingle` computes the same 32-bit hash for one shingle given as a sequence of tokens;
+it is the ``hashfunc`` to give ``datasketch.MinHash`` so that its signatures equal dedup's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from itertools import chain
+from typing import Iterable, Literal, Sequence
+
+import numpy as np
+
+from . import _kernels
+from .config import ConfigError
+from .text import normalize, tokenize
+
+__all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingles", "token_hash"]
+
+_MASK64 = (1 << 64) - 1
+_GOLDEN64 = 0x9E3779B97F4A7C15
+
+
+def token_hash(token: str) -> int:
+    """The stable 64-bit hash of one token: BLAKE2b-64 of its UTF-8 bytes, little-endian."""
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _fmix64(h: int) -> int:
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _MASK64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _MASK64
+    return h ^ (h >> 33)
+
+
+def hash_shingle(shingle: Sequence[str]) -> int:
+    """The 32-bit hash of one shingle given as its tokens (words, or characters for char shingles).
+
+    This is the scalar reference of the vectorised path, and the ``hashfunc`` that makes
+    ``datasketch.MinHash(num_perm=..., seed=..., scheme="affine32", hashfunc=hash_shingle)``
+    produce dedup's signatures when fed :func:`shingles`.
+    """
+    if isinstance(shingle, str) and len(shingle) != 1:
+        shingle = tuple(shingle)  # a char shingle given as a string
+    if len(shingle) == 0:
+        raise ValueError("a shingle has at least one token")
+    h = token_hash(shingle[0])
+    for token in shingle[1:]:
+        h = _fmix64((h * _GOLDEN64 + token_hash(token)) & _MASK64)
+    return _fmix64(h) >> 32
+
+
+def _units(text: str, unit: str) -> list[str]:
+    tokens = tokenize(text)
+    return tokens if unit == "word" else list(" ".join(tokens))
+
+
+def shingles(text: str, *, unit: Literal["word", "char"] = "word", size: int = 3) -> list[tuple[str, ...]]:
+    """The shingles of one text, as tuples of tokens, in order (repeats kept).
+
+    Word shingles are n-grams of :func:`dedup.text.tokenize` tokens; char shingles are n-grams of
+    the characters of those tokens joined by single spaces (so punctuation and spacing do not
+    matter). A text shorter than ``size`` units gives one shingle of all of them; an empty one none.
+
+    >>> shingles("The Pentagon said", size=2)
+    [('the', 'pentagon'), ('pentagon', 'said')]
+    """
+    units = _units(text, unit)
+    if not units:
+        return []
+    if len(units) < size:
+        return [tuple(units)]
+    return [tuple(units[i : i + size]) for i in range(len(units) - size + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleBatch:
+    """Shingle hashes of a batch of documents.
+
+    ``hashes`` is uint32 of shape (n_shingles,), ``offsets`` int64 of shape (n_docs + 1,):
+    document ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.
+    """
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def doc(self, i: int) -> np.ndarray:
+        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+
+    def sets(self) -> ShingleBatch:
+        """The same batch with each document's hashes sorted and repeats dropped."""
+        hashes, offsets = _kernels.unique_per_doc(self.hashes, self.offsets)
+        return ShingleBatch(hashes, offsets)
+
+
+class Shingler:
+    """Turns texts into :class:`ShingleBatch` es; keeps a cache of token hashes between batches.
+
+    >>> batch = Shingler(unit="word", size=3).shingle(["a b c d", "", "x"])
+    >>> batch.offsets.tolist()
+    [0, 2, 2, 3]
+    """
+
+    _CACHE_LIMIT = 2_000_000
+
+    def __init__(self, *, unit: Literal["word", "char"] = "word", size: int = 3) -> None:
+        if unit not in ("word", "char"):
+            raise ConfigError(f"shingle unit must be 'word' or 'char'; got {unit!r}")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"shingle size must be a positive integer; got {size!r}")
+        self.unit = unit
+        self.size = size
+        self._token_hashes: dict[str, int] = {}
+
+    def shingle(self, texts: Iterable[str]) -> ShingleBatch:
+        """Shingle hashes of every text (repeats kept, in order)."""
+        texts = list(texts)
+        if self.unit == "word":
+            token_hashes, offsets = self._word_hashes(texts)
+        else:
+            token_hashes, offsets = self._char_hashes(texts)
+        hashes, offsets = _kernels.ngram_hashes(token_hashes, offsets, self.size)
+        return ShingleBatch(hashes, offsets)
+
+    def _lookup(self, distinct: Iterable[str]) -> None:
+        cache = self._token_hashes
+        if len(cache) > self._CACHE_LIMIT:
+            cache.clear()
+        for token in distinct:
+            cache[token] = token_hash(token)
+
+    def _word_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        token_lists = [tokenize(t) for t in texts]
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        flat = list(chain.from_iterable(token_lists))
+        self._lookup(set(flat).difference(self._token_hashes))
+        hashes = np.fromiter(map(self._token_hashes.__getitem__, flat), dtype=np.uint64, count=len(flat))
+        return hashes, offsets
+
+    def _char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        joined = [" ".join(tokenize(t)) for t in texts]
+        lengths = np.fromiter(map(len, joined), dtype=np.int64, count=len(joined))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32)
+        distinct = np.unique(codes)
+        table = np.fromiter((token_hash(chr(c)) for c in distinct.tolist()), dtype=np.uint64, count=distinct.size)
+        hashes = table[np.searchsorted(distinct, codes)] if codes.size else np.empty(0, np.uint64)
+        return hashes, offsets
