@@ -1,10 +1,18 @@
-"""dedup: find near-duplicate news articles and show how one report was rewritten from another."""
+"""dedup: find near-duplicate news articles and show how one report was rewritten from another.
+
+>>> import dedup
+>>> dedup.compare("The bank raised its rate to 4.5 percent on Tuesday.",
+...               "On Tuesday the bank raised its rate to 4.5 percent.").is_duplicate
+True
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .align import Alignment, DiffOp, Link, align
 from .article import Article
+from .cluster import Cluster
 from .config import DedupConfig
 from .errors import (
     ConfigError,
@@ -14,15 +22,49 @@ from .errors import (
     MissingDependencyError,
     SignatureMismatchError,
 )
+from .feeds import FeedRecord, load_articles, read_feed
+from .index import CandidateIndex, MemoryIndex
+from .pipeline import DedupResult, Deduplicator, DuplicatePair, Verdict, find_duplicates
+from .shingles import ShingleBatch, Shingler, hash_shingle, shingles
+from .signatures import minhash_signatures, to_datasketch
+from .text import Sentence, normalize, split_sentences, tokenize
+from .verify import Comparison, compare
 
 __all__ = [
+    "Alignment",
     "Article",
+    "CandidateIndex",
+    "Cluster",
+    "Comparison",
     "ConfigError",
     "DedupConfig",
     "DedupError",
+    "DedupResult",
+    "Deduplicator",
+    "DiffOp",
+    "DuplicatePair",
     "FeedError",
+    "FeedRecord",
     "InputError",
+    "Link",
+    "MemoryIndex",
     "MissingDependencyError",
+    "Sentence",
+    "ShingleBatch",
+    "Shingler",
     "SignatureMismatchError",
+    "Verdict",
     "__version__",
+    "align",
+    "compare",
+    "find_duplicates",
+    "hash_shingle",
+    "load_articles",
+    "minhash_signatures",
+    "normalize",
+    "read_feed",
+    "shingles",
+    "split_sentences",
+    "to_datasketch",
+    "tokenize",
 ]

@@ -57,7 +57,13 @@ class DedupConfig:
     Attributes
     ----------
     threshold : float
-        A candidate pair is reported as near-duplicate when its verified score reaches this.
+        A candidate pair is reported as near-duplicate when its verified score reaches this
+        (the score is the larger of the weighted Jaccard similarity and half the weighted
+        containment of the shorter article in the longer).
+    fact_agreement : float
+        Least share of the figures (numbers, dates, amounts) of the article with fewer of them
+        that must also appear in the other; templated stories that differ in their facts fail
+        it. 0 turns the check off.
     candidate_threshold : float
         Jaccard similarity the MinHash LSH stage is tuned for (bands and rows are chosen from it
         the way ``datasketch.MinHashLSH`` chooses them). Lower finds more candidates to verify.
@@ -75,29 +81,32 @@ class DedupConfig:
     idf_prior : int
         Pseudo-count of documents added to the batch when computing idf weights, so that a
         small batch gives nearly uniform weights instead of extreme ones.
-    use_alignment : bool
-        Also align the sentences of each candidate pair and let the aligned share of the shorter
-        text count as evidence (catches sentence-by-sentence rewrites).
+    coverage : bool
+        Also align the sentences of every verified pair and report the aligned share of each
+        text (``coverage_a``, ``coverage_b``). Reported only: on the labelled pairs it did not
+        improve the verdict (``docs/thresholds.md``).
     keep : {"earliest", "longest", "first"}
         Which article of a cluster is its representative.
     block_size : int
         Shingles per block in the signature kernel; bounds its memory (block_size * num_perm * 4 bytes).
     """
 
-    threshold: float = 0.4
+    threshold: float = 0.35
+    fact_agreement: float = 0.8
     candidate_threshold: float = 0.2
     num_perm: int = 128
     seed: int = 1
     shingle_unit: ShingleUnit = "word"
-    shingle_size: int = 3
+    shingle_size: int = 2
     weighting: Literal["idf", "none"] = "idf"
     idf_prior: int = 1000
-    use_alignment: bool = True
+    coverage: bool = True
     keep: KeepPolicy = "earliest"
     block_size: int = 1 << 15
 
     def __post_init__(self) -> None:
         check_fraction("threshold", self.threshold)
+        check_fraction("fact_agreement", self.fact_agreement, allow_zero=True)
         check_fraction("candidate_threshold", self.candidate_threshold)
         _check_int("num_perm", self.num_perm, minimum=2, maximum=1 << 14)
         _check_int("seed", self.seed, minimum=0, maximum=(1 << 32) - 1)
@@ -105,8 +114,8 @@ class DedupConfig:
         _check_int("shingle_size", self.shingle_size, minimum=1, maximum=64)
         _check_choice("weighting", self.weighting, ("idf", "none"))
         _check_int("idf_prior", self.idf_prior, minimum=0)
-        if not isinstance(self.use_alignment, bool):
-            raise ConfigError(f"use_alignment must be True or False; got {self.use_alignment!r}")
+        if not isinstance(self.coverage, bool):
+            raise ConfigError(f"coverage must be True or False; got {self.coverage!r}")
         _check_choice("keep", self.keep, _KEEP_POLICIES)
         _check_int("block_size", self.block_size, minimum=1)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _kernels
 from .config import ConfigError
-from .text import normalize, tokenize
+from .text import metadata_prefix, tokenize
 
 __all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingles", "token_hash"]
 
@@ -57,15 +57,21 @@ def hash_shingle(shingle: Sequence[str]) -> int:
     return _fmix64(h) >> 32
 
 
+def content(text: str) -> str:
+    """The text without a metadata prefix such as ``date 2026-03-04`` (see :func:`dedup.text.metadata_prefix`)."""
+    meta = metadata_prefix(text)
+    return text[meta.end :] if meta is not None else text
+
+
 def _units(text: str, unit: str) -> list[str]:
-    tokens = tokenize(text)
+    tokens = tokenize(content(text))
     return tokens if unit == "word" else list(" ".join(tokens))
 
 
 def shingles(text: str, *, unit: Literal["word", "char"] = "word", size: int = 3) -> list[tuple[str, ...]]:
     """The shingles of one text, as tuples of tokens, in order (repeats kept).
 
-    Word shingles are n-grams of :func:`dedup.text.tokenize` tokens; char shingles are n-grams of
+    A metadata prefix (``date 2026-03-04 ...``) is left out. Word shingles are n-grams of :func:`dedup.text.tokenize` tokens; char shingles are n-grams of
     the characters of those tokens joined by single spaces (so punctuation and spacing do not
     matter). A text shorter than ``size`` units gives one shingle of all of them; an empty one none.
 
@@ -140,7 +146,7 @@ class Shingler:
             cache[token] = token_hash(token)
 
     def _word_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        token_lists = [tokenize(t) for t in texts]
+        token_lists = [tokenize(content(t)) for t in texts]
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
         flat = list(chain.from_iterable(token_lists))
@@ -149,7 +155,7 @@ class Shingler:
         return hashes, offsets
 
     def _char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        joined = [" ".join(tokenize(t)) for t in texts]
+        joined = [" ".join(tokenize(content(t))) for t in texts]
         lengths = np.fromiter(map(len, joined), dtype=np.int64, count=len(joined))
         offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
         codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32)

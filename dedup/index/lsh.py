@@ -39,7 +39,7 @@ def lsh_params(threshold: float, *, num_perm: int = 128, weights: tuple[float, f
     The same choice ``datasketch.MinHashLSH(threshold, num_perm, weights)`` makes.
 
     >>> lsh_params(0.5, num_perm=128)
-    (12, 10)
+    (25, 5)
     """
     check_fraction("threshold", threshold)
     _check_int("num_perm", num_perm, minimum=2)

@@ -1,0 +1,359 @@
+"""The stages wired together: :func:`find_duplicates` for a batch, :class:`Deduplicator` for a stream.
+
+::
+
+    articles -> text -> shingles -> signatures -> LSH candidates -> verify -> cluster -> verdicts
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from .article import Article, as_article
+from .cluster import Cluster, keep_order, star_clusters
+from .config import DedupConfig, resolve_config
+from .errors import InputError
+from .index import CandidateIndex, MemoryIndex, batch_candidates, lsh_params
+from .shingles import ShingleBatch, Shingler
+from .signatures import minhash_signatures
+from .verify import Corpus, Evidence, evidence, fact_sets, reason
+
+__all__ = ["DedupResult", "Deduplicator", "DuplicatePair", "Verdict", "find_duplicates"]
+
+Status = Literal["unique", "representative", "duplicate", "rejected"]
+Progress = Callable[[str, int, int], None]
+_CHUNK = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePair:
+    """A verified near-duplicate pair: ids ``a`` (earlier in the input) and ``b``, and their scores in [0, 1].
+
+    ``containment_a`` is the share of ``a``'s shingles found in ``b``; ``facts`` the agreement of
+    their figures; ``coverage_a`` / ``coverage_b`` the share of each text aligned sentence by
+    sentence to the other (``None`` when alignment is off).
+    """
+
+    a: str
+    b: str
+    score: float
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    facts: float
+    reason: str
+    coverage_a: float | None = None
+    coverage_b: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What became of one input article.
+
+    ``status`` is "unique" (no near-duplicate), "representative" (kept for its cluster),
+    "duplicate" (of ``duplicate_of``, with ``score``) or "rejected" (bad input; ``reason`` says why).
+    """
+
+    id: str | None
+    status: Status
+    cluster: int | None = None
+    duplicate_of: str | None = None
+    score: float | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "cluster": self.cluster,
+            "duplicate_of": self.duplicate_of,
+            "score": None if self.score is None else round(self.score, 4),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DedupResult:
+    """The outcome of :func:`find_duplicates`.
+
+    ``verdicts`` has one entry per input article, in input order; ``pairs`` the verified
+    near-duplicate pairs; ``clusters`` the groups of two or more, each with its representative.
+    """
+
+    pairs: tuple[DuplicatePair, ...]
+    clusters: tuple[Cluster, ...]
+    verdicts: tuple[Verdict, ...]
+    config: DedupConfig
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> list[str]:
+        """Ids to keep: unique articles and cluster representatives, in input order."""
+        return [v.id for v in self.verdicts if v.status in ("unique", "representative")]  # type: ignore[misc]
+
+    @property
+    def duplicates(self) -> list[str]:
+        return [v.id for v in self.verdicts if v.status == "duplicate"]  # type: ignore[misc]
+
+
+def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
+    articles: list[Article] = []
+    seen: dict[str, int] = {}
+    for position, item in enumerate(items):
+        try:
+            article = as_article(item)
+        except InputError as exc:
+            raise InputError(f"article #{position}: {exc}") from None
+        if article.id in seen:
+            raise InputError(f"duplicate id {article.id!r} (articles #{seen[article.id]} and #{position}); every article needs its own id")
+        seen[article.id] = position
+        articles.append(article)
+    return articles
+
+
+def _concat(batches: Sequence[ShingleBatch]) -> ShingleBatch:
+    if not batches:
+        return ShingleBatch(np.empty(0, np.uint32), np.zeros(1, np.int64))
+    hashes = np.concatenate([b.hashes for b in batches])
+    shifts = np.cumsum([0] + [b.hashes.shape[0] for b in batches[:-1]])
+    offsets = np.concatenate([[0]] + [b.offsets[1:] + s for b, s in zip(batches, shifts)]).astype(np.int64)
+    return ShingleBatch(hashes, offsets)
+
+
+def _pairs_from(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig) -> list[DuplicatePair]:
+    coverage = None
+    if config.coverage:
+        from .align import align
+    pairs = []
+    for k in np.flatnonzero(keep):
+        i, j = (int(x) for x in ev.pairs[k])
+        if config.coverage:
+            alignment = align(texts[i], texts[j], diff=False)
+            coverage = (alignment.coverage_a, alignment.coverage_b)
+        pairs.append(DuplicatePair(
+            a=ids[i], b=ids[j], score=float(ev.score[k]), jaccard=float(ev.jaccard[k]),
+            containment_a=float(ev.containment_a[k]), containment_b=float(ev.containment_b[k]),
+            facts=float(ev.facts[k]), reason=reason(ev, int(k), config),
+            coverage_a=None if coverage is None else coverage[0], coverage_b=None if coverage is None else coverage[1],
+        ))
+    return pairs
+
+
+def _clusters(articles: Sequence[Article], index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig) -> tuple[tuple[Cluster, ...], list[Verdict]]:
+    n = len(articles)
+    order = keep_order(policy=config.keep, lengths=[len(a.text) for a in articles], published=[a.published for a in articles])
+    center, best = star_clusters(n, index_pairs, scores, order)
+    # Number clusters by the input position of their representative.
+    reps = np.flatnonzero(center == np.arange(n))
+    cluster_of = {int(r): k for k, r in enumerate(reps)}
+    members: dict[int, list[int]] = {int(r): [int(r)] for r in reps}
+    for i in np.flatnonzero((center >= 0) & (center != np.arange(n))):
+        members[int(center[i])].append(int(i))
+    clusters = tuple(
+        Cluster(id=cluster_of[r], ids=tuple(articles[m].id for m in ms), representative=articles[r].id)
+        for r, ms in members.items()
+    )
+    has_pair = np.zeros(n, bool)
+    has_pair[index_pairs.ravel()] = True
+    verdicts = []
+    for i, article in enumerate(articles):
+        c = int(center[i])
+        if c == -1:
+            why = "no near-duplicate found"
+            if has_pair[i]:
+                why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
+            verdicts.append(Verdict(article.id, "unique", reason=why))
+        elif c == i:
+            verdicts.append(Verdict(article.id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
+        else:
+            verdicts.append(Verdict(article.id, "duplicate", cluster=cluster_of[c], duplicate_of=articles[c].id, score=float(best[i]),
+                                    reason=f"near-duplicate of {articles[c].id!r} (score {best[i]:.2f})"))
+    return clusters, verdicts
+
+
+def find_duplicates(
+    articles: Iterable[Article | Mapping[str, Any]],
+    config: DedupConfig | None = None,
+    *,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> DedupResult:
+    """Find the near-duplicates in a batch of articles.
+
+    Parameters
+    ----------
+    articles : iterable of Article or dict
+        Dicts need ``id`` and ``text``; ``title``, ``source`` and ``published`` (ISO 8601) are optional.
+    config : DedupConfig, optional
+        Settings; keyword ``overrides`` (``threshold=0.5``, ``shingle_size=3``, ...) change single fields.
+    progress : callable, optional
+        Called as ``progress(stage, done, total)`` while the batch is processed.
+
+    Returns
+    -------
+    DedupResult
+
+    Examples
+    --------
+    >>> from dedup import find_duplicates
+    >>> result = find_duplicates([
+    ...     {"id": "a", "text": "The central bank raised its main rate by half a point to 4.5 percent on Tuesday."},
+    ...     {"id": "b", "text": "On Tuesday the central bank raised its main rate by half a point, to 4.5 percent."},
+    ...     {"id": "c", "text": "Heavy rain flooded the old town overnight, the fire service said."},
+    ... ])
+    >>> [(p.a, p.b) for p in result.pairs]
+    [('a', 'b')]
+    >>> [(v.id, v.status) for v in result.verdicts]  # no dates, so the longer one is kept
+    [('a', 'duplicate'), ('b', 'representative'), ('c', 'unique')]
+    """
+    cfg = resolve_config(config, **overrides)
+    report = progress or (lambda stage, done, total: None)
+    started = time.perf_counter()
+    docs = _articles(articles)
+    texts = [a.text for a in docs]
+    n = len(docs)
+    shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
+    set_chunks, fact_chunks, sig_chunks = [], [], []
+    for lo in range(0, n, _CHUNK):
+        chunk = texts[lo : lo + _CHUNK]
+        sets = shingler.shingle(chunk).sets()
+        set_chunks.append(sets)
+        fact_chunks.append(fact_sets(chunk))
+        sig_chunks.append(minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
+        report("signatures", min(lo + _CHUNK, n), n)
+    signatures = np.concatenate(sig_chunks) if sig_chunks else np.empty((0, cfg.num_perm), np.uint32)
+    timings = {"signatures": time.perf_counter() - started}
+
+    t = time.perf_counter()
+    bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
+    candidates = batch_candidates(signatures, bands=bands, rows=rows)
+    timings["candidates"] = time.perf_counter() - t
+    report("candidates", n, n)
+
+    t = time.perf_counter()
+    corpus = Corpus.from_sets(_concat(set_chunks), _concat(fact_chunks), texts, cfg)
+    ev = evidence(corpus, candidates, cfg)
+    ids = [a.id for a in docs]
+    pairs = _pairs_from(ev, ev.is_duplicate, ids, texts, cfg)
+    timings["verify"] = time.perf_counter() - t
+    report("verify", n, n)
+
+    t = time.perf_counter()
+    clusters, verdicts = _clusters(docs, ev.pairs[ev.is_duplicate], ev.score[ev.is_duplicate], cfg)
+    timings["cluster"] = time.perf_counter() - t
+    stats = {
+        "articles": n,
+        "candidates": int(candidates.shape[0]),
+        "pairs": len(pairs),
+        "clusters": len(clusters),
+        "duplicates": sum(v.status == "duplicate" for v in verdicts),
+        "bands": bands,
+        "rows": rows,
+        "seconds": timings,
+    }
+    return DedupResult(tuple(pairs), clusters, tuple(verdicts), cfg, stats)
+
+
+class Deduplicator:
+    """Incremental near-duplicate detection: ``add()`` articles one at a time, ``query()`` without adding.
+
+    Candidates come from a :class:`dedup.index.CandidateIndex` (by default a
+    ``datasketch.MinHashLSH`` in memory) fed dedup's signatures; every candidate is verified as
+    in :func:`find_duplicates`, with idf weights from the articles added so far.
+
+    >>> d = Deduplicator()
+    >>> d.add({"id": "a", "text": "The central bank raised its main rate by half a point to 4.5 percent on Tuesday."})
+    []
+    >>> [p.a for p in d.add({"id": "b", "text": "On Tuesday the central bank raised its main rate by half a point, to 4.5 percent."})]
+    ['a']
+    """
+
+    def __init__(self, config: DedupConfig | None = None, *, index: CandidateIndex | None = None, **overrides: Any) -> None:
+        self.config = resolve_config(config, **overrides)
+        settings = self.config.signature_settings()
+        if index is None:
+            index = MemoryIndex(settings, threshold=self.config.candidate_threshold)
+        else:
+            from .index import check_settings
+
+            check_settings(dict(index.settings), settings)
+        self.index = index
+        self._shingler = Shingler(unit=self.config.shingle_unit, size=self.config.shingle_size)
+        self._articles: dict[str, Article] = {}
+        self._sets: dict[str, np.ndarray] = {}
+        self._facts: dict[str, np.ndarray] = {}
+        self._df: Counter[int] = Counter()
+        self._pairs: list[DuplicatePair] = []
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._articles
+
+    def _prepare(self, article: Article) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        sets = self._shingler.shingle([article.text]).sets()
+        signature = minhash_signatures(sets, num_perm=self.config.num_perm, seed=self.config.seed)[0]
+        return sets.hashes, fact_sets([article.text]).hashes, signature
+
+    def _verify(self, article: Article, hashes: np.ndarray, facts: np.ndarray, signature: np.ndarray) -> list[DuplicatePair]:
+        keys = [k for k in self.index.query(signature) if k != article.id and k in self._sets]
+        if not keys:
+            return []
+        keys.sort(key=list(self._articles).index)
+        members = [self._sets[k] for k in keys] + [hashes]
+        offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in members]))).astype(np.int64)
+        all_hashes = np.concatenate(members)
+        n_docs = len(self._articles) + (article.id not in self._articles)
+        df = np.fromiter(map(self._df.__getitem__, all_hashes.tolist()), dtype=float, count=all_hashes.shape[0])
+        if article.id not in self._articles:  # the query's own shingles count in df, as in a batch
+            df[offsets[-2]:] += 1
+        weights = np.log((n_docs + self.config.idf_prior + 1.0) / (df + 1.0))
+        fact_members = [self._facts[k] for k in keys] + [facts]
+        f_offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in fact_members]))).astype(np.int64)
+        texts = [self._articles[k].text for k in keys] + [article.text]
+        corpus = Corpus.from_sets(ShingleBatch(all_hashes, offsets), ShingleBatch(np.concatenate(fact_members), f_offsets),
+                                  texts, self.config, weights=weights)
+        q = len(keys)
+        ev = evidence(corpus, np.array([[i, q] for i in range(q)]), self.config)
+        return _pairs_from(ev, ev.is_duplicate, keys + [article.id], texts, self.config)
+
+    def query(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
+        """Verified near-duplicates of ``article`` among those added, without adding it."""
+        article = as_article(article)
+        return self._verify(article, *self._prepare(article))
+
+    def add(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
+        """Add ``article`` and return its verified near-duplicates among those added before."""
+        article = as_article(article)
+        if article.id in self._articles:
+            raise InputError(f"duplicate id {article.id!r}: every article needs its own id")
+        hashes, facts, signature = self._prepare(article)
+        found = self._verify(article, hashes, facts, signature)
+        self.index.insert(article.id, signature)
+        self._articles[article.id] = article
+        self._sets[article.id] = hashes
+        self._facts[article.id] = facts
+        self._df.update(hashes.tolist())
+        self._pairs.extend(found)
+        return found
+
+    @property
+    def pairs(self) -> tuple[DuplicatePair, ...]:
+        return tuple(self._pairs)
+
+    def clusters(self) -> tuple[Cluster, ...]:
+        """Clusters of the articles added so far (as :func:`find_duplicates` would form them)."""
+        articles = list(self._articles.values())
+        position = {a.id: i for i, a in enumerate(articles)}
+        index_pairs = np.array([[position[p.a], position[p.b]] for p in self._pairs], dtype=np.int64).reshape(-1, 2)
+        scores = np.array([p.score for p in self._pairs], dtype=float)
+        return _clusters(articles, index_pairs, scores, self.config)[0]

@@ -1,0 +1,201 @@
+"""Verify stage: score candidate pairs before anything is reported.
+
+Every candidate pair from the LSH stage is scored on the exact shingle sets:
+
+- ``jaccard`` and ``containment_a`` / ``containment_b`` (the share of each article's shingles
+  found in the other: a short rewrite inside a long original has a high containment),
+- their idf-weighted versions, where each shingle weighs by how rare it is in the batch, so
+  that text many articles share (boilerplate, recurring formats) counts for little,
+- ``facts``: agreement of the figures (numbers, dates, amounts) of the two articles; templated
+  stories ("XYZ Corp 1st qtr net ...") share wording but not figures,
+- optionally ``coverage_a`` / ``coverage_b`` from the sentence alignment (:func:`dedup.align`).
+
+How these combine into the verdict, and why, is measured in ``docs/thresholds.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _kernels
+from .article import Article, as_article
+from .config import DedupConfig, resolve_config
+from .shingles import ShingleBatch, Shingler, content, token_hash
+from .text import normalize
+
+__all__ = ["Comparison", "compare"]
+
+_NUMBER_RE = re.compile(r"\d+(?:[.,:/]\d+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """What verification needs of a batch: shingle sets with weights, figures, lengths."""
+
+    sets: ShingleBatch
+    weights: np.ndarray  # float64, one per element of sets.hashes
+    doc_weight: np.ndarray  # float64, total weight of each document's set
+    facts: ShingleBatch  # sorted unique hashes of each document's numbers
+    texts: Sequence[str]
+
+    @classmethod
+    def build(cls, texts: Sequence[str], config: DedupConfig, *, shingler: Shingler | None = None) -> Corpus:
+        shingler = shingler or Shingler(unit=config.shingle_unit, size=config.shingle_size)
+        sets = shingler.shingle(texts).sets()
+        return cls.from_sets(sets, fact_sets(texts), texts, config)
+
+    @classmethod
+    def from_sets(
+        cls, sets: ShingleBatch, facts: ShingleBatch, texts: Sequence[str], config: DedupConfig,
+        *, weights: np.ndarray | None = None,
+    ) -> Corpus:
+        if weights is None:
+            weights = idf_weights(sets, prior=config.idf_prior)
+        if config.weighting == "none":
+            weights = np.ones(sets.hashes.shape[0])
+        cum = np.concatenate(([0.0], np.cumsum(weights)))
+        doc_weight = cum[sets.offsets[1:]] - cum[sets.offsets[:-1]]
+        return cls(sets, weights, doc_weight, facts, texts)
+
+
+def idf_weights(sets: ShingleBatch, *, prior: int) -> np.ndarray:
+    """``log((N + prior + 1) / (df + 1))`` for every element of the batch's shingle sets.
+
+    ``df`` is the number of documents of the batch containing the shingle, ``N`` the number of
+    documents; ``prior`` pseudo-documents without the shingle keep weights nearly uniform in a
+    small batch.
+    """
+    n = len(sets)
+    if sets.hashes.size == 0:
+        return np.empty(0)
+    _, inverse, counts = np.unique(sets.hashes, return_inverse=True, return_counts=True)
+    return np.log((n + prior + 1.0) / (counts[inverse] + 1.0))
+
+
+def fact_sets(texts: Sequence[str]) -> ShingleBatch:
+    """Sorted unique hashes of the numbers of each text (its figures, dates and amounts)."""
+    found = [_NUMBER_RE.findall(normalize(content(t))) for t in texts]
+    lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    hashes = np.fromiter((token_hash(x) >> 32 for f in found for x in f), dtype=np.uint32, count=int(offsets[-1]))
+    return ShingleBatch(hashes, offsets).sets()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Scores of many pairs as arrays (internal; see :class:`Comparison` for one pair)."""
+
+    pairs: np.ndarray
+    jaccard: np.ndarray
+    containment_a: np.ndarray
+    containment_b: np.ndarray
+    weighted_jaccard: np.ndarray
+    weighted_containment_a: np.ndarray
+    weighted_containment_b: np.ndarray
+    facts: np.ndarray  # agreement of figures in [0, 1]; 1.0 when neither side has any
+    score: np.ndarray
+    is_duplicate: np.ndarray
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.zeros(num.shape, dtype=float)
+    np.divide(num, den, out=out, where=den > 0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence:
+    """Score every pair (``(m, 2)`` indices into the corpus) and decide which are near-duplicates."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    sets, facts = corpus.sets, corpus.facts
+    inter, iw = _kernels.pair_intersections(sets.hashes, sets.offsets, corpus.weights, pairs)
+    size = np.diff(sets.offsets).astype(float)
+    sa, sb = size[pairs[:, 0]], size[pairs[:, 1]]
+    wa, wb = corpus.doc_weight[pairs[:, 0]], corpus.doc_weight[pairs[:, 1]]
+    jac = _safe_div(inter, sa + sb - inter)
+    wjac = _safe_div(iw, wa + wb - iw)
+    wca, wcb = _safe_div(iw, wa), _safe_div(iw, wb)
+    f_inter, _ = _kernels.pair_intersections(facts.hashes, facts.offsets, np.ones(facts.hashes.shape[0]), pairs)
+    fsize = np.diff(facts.offsets)
+    fa, fb = fsize[pairs[:, 0]], fsize[pairs[:, 1]]
+    # Figures of the article with fewer of them found in the other; no figures on a side: no conflict.
+    fact_agreement = np.where(np.minimum(fa, fb) == 0, 1.0, _safe_div(f_inter, np.minimum(fa, fb)))
+    score, dup = _decide(wjac, wca, wcb, fact_agreement, config)
+    return Evidence(pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, fact_agreement, score, dup)
+
+
+# Containment of the shorter article counts half: an article wholly contained in one twice its
+# length has Jaccard 0.5, and scores 0.5 either way. Chosen with benchmarks/measure_defaults.py.
+CONTAINMENT_WEIGHT = 0.5
+
+
+def _decide(wjac, wca, wcb, facts, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    score = np.maximum(wjac, CONTAINMENT_WEIGHT * np.maximum(wca, wcb))
+    return score, (score >= config.threshold) & (facts >= config.fact_agreement)
+
+
+def reason(ev: Evidence, k: int, config: DedupConfig) -> str:
+    """A one-line explanation of the verdict on pair ``k``."""
+    score = float(ev.score[k])
+    parts = f"score {score:.2f} (weighted jaccard {ev.weighted_jaccard[k]:.2f}, containment {ev.weighted_containment_a[k]:.2f}/{ev.weighted_containment_b[k]:.2f})"
+    if ev.is_duplicate[k]:
+        return f"near-duplicate: {parts} >= threshold {config.threshold:.2f}; figures agree {ev.facts[k]:.2f}"
+    if score >= config.threshold:
+        return f"not a duplicate: {parts} but their figures differ (agreement {ev.facts[k]:.2f} < {config.fact_agreement:.2f})"
+    return f"not a duplicate: {parts} < threshold {config.threshold:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The scores of one pair of articles and the verdict, with its reason. All in [0, 1]."""
+
+    score: float
+    is_duplicate: bool
+    reason: str
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    weighted_jaccard: float
+    weighted_containment_a: float
+    weighted_containment_b: float
+    facts: float
+    coverage_a: float | None = None
+    coverage_b: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def compare(a: str | Article | dict, b: str | Article | dict, *, config: DedupConfig | None = None, **overrides: Any) -> Comparison:
+    """Score one pair of texts or articles, with the reason for the verdict.
+
+    Weights are those of a batch of just these two articles (nearly uniform); in a batch,
+    :func:`dedup.find_duplicates` weighs shingles by their rarity in the whole batch.
+    """
+    cfg = resolve_config(config, **overrides)
+    texts = [x if isinstance(x, str) else as_article(x).text for x in (a, b)]
+    corpus = Corpus.build(texts, cfg)
+    ev = evidence(corpus, np.array([[0, 1]]), cfg)
+    cov_a = cov_b = None
+    if cfg.coverage:
+        from .align import align
+
+        alignment = align(texts[0], texts[1], diff=False)
+        cov_a, cov_b = alignment.coverage_a, alignment.coverage_b
+    return Comparison(
+        score=float(ev.score[0]),
+        is_duplicate=bool(ev.is_duplicate[0]),
+        reason=reason(ev, 0, cfg),
+        jaccard=float(ev.jaccard[0]),
+        containment_a=float(ev.containment_a[0]),
+        containment_b=float(ev.containment_b[0]),
+        weighted_jaccard=float(ev.weighted_jaccard[0]),
+        weighted_containment_a=float(ev.weighted_containment_a[0]),
+        weighted_containment_b=float(ev.weighted_containment_b[0]),
+        facts=float(ev.facts[0]),
+        coverage_a=cov_a,
+        coverage_b=cov_b,
+    )
