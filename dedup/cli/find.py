@@ -1,0 +1,118 @@
+"""``dedup find``: one JSON line per input article saying whether it is unique or a near-duplicate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+from ..config import DedupConfig
+from ..feeds import read_feeds
+from ..pipeline import Verdict, find_duplicates
+from ._progress import Progress
+
+_DEFAULTS = DedupConfig()
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text}")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "find",
+        help="find near-duplicate articles in feeds",
+        description="Read feeds (JSON Lines, .jsonl.gz, CSV, folders of .txt files, or - for stdin) and write one "
+        "JSON line per article: {id, status, cluster, duplicate_of, score, reason}.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="feed files or folders; - reads JSON Lines from stdin")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    p.add_argument("--pairs", action="store_true", help="write the verified near-duplicate pairs instead of one line per article")
+    p.add_argument("--id-field", default="id", metavar="NAME", help="field holding the article id (default: id)")
+    p.add_argument("--text-field", default="text", metavar="NAME", help="field holding the article text (default: text)")
+    p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                   help="a malformed record stops the run (default) or is rejected with its reason and the run goes on")
+    p.add_argument("--keep", choices=("earliest", "longest", "first"), default=_DEFAULTS.keep,
+                   help="which article of a cluster is kept (default: earliest published, then longest, then first)")
+    p.add_argument("--threshold", type=_fraction, default=_DEFAULTS.threshold,
+                   help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})")
+    p.add_argument("--candidate-threshold", type=_fraction, default=_DEFAULTS.candidate_threshold,
+                   help=f"Jaccard similarity the LSH stage is tuned for (default: {_DEFAULTS.candidate_threshold})")
+    p.add_argument("--fact-agreement", type=_fraction, default=_DEFAULTS.fact_agreement,
+                   help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
+    p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit)
+    p.add_argument("--shingle-size", type=int, default=_DEFAULTS.shingle_size, metavar="N")
+    p.add_argument("--num-perm", type=int, default=_DEFAULTS.num_perm, metavar="N")
+    p.add_argument("--seed", type=int, default=_DEFAULTS.seed)
+    p.add_argument("--no-coverage", action="store_true", help="do not align the sentences of verified pairs (faster)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
+    p.set_defaults(run=run)
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(path, "w", encoding="utf-8") as stream:
+        yield stream
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    progress = Progress.for_terminal(quiet=args.quiet)
+    config = DedupConfig(
+        threshold=args.threshold,
+        candidate_threshold=args.candidate_threshold,
+        fact_agreement=args.fact_agreement,
+        shingle_unit=args.shingle_unit,
+        shingle_size=args.shingle_size,
+        num_perm=args.num_perm,
+        seed=args.seed,
+        keep=args.keep,
+        coverage=not args.no_coverage,
+    )
+    records = []
+    for record in read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field):
+        if record.error is not None and args.on_error == "stop":
+            progress.done()
+            raise type(record.error)(
+                f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
+                path=record.error.path, line=record.error.line,
+            )
+        records.append(record)
+        if len(records) % 1000 == 0:
+            progress("reading", len(records), len(records))
+    articles = [r.article for r in records if r.article is not None]
+    result = find_duplicates(articles, config, progress=progress)
+    progress.done()
+    verdicts = iter(result.verdicts)
+    with _output(args.output) as out:
+        if args.pairs:
+            for pair in result.pairs:
+                out.write(json.dumps(pair.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            for record in records:
+                if record.article is not None:
+                    verdict = next(verdicts)
+                else:
+                    verdict = Verdict(record.raw_id, "rejected", reason=str(record.error))
+                out.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
+    rejected = sum(r.article is None for r in records)
+    stats = result.stats
+    progress.message(
+        f"dedup find: {len(records)} records: {len(result.kept)} kept, {stats['duplicates']} duplicates "
+        f"in {stats['clusters']} clusters, {rejected} rejected; {stats['pairs']} pairs verified of "
+        f"{stats['candidates']} candidates ({time.perf_counter() - started:.1f} s)"
+    )
+    return 0
