@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from .article import Article
+from .config import check_fraction
 from .errors import ConfigError, InputError
 from .text import Sentence, normalize, split_sentences, tokenize
 
@@ -46,8 +47,8 @@ DiffKind = Literal["equal", "replace", "insert", "delete"]
 LINKED_KINDS = frozenset({"identical", "rewritten", "merged", "split", "moved"})
 
 # Chosen by benchmarks/measure_alignment.py on MSRP and STS news pairs; see docs/alignment.md.
-_MIN_SCORE = 0.5
-_MOVE_SCORE = 0.6
+_MIN_SCORE = 0.4
+_MOVE_SCORE = 0.5
 _MERGE_GAIN = 0.05  # a merge or split must score this much above its best single part
 _PART_SCORE = 0.3  # ... and each part must score at least this against the other side
 
@@ -139,6 +140,11 @@ def _words(texts: Sequence[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     return chunks, [_chunk_key(chunk) for chunk in chunks]
 
 
+def _tokens(text: str) -> list[str]:
+    """``tokenize(text)``, by white-space chunks through a cache (tokens never span white space)."""
+    return [t for chunk in _CHUNK_RE.findall(text) for t in _chunk_key(chunk) if t[:1].isalnum()]
+
+
 def word_diff(a: str | Sequence[str], b: str | Sequence[str]) -> tuple[DiffOp, ...]:
     """Word-level diff of two texts (or of sentences read one after another).
 
@@ -177,41 +183,52 @@ def word_diff(a: str | Sequence[str], b: str | Sequence[str]) -> tuple[DiffOp, .
 # ---------------------------------------------------------------------------------------------
 
 
-def _dice(queries: list[str], choices: list[str]) -> np.ndarray:
-    """Dice coefficient of the token sets, for all pairs, by one matrix product."""
-    vocab: dict[str, int] = {}
-    rows = [[vocab.setdefault(t, len(vocab)) for t in set(q.split())] for q in queries]
-    cols = [[vocab.setdefault(t, len(vocab)) for t in set(c.split())] for c in choices]
-    qa = np.zeros((len(rows), len(vocab)), dtype=np.float32)
-    ca = np.zeros((len(cols), len(vocab)), dtype=np.float32)
-    for k, ids in enumerate(rows):
-        qa[k, ids] = 1.0
-    for k, ids in enumerate(cols):
-        ca[k, ids] = 1.0
-    sizes = qa.sum(axis=1)[:, None] + ca.sum(axis=1)[None, :]
-    return np.divide(2.0 * (qa @ ca.T), sizes, out=np.zeros_like(sizes), where=sizes > 0)
-
-
-_RAPIDFUZZ_SCORERS = {
+_CHAR_SCORERS = {
     "ratio": fuzz.ratio,
-    "token_sort_ratio": fuzz.token_sort_ratio,
+    "token_sort_ratio": fuzz.ratio,  # over tokens sorted by _keys
     "token_set_ratio": fuzz.token_set_ratio,
-    "token_ratio": fuzz.token_ratio,
     "partial_ratio": fuzz.partial_ratio,
     "WRatio": fuzz.WRatio,
 }
-#: Scorers :func:`align` can use; the default was chosen by measurement (docs/alignment.md).
-SCORERS = (*_RAPIDFUZZ_SCORERS, "dice")
-_DEFAULT_SCORER = "token_sort_ratio"
+#: Sentence similarities :func:`align` can use. The first five are rapidfuzz's scorers over the
+#: normalised tokens joined by spaces; "word_ratio" is the Indel similarity of the token
+#: sequences (words, not characters, are inserted and deleted) and "word_dice" the Dice
+#: coefficient of the token multisets. The default was chosen by measurement (docs/alignment.md).
+SCORERS = (*_CHAR_SCORERS, "word_ratio", "word_dice")
+_DEFAULT_SCORER = "word_dice"
+
+
+def _keys(ta: list[list[str]], tb: list[list[str]], scorer: str) -> tuple[list[str], ...]:
+    """The strings a scorer compares, for A, B, neighbours of A joined and neighbours of B joined.
+
+    Character scorers see the tokens joined by spaces; word scorers one character per distinct
+    token (sorted for "word_dice"), so that rapidfuzz inserts and deletes whole words.
+    """
+    if scorer == "token_sort_ratio":  # sorted once here, then compared with fuzz.ratio: the same scores, faster
+        return (
+            [" ".join(sorted(t)) for t in ta],
+            [" ".join(sorted(t)) for t in tb],
+            [" ".join(sorted(x + y)) for x, y in zip(ta, ta[1:])],
+            [" ".join(sorted(x + y)) for x, y in zip(tb, tb[1:])],
+        )
+    if scorer in _CHAR_SCORERS:
+        ka, kb = [" ".join(t) for t in ta], [" ".join(t) for t in tb]
+        return ka, kb, [f"{x} {y}" for x, y in zip(ka, ka[1:])], [f"{x} {y}" for x, y in zip(kb, kb[1:])]
+    vocab: dict[str, int] = {}
+    ka = ["".join([chr(vocab.setdefault(w, len(vocab))) for w in t]) for t in ta]
+    kb = ["".join([chr(vocab.setdefault(w, len(vocab))) for w in t]) for t in tb]
+    ka2, kb2 = [x + y for x, y in zip(ka, ka[1:])], [x + y for x, y in zip(kb, kb[1:])]
+    if scorer == "word_dice":
+        ka, kb, ka2, kb2 = ([("".join(sorted(k))) for k in keys] for keys in (ka, kb, ka2, kb2))
+    return ka, kb, ka2, kb2
 
 
 def _score(queries: list[str], choices: list[str], scorer: str) -> np.ndarray:
     """Similarity in [0, 1] of every query to every choice, shape (len(queries), len(choices)), float32."""
     if not queries or not choices:
         return np.zeros((len(queries), len(choices)), dtype=np.float32)
-    if scorer == "dice":
-        return _dice(queries, choices)
-    scores = process.cdist(queries, choices, scorer=_RAPIDFUZZ_SCORERS[scorer], processor=None, workers=1)
+    fn = _CHAR_SCORERS.get(scorer, fuzz.ratio)
+    scores = process.cdist(queries, choices, scorer=fn, processor=None, workers=1)
     return scores.astype(np.float32) / np.float32(100.0)
 
 
@@ -302,12 +319,6 @@ def _as_text(obj: object, name: str) -> str:
     raise InputError(f"align(): {name} must be a str or an Article; got {type(obj).__name__}")
 
 
-def _check_fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ConfigError(f"align(): {name} must be a number in [0, 1]; got {value!r}")
-    return float(value)
-
-
 def _coverage(sentences: Sequence[Sentence], linked: set[int]) -> float:
     total = sum(s.end - s.start for s in sentences)
     if total == 0:
@@ -345,19 +356,20 @@ def align(
     Alignment
     """
     text_a, text_b = _as_text(a, "a"), _as_text(b, "b")
-    min_score = _check_fraction("min_score", min_score)
-    move_score = _check_fraction("move_score", move_score)
+    check_fraction("min_score", min_score, allow_zero=True)
+    check_fraction("move_score", move_score, allow_zero=True)
     if scorer not in SCORERS:
         raise ConfigError(f"align(): unknown scorer {scorer!r}; expected one of {', '.join(SCORERS)}")
     sa = tuple(split_sentences(text_a))
     sb = tuple(split_sentences(text_b))
-    ka = [" ".join(tokenize(s.text)) for s in sa]
-    kb = [" ".join(tokenize(s.text)) for s in sb]
+    ta = [_tokens(s.text) for s in sa]
+    tb = [_tokens(s.text) for s in sb]
     n, m = len(sa), len(sb)
 
+    ka, kb, ka2, kb2 = _keys(ta, tb, scorer)
     single = _score(ka, kb, scorer)
-    merged = _score([f"{x} {y}" for x, y in zip(ka, ka[1:])], kb, scorer)
-    split = _score(ka, [f"{x} {y}" for x, y in zip(kb, kb[1:])], scorer)
+    merged = _score(ka2, kb, scorer)
+    split = _score(ka, kb2, scorer)
     steps = _monotone_path(single, merged, split, min_score=min_score) if n and m else (
         [(_DROP, i, -1) for i in range(n)] + [(-1, -1, j) for j in range(m)]
     )
@@ -370,7 +382,7 @@ def align(
         elif code == _DROP:
             events.append([(i,), (), "dropped", 0.0])
         elif code == _ONE:
-            kind = "identical" if ka[i] == kb[j] else "rewritten"
+            kind = "identical" if ta[i] == tb[j] else "rewritten"
             events.append([(i,), (j,), kind, float(single[i, j])])
         elif code == _MERGE:
             events.append([(i - 1, i), (j,), "merged", float(merged[i - 1, j])])

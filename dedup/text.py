@@ -167,7 +167,7 @@ def _is_boundary(text: str, term_start: int, term: str, next_pos: int, *, cased:
         return bool(_GREEK_RE.match(text, max(term_start - 1, 0)))
     if term != ".":
         return True
-    word = _WORD_BEFORE_RE.search(text, 0, term_start).group(1)
+    word = _WORD_BEFORE_RE.search(text, max(term_start - 64, 0), term_start).group(1)
     if not word:
         return True
     low = word.lower()

@@ -1,0 +1,109 @@
+"""Terminal view of an alignment: side by side when the terminal is wide enough, inline otherwise.
+
+With colour, words only in A are red and words only in B green; without, they are marked
+``[-like this-]`` and ``{+like this+}`` as in ``git diff --word-diff``.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from ..align import Alignment, Link
+from ._sides import SYMBOLS, Mark, label, sides, summary
+
+__all__ = ["SIDE_BY_SIDE_WIDTH", "render_terminal"]
+
+#: The least width (in columns) at which the two texts are shown side by side.
+SIDE_BY_SIDE_WIDTH = 100
+
+_RESET = "\x1b[0m"
+_STYLE = {"deleted": "\x1b[31m", "inserted": "\x1b[32m", "same": ""}
+_DIM, _BOLD = "\x1b[2m", "\x1b[1m"
+_PLAIN = {"deleted": ("[-", "-]"), "inserted": ("{+", "+}"), "same": ("", "")}
+
+
+def _words(runs: list[tuple[str, Mark]], *, color: bool) -> list[tuple[str, int]]:
+    """Printable words with their visible width; markers or colour around each changed run."""
+    out: list[tuple[str, int]] = []
+    for text, mark in runs:
+        words = text.split()
+        if not words:
+            continue
+        if color:
+            style = _STYLE[mark]
+            out.extend((f"{style}{w}{_RESET}" if style else w, len(w)) for w in words)
+        else:
+            opening, closing = _PLAIN[mark]
+            words[0] = opening + words[0]
+            words[-1] = words[-1] + closing
+            out.extend((w, len(w)) for w in words)
+    return out
+
+
+def _wrap(words: list[tuple[str, int]], width: int) -> list[str]:
+    """Lines of at most ``width`` visible columns (a longer word stands alone on its line)."""
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for word, size in words:
+        if line and used + 1 + size > width:
+            lines.append(" ".join(line) + " " * (width - used))
+            line, used = [], 0
+        used += size + (1 if line else 0)
+        line.append(word)
+    if line:
+        lines.append(" ".join(line) + " " * max(width - used, 0))
+    return lines
+
+
+def _header(link: Link, *, color: bool) -> str:
+    score = f" {link.score:.2f}" if link.a and link.b else ""
+    text = f"{SYMBOLS[link.kind]} {link.kind}{score}  {label(link)}"
+    return f"{_BOLD}{text}{_RESET}" if color else text
+
+
+def render_terminal(alignment: Alignment, *, color: bool = False, width: int | None = None) -> str:
+    """The alignment as text for a terminal.
+
+    Parameters
+    ----------
+    alignment : Alignment
+    color : bool
+        Use ANSI colours (the CLI turns them on when the stream is a terminal).
+    width : int, optional
+        Columns available; the terminal's width when omitted. At ``SIDE_BY_SIDE_WIDTH`` or more
+        the two texts stand side by side, otherwise one link is shown inline under its header.
+    """
+    if width is None:
+        width = shutil.get_terminal_size().columns
+    width = max(width, 20)
+    out = [summary(alignment)]
+    if width >= SIDE_BY_SIDE_WIDTH:
+        column = (width - 3) // 2
+        rule = "-" * column + "-+-" + "-" * column
+        out.append(f"{'A':<{column}} | {'B'}")
+        for link in alignment.links:
+            out.append(_DIM + rule + _RESET if color else rule)
+            out.append(_header(link, color=color))
+            left, right = sides(alignment, link)
+            lines_a = _wrap(_words(left, color=color), column)
+            lines_b = _wrap(_words(right, color=color), column)
+            for k in range(max(len(lines_a), len(lines_b))):
+                cell_a = lines_a[k] if k < len(lines_a) else " " * column
+                cell_b = lines_b[k] if k < len(lines_b) else ""
+                out.append(f"{cell_a} | {cell_b}".rstrip())
+    else:
+        for link in alignment.links:
+            out.append(_header(link, color=color))
+            left, right = sides(alignment, link)
+            runs: list[tuple[str, Mark]] = []
+            if link.diff:  # interleave the two sides op by op
+                for op in link.diff:
+                    if op.op == "equal":
+                        runs.append((op.b_text, "same"))
+                    else:
+                        runs += [(op.a_text, "deleted"), (op.b_text, "inserted")]
+            else:
+                runs = left + right
+            out.extend("  " + line.rstrip() for line in _wrap(_words(runs, color=color), width - 2))
+    return "\n".join(out) + "\n"
