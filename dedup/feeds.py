@@ -51,14 +51,14 @@ def _fields_hint(id_field: str, text_field: str, missing: str) -> str:
 
 
 def _open_binary(path: str) -> IO[bytes]:
+    """Open a file or stdin for reading bytes, decompressing gzip (detected by its magic bytes)."""
     if path == "-":
         stream: IO[bytes] = sys.stdin.buffer
-    else:
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    if head == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
-    return stream
+        head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+        return gzip.GzipFile(fileobj=stream) if head == b"\x1f\x8b" else stream  # type: ignore[return-value]
+    with open(path, "rb") as probe:
+        head = probe.read(2)
+    return gzip.open(path, "rb") if head == b"\x1f\x8b" else open(path, "rb")  # noqa: SIM115
 
 
 def _format_of(path: str) -> str:

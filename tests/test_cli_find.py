@@ -1,0 +1,109 @@
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from dedup.cli import main
+
+from .conftest import SEEDS
+
+
+def _feed(tmp_path, seed_texts, extra=()):
+    reuters, unn = seed_texts
+    rows = [
+        {"id": "reuters", "text": reuters, "published": "2026-03-04T06:00:00Z"},
+        {"id": "unn", "text": unn, "published": "2026-03-04T09:30:00Z"},
+        {"id": "rain", "text": "Heavy rain flooded the old town overnight, the fire service said."},
+        *extra,
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _lines(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_find_writes_one_line_per_article(tmp_path, seed_texts, capsys):
+    assert main(["find", str(_feed(tmp_path, seed_texts))]) == 0
+    out = _lines(capsys.readouterr().out)
+    assert [r["id"] for r in out] == ["reuters", "unn", "rain"]
+    assert [r["status"] for r in out] == ["representative", "duplicate", "unique"]
+    assert out[1]["duplicate_of"] == "reuters" and out[1]["cluster"] == out[0]["cluster"] == 0
+    assert 0 < out[1]["score"] <= 1
+    assert set(out[2]) == {"id", "status", "cluster", "duplicate_of", "score", "reason"}
+
+
+def test_find_pairs_and_output_file(tmp_path, seed_texts, capsys):
+    out_path = tmp_path / "pairs.jsonl"
+    assert main(["find", str(_feed(tmp_path, seed_texts)), "--pairs", "-o", str(out_path), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    pairs = _lines(out_path.read_text(encoding="utf-8"))
+    assert [(p["a"], p["b"]) for p in pairs] == [("reuters", "unn")]
+    assert pairs[0]["coverage_b"] > 0.9 and "near-duplicate" in pairs[0]["reason"]
+
+
+def test_malformed_record_stops_with_file_and_line(tmp_path, seed_texts, capsys):
+    path = _feed(tmp_path, seed_texts)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"id": "broken", "body": "x"}\n')
+    assert main(["find", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}, line 4: missing field 'text'" in err and "--text-field" in err and "--on-error skip" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_on_error_skip_keeps_every_record_in_place(tmp_path, seed_texts, capsys):
+    path = tmp_path / "feed.jsonl"
+    good = _feed(tmp_path, seed_texts).read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([good[0], "{oops", good[1], json.dumps({"id": "unn", "text": "again"}), good[2]]) + "\n", encoding="utf-8")
+    assert main(["find", str(path), "--on-error", "skip"]) == 0
+    out = _lines(capsys.readouterr().out)
+    assert [r["status"] for r in out] == ["representative", "rejected", "duplicate", "rejected", "unique"]
+    assert "line 2: not valid JSON" in out[1]["reason"]
+    assert out[3]["id"] == "unn" and "duplicate id 'unn'" in out[3]["reason"]
+
+
+def test_folder_csv_gzip_and_stdin_inputs(tmp_path, seed_texts, capsys, monkeypatch):
+    assert main(["find", str(SEEDS)]) == 0
+    assert {r["status"] for r in _lines(capsys.readouterr().out)} == {"representative", "duplicate"}
+    feed = _feed(tmp_path, seed_texts)
+    packed = tmp_path / "feed.jsonl.gz"
+    packed.write_bytes(gzip.compress(feed.read_bytes()))
+    csv_path = tmp_path / "feed.csv"
+    import csv
+
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["guid", "body", "published"])
+        for r in _lines(feed.read_text(encoding="utf-8")):
+            w.writerow([r["id"], r["text"], r.get("published", "")])
+    assert main(["find", str(packed)]) == 0
+    gz_out = capsys.readouterr().out
+    assert main(["find", str(csv_path), "--id-field", "guid", "--text-field", "body"]) == 0
+    csv_out = capsys.readouterr().out
+    assert [r["status"] for r in _lines(gz_out)] == [r["status"] for r in _lines(csv_out)]
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["find", "x.jsonl", "--threshold", "80"])
+    assert exc.value.code == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_installed_command_and_module_run(tmp_path, seed_texts):
+    feed = _feed(tmp_path, seed_texts)
+    exe = shutil.which("dedup")
+    commands = [[sys.executable, "-m", "dedup", "find", str(feed)]] + ([[exe, "find", str(feed)]] if exe else [])
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        assert [r["status"] for r in _lines(done.stdout)] == ["representative", "duplicate", "unique"]
+        assert done.stderr == ""  # not a terminal: no progress, no summary
+    done = subprocess.run([sys.executable, "-m", "dedup", "find", "-"], input=feed.read_text(encoding="utf-8"),
+                          capture_output=True, text=True, check=True)
+    assert len(done.stdout.splitlines()) == 3

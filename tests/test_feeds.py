@@ -1,0 +1,90 @@
+import gzip
+import io
+import json
+
+import pytest
+
+from dedup import FeedError, load_articles, read_feed
+from dedup.feeds import read_feeds
+
+
+def _write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_jsonl_plain_and_gzip(tmp_path):
+    rows = [{"id": "a", "text": "one", "published": "2026-03-04"}, {"id": 7, "text": "two", "title": "T"}]
+    plain = _write_jsonl(tmp_path / "feed.jsonl", rows)
+    packed = tmp_path / "feed.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for path in (plain, packed):
+        articles = load_articles(path)
+        assert [a.id for a in articles] == ["a", "7"]
+        assert articles[0].published.year == 2026 and articles[1].title == "T"
+
+
+def test_stdin(monkeypatch):
+    data = b'{"id": "s1", "text": "from stdin"}\n'
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    assert [r.id for r in read_feed("-")] == ["s1"]
+
+
+def test_bad_records_are_yielded_with_file_line_and_fix(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(b'{"id": "ok", "text": "x"}\n\n{not json\n{"id": "t", "title": "no text"}\n[1, 2]\n"\xff"\n'
+                     b'{"id": "d", "text": "x", "published": "yesterday"}\n')
+    records = list(read_feed(path))
+    assert [r.line for r in records] == [1, 3, 4, 5, 6, 7]  # the blank line is not a record
+    errors = [str(r.error) for r in records[1:]]
+    assert errors[0].startswith(f"{path}, line 3: not valid JSON")
+    assert "line 4: missing field 'text' (present: 'id', 'title'); pass --text-field" in errors[1]
+    assert "line 5: expected a JSON object, got list" in errors[2]
+    assert "line 6: not valid UTF-8" in errors[3]
+    assert "line 7:" in errors[4] and "ISO 8601" in errors[4]
+    assert records[2].raw_id == "t"
+
+
+def test_custom_field_names(tmp_path):
+    path = _write_jsonl(tmp_path / "f.jsonl", [{"guid": "g1", "body": "text here"}])
+    assert load_articles(path, id_field="guid", text_field="body")[0].id == "g1"
+    with pytest.raises(FeedError, match="missing field 'id'.*--id-field"):
+        load_articles(path)
+
+
+def test_csv(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text('id,title,text\n1,Hello,"multi\nline text"\n2,,plain\n3,x\n', encoding="utf-8")
+    records = list(read_feed(path))
+    assert [r.id for r in records[:2]] == ["1", "2"]
+    assert records[0].article.text == "multi\nline text"
+    assert records[1].line == 4  # the record after a two-line record
+    assert records[2].error is not None and "line 5" in str(records[2].error)
+    with pytest.raises(FeedError, match=r"line 1: no column 'body' in the header \(columns: 'id', 'title', 'text'\); pass --text-field"):
+        list(read_feed(path, text_field="body"))
+
+
+def test_folder_of_text_files(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "b.txt").write_text("second", encoding="utf-8")
+    (tmp_path / "sub" / "a.txt").write_text("first", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("ignored", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe latin")
+    records = list(read_feed(tmp_path))
+    assert [r.id for r in records] == ["b.txt", "bad.txt", "sub/a.txt"]
+    assert "not valid UTF-8" in str(records[1].error)
+
+
+def test_duplicate_ids_across_feeds(tmp_path):
+    a = _write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "1"}])
+    b = _write_jsonl(tmp_path / "b.jsonl", [{"id": "y", "text": "2"}, {"id": "x", "text": "3"}])
+    records = list(read_feeds([a, b]))
+    assert records[2].error is not None
+    assert f"duplicate id 'x' (first seen at {a}, line 1)" in str(records[2].error)
+
+
+def test_missing_file_and_unknown_format(tmp_path):
+    with pytest.raises(FeedError, match="no such file"):
+        list(read_feed(tmp_path / "nope.jsonl"))
+    with pytest.raises(FeedError, match="unknown feed format"):
+        list(read_feed(tmp_path / "feed.xml"))

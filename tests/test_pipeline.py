@@ -1,0 +1,89 @@
+import random
+
+import pytest
+
+import dedup
+from dedup import Article, ConfigError, InputError, find_duplicates
+
+COPY = "The central bank raised its main interest rate by half a point to 4.5 percent on Tuesday, citing stubborn inflation and a weak currency."
+REWRITE = "On Tuesday the central bank raised its main interest rate by half a point, to 4.5 percent, citing a weak currency and stubborn inflation."
+OTHER = "Heavy rain flooded the old town overnight and the fire service evacuated forty families, the mayor said on Wednesday."
+
+
+def _articles(seed_texts):
+    reuters, unn = seed_texts
+    return [
+        Article(id="unn", text=unn, published="2026-03-04T09:30:00Z"),
+        Article(id="rain", text=OTHER),
+        Article(id="reuters", text=reuters, published="2026-03-04T06:00:00Z"),
+        {"id": "rate-1", "text": COPY},
+        {"id": "rate-2", "text": REWRITE},
+    ]
+
+
+def test_seeds_found_with_default_settings(seed_texts):
+    result = find_duplicates(_articles(seed_texts))
+    assert {(p.a, p.b) for p in result.pairs} == {("unn", "reuters"), ("rate-1", "rate-2")}
+    by_id = {v.id: v for v in result.verdicts}
+    assert by_id["reuters"].status == "representative"  # earliest published
+    assert by_id["unn"].status == "duplicate" and by_id["unn"].duplicate_of == "reuters"
+    assert by_id["rain"].status == "unique"
+    assert 0 < by_id["unn"].score <= 1
+    assert [v.id for v in result.verdicts] == ["unn", "rain", "reuters", "rate-1", "rate-2"]
+    assert sorted(result.kept) == ["rain", "rate-2", "reuters"]
+    assert all(0 <= p.coverage_a <= 1 for p in result.pairs)
+
+
+def test_the_usual_recipe_misses_the_seeds(seed_texts):
+    # Word 5-grams at 0.8, the common default elsewhere, does not group the rewrite.
+    result = find_duplicates(_articles(seed_texts), shingle_size=5, threshold=0.8, candidate_threshold=0.8)
+    assert ("unn", "reuters") not in {(p.a, p.b) for p in result.pairs}
+
+
+@pytest.mark.parametrize("keep, representative", [("earliest", "reuters"), ("first", "unn"), ("longest", "unn")])
+def test_keep_policy(seed_texts, keep, representative):
+    result = find_duplicates(_articles(seed_texts), keep=keep)
+    cluster = next(c for c in result.clusters if "reuters" in c.ids)
+    assert cluster.representative == representative
+    assert cluster.ids[0] == representative and len(cluster) == 2
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_input_order_does_not_change_the_groups(seed_texts, seed):
+    articles = _articles(seed_texts)
+    random.Random(seed).shuffle(articles)
+    result = find_duplicates(articles)
+    groups = {frozenset(c.ids) for c in result.clusters}
+    assert groups == {frozenset({"unn", "reuters"}), frozenset({"rate-1", "rate-2"})}
+    # clusters partition the clustered articles
+    members = [i for c in result.clusters for i in c.ids]
+    assert len(members) == len(set(members))
+
+
+def test_empty_input_and_empty_texts():
+    assert find_duplicates([]).verdicts == ()
+    result = find_duplicates([{"id": "a", "text": ""}, {"id": "b", "text": ""}, {"id": "c", "text": "   "}])
+    assert [v.status for v in result.verdicts] == ["unique"] * 3
+
+
+def test_bad_input_is_refused_clearly():
+    with pytest.raises(InputError, match="duplicate id 'x'"):
+        find_duplicates([{"id": "x", "text": "a"}, {"id": "x", "text": "b"}])
+    with pytest.raises(InputError, match="missing field 'text'"):
+        find_duplicates([{"id": "x", "body": "a"}])
+    with pytest.raises(InputError, match="text is bytes; decode it first"):
+        find_duplicates([Article(id="x", text=b"abc")])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="did you mean 'num_perm'"):
+        find_duplicates([], num_perms=64)
+
+
+def test_char_shingles_also_find_the_seeds(seed_texts):
+    result = find_duplicates(_articles(seed_texts), shingle_unit="char", shingle_size=5, threshold=0.35)
+    assert ("unn", "reuters") in {(p.a, p.b) for p in result.pairs}
+
+
+def test_public_names():
+    assert dedup.__all__ == sorted(dedup.__all__)
+    for name in dedup.__all__:
+        assert hasattr(dedup, name), name
+    assert {"find_duplicates", "Deduplicator", "align", "compare", "DedupConfig"} <= set(dedup.__all__)

@@ -1,0 +1,44 @@
+import pytest
+
+from dedup import normalize, tokenize
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("\u201cUnclassified networks\u201d", '"unclassified networks"'),
+        ("Altman\u2019s deal", "altman's deal"),
+        ("a \u2014 b \u2013 c", "a - b - c"),
+        ("  many\t\n spaces  ", "many spaces"),
+        ("\uff21\uff29 \ufb01le", "ai file"),  # NFKC: full-width letters, ligature
+        ("STRASSE", "strasse"),
+        ("Stra\u00dfe", "strasse"),  # case folding, not lower()
+        ("U.S. President", "us president"),
+    ],
+    ids=["curly-double", "curly-apostrophe", "dashes", "whitespace", "nfkc", "upper", "casefold", "dotted-abbreviation"],
+)
+def test_normalize(a, b):
+    assert normalize(a) == b
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("NATO, a 32-member military alliance.", ["nato", "a", "32", "member", "military", "alliance"]),
+        ("Shares rose 5.93 pct to 155,221 at 10:30", ["shares", "rose", "5.93", "pct", "to", "155,221", "at", "10:30"]),
+        ("the company's opposition, don't", ["the", "company", "opposition", "don't"]),
+        ("Президент США заявил", ["президент", "сша", "заявил"]),
+        ("Η Αθήνα είναι", ["η", "αθήνα", "είναι"]),
+        ("قال المتحدث باسم", ["قال", "المتحدث", "باسم"]),
+        ("北约网络", ["北", "约", "网", "络"]),
+        ("東京でAI会議", ["東", "京", "で", "ai", "会", "議"]),
+        ("", []),
+    ],
+    ids=["latin", "numbers", "apostrophes", "cyrillic", "greek", "arabic", "chinese", "japanese-mixed", "empty"],
+)
+def test_tokenize_any_script(text, tokens):
+    assert tokenize(text) == tokens
+
+
+def test_tokenize_ignores_case_quotes_and_spacing():
+    assert tokenize("\u201cShall NOT\u201d  be used") == tokenize('"shall not" be used')
