@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -131,7 +132,7 @@ _CHUNK_RE = re.compile(r"\S+")
 @lru_cache(maxsize=1 << 16)
 def _chunk_key(chunk: str) -> tuple[str, ...]:
     """The comparison key of one white-space separated chunk: its tokens, or its normalised text."""
-    return tuple(tokenize(chunk)) or (normalize(chunk),)
+    return _chunk_tokens(chunk) or (normalize(chunk),)
 
 
 def _words(texts: Sequence[str]) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -140,9 +141,14 @@ def _words(texts: Sequence[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     return chunks, [_chunk_key(chunk) for chunk in chunks]
 
 
+@lru_cache(maxsize=1 << 16)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    return tuple(tokenize(chunk))
+
+
 def _tokens(text: str) -> list[str]:
     """``tokenize(text)``, by white-space chunks through a cache (tokens never span white space)."""
-    return [t for chunk in _CHUNK_RE.findall(text) for t in _chunk_key(chunk) if t[:1].isalnum()]
+    return list(chain.from_iterable(map(_chunk_tokens, _CHUNK_RE.findall(text))))
 
 
 def word_diff(a: str | Sequence[str], b: str | Sequence[str]) -> tuple[DiffOp, ...]:

@@ -312,3 +312,16 @@ def test_msrp_paraphrase_documents_align() -> None:
     correct = sum(la == lb for la, lb in one_to_one)
     assert correct >= 0.9 * len(result.sentences_a)
     assert correct >= 0.95 * len(one_to_one)
+
+
+def test_bench_align_smoke(tmp_path, capsys) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_align", Path(__file__).parent.parent / "benchmarks" / "bench_align.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.json"
+    assert bench.main(["--n-pairs", "3", "--repeat", "1", "--sentences", "8", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["pairs"] == 3 and data["diff=True"]["median_ms"] > 0
+    assert "median" in capsys.readouterr().out
