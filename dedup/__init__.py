@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .align import Alignment, DiffOp, Link, align
+from .align import Alignment, DiffOp, Link, align, word_diff
 from .article import Article
 from .cluster import Cluster
 from .config import DedupConfig
@@ -25,9 +25,10 @@ from .errors import (
 from .feeds import FeedRecord, load_articles, read_feed
 from .index import CandidateIndex, MemoryIndex
 from .pipeline import DedupResult, Deduplicator, DuplicatePair, Verdict, find_duplicates
+from .render import render_html, render_json, render_terminal
 from .shingles import ShingleBatch, Shingler, hash_shingle, shingles
 from .signatures import minhash_signatures, to_datasketch
-from .text import Sentence, normalize, split_sentences, tokenize
+from .text import Sentence, metadata_prefix, normalize, split_sentences, tokenize
 from .verify import Comparison, compare
 
 __all__ = [
@@ -60,11 +61,16 @@ __all__ = [
     "find_duplicates",
     "hash_shingle",
     "load_articles",
+    "metadata_prefix",
     "minhash_signatures",
     "normalize",
     "read_feed",
+    "render_html",
+    "render_json",
+    "render_terminal",
     "shingles",
     "split_sentences",
     "to_datasketch",
     "tokenize",
+    "word_diff",
 ]
