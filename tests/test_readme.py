@@ -1,0 +1,37 @@
+"""The README's Quickstart stays true: two commands, and CI runs the second one verbatim."""
+
+import io
+import re
+
+from dedup.cli._progress import Progress
+
+from .conftest import ROOT
+
+
+def _quickstart_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
+    install_and_run, install_and_test = _quickstart_commands()
+    assert "dedup find examples/news_feed.jsonl" in install_and_run
+    assert (ROOT / "examples" / "news_feed.jsonl").exists()
+    assert install_and_test.endswith("pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_part = install_and_test.split(". .venv/bin/activate && ", 1)[1]
+    assert test_part in ci
+
+
+def test_progress_bar_draws_only_when_enabled():
+    shown, hidden = io.StringIO(), io.StringIO()
+    for stream, enabled in ((shown, True), (hidden, False)):
+        bar = Progress(enabled=enabled, stream=stream)
+        bar("signatures", 5, 10)
+        bar("signatures", 10, 10)
+        bar.done()
+        bar.message("summary")
+    assert "[###############---------------] 5/10" in shown.getvalue() and "summary" in shown.getvalue()
+    assert hidden.getvalue() == ""
