@@ -288,6 +288,7 @@ class Deduplicator:
         self.index = index
         self._shingler = Shingler(unit=self.config.shingle_unit, size=self.config.shingle_size)
         self._articles: dict[str, Article] = {}
+        self._position: dict[str, int] = {}
         self._sets: dict[str, np.ndarray] = {}
         self._facts: dict[str, np.ndarray] = {}
         self._df: Counter[int] = Counter()
@@ -308,7 +309,7 @@ class Deduplicator:
         keys = [k for k in self.index.query(signature) if k != article.id and k in self._sets]
         if not keys:
             return []
-        keys.sort(key=list(self._articles).index)
+        keys.sort(key=self._position.__getitem__)
         members = [self._sets[k] for k in keys] + [hashes]
         offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in members]))).astype(np.int64)
         all_hashes = np.concatenate(members)
@@ -339,6 +340,7 @@ class Deduplicator:
         hashes, facts, signature = self._prepare(article)
         found = self._verify(article, hashes, facts, signature)
         self.index.insert(article.id, signature)
+        self._position[article.id] = len(self._articles)
         self._articles[article.id] = article
         self._sets[article.id] = hashes
         self._facts[article.id] = facts
