@@ -46,23 +46,16 @@ def ngram_hashes(token_hashes: np.ndarray, offsets: np.ndarray, n: int) -> tuple
     total = int(token_hashes.shape[0])
     with np.errstate(over="ignore"):
         if n == 1 or total == 0:
-            combined = token_hashes.copy()
-            starts = np.arange(total, dtype=np.int64)
+            combined = token_hashes
             keep_len = lengths
         else:
-            width = total - n + 1
-            combined = token_hashes[:width].copy() if width > 0 else np.empty(0, _U64)
-            for j in range(1, n):
-                if width <= 0:
-                    break
+            width = max(total - n + 1, 0)
+            combined = token_hashes[:width].copy()
+            for j in range(1, n if width else 1):
                 combined = fmix64(combined * _GOLDEN64 + token_hashes[j : j + width])
-            starts = np.arange(max(width, 0), dtype=np.int64)
             keep_len = np.maximum(lengths - n + 1, 0)
-        # Valid windows: those starting inside a document and ending at or before its end.
-        doc_of = np.repeat(np.arange(lengths.shape[0]), keep_len)
-        first = np.repeat(offsets[:-1] - np.concatenate(([0], np.cumsum(keep_len)[:-1])), keep_len)
-        idx = np.arange(doc_of.shape[0], dtype=np.int64) + first
-        out = combined[starts[idx]] if idx.size else np.empty(0, _U64)
+        # Valid windows start inside a document and end at or before its end.
+        out = combined[np.repeat(offsets[:-1], keep_len) + _ragged_arange(keep_len)]
         counts = keep_len.copy()
         short = np.flatnonzero((lengths > 0) & (lengths < n))
         if short.size:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Sequence
 
 import numpy as np
@@ -81,7 +82,9 @@ def fact_sets(texts: Sequence[str]) -> ShingleBatch:
     found = [_NUMBER_RE.findall(normalize(content(t))) for t in texts]
     lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    hashes = np.fromiter((token_hash(x) >> 32 for f in found for x in f), dtype=np.uint32, count=int(offsets[-1]))
+    flat = list(chain.from_iterable(found))
+    table = {x: token_hash(x) >> 32 for x in set(flat)}  # each distinct number hashed once
+    hashes = np.fromiter(map(table.__getitem__, flat), dtype=np.uint32, count=len(flat))
     return ShingleBatch(hashes, offsets).sets()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..align import align
 from ..errors import FeedError, InputError
 from ..render import render_html, render_json, render_terminal
-from .find import _fraction
+from ._args import add_field_options, fraction
 
 __all__ = ["add_parser", "run"]
 
@@ -33,8 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("a", metavar="A", help="the earlier text: a file ('-' for stdin), or an article id with --feed")
     parser.add_argument("b", metavar="B", help="the text that may derive from A: a file, or an article id with --feed")
     parser.add_argument("--feed", metavar="FEED", help="read A and B as article ids from this feed (JSON Lines, CSV, folder)")
-    parser.add_argument("--id-field", default="id", metavar="NAME", help="feed field holding the id (default: id)")
-    parser.add_argument("--text-field", default="text", metavar="NAME", help="feed field holding the text (default: text)")
+    add_field_options(parser)
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the alignment as JSON")
     output.add_argument("--html", metavar="OUT", help="write a standalone HTML page to OUT")
@@ -42,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="colour the terminal view (default: auto, when printing to a terminal)")
     parser.add_argument("--width", type=int, metavar="COLUMNS",
                         help="width of the terminal view (default: the terminal's); side by side from 100")
-    parser.add_argument("--min-score", type=_fraction, metavar="S", help="least similarity of a link, in [0, 1]")
+    parser.add_argument("--min-score", type=fraction, metavar="S", help="least similarity of a link, in [0, 1]")
     parser.set_defaults(run=run)
 
 

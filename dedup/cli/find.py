@@ -12,19 +12,10 @@ from typing import IO, Iterator
 from ..config import DedupConfig
 from ..feeds import read_feeds
 from ..pipeline import Verdict, find_duplicates
+from ._args import add_field_options, fraction
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -37,17 +28,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="feed files or folders; - reads JSON Lines from stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
     p.add_argument("--pairs", action="store_true", help="write the verified near-duplicate pairs instead of one line per article")
-    p.add_argument("--id-field", default="id", metavar="NAME", help="field holding the article id (default: id)")
-    p.add_argument("--text-field", default="text", metavar="NAME", help="field holding the article text (default: text)")
+    add_field_options(p)
     p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
                    help="a malformed record stops the run (default) or is rejected with its reason and the run goes on")
     p.add_argument("--keep", choices=("earliest", "longest", "first"), default=_DEFAULTS.keep,
                    help="which article of a cluster is kept (default: earliest published, then longest, then first)")
-    p.add_argument("--threshold", type=_fraction, default=_DEFAULTS.threshold,
+    p.add_argument("--threshold", type=fraction, default=_DEFAULTS.threshold,
                    help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})")
-    p.add_argument("--candidate-threshold", type=_fraction, default=_DEFAULTS.candidate_threshold,
+    p.add_argument("--candidate-threshold", type=fraction, default=_DEFAULTS.candidate_threshold,
                    help=f"Jaccard similarity the LSH stage is tuned for (default: {_DEFAULTS.candidate_threshold})")
-    p.add_argument("--fact-agreement", type=_fraction, default=_DEFAULTS.fact_agreement,
+    p.add_argument("--fact-agreement", type=fraction, default=_DEFAULTS.fact_agreement,
                    help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
     p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit)
     p.add_argument("--shingle-size", type=int, default=_DEFAULTS.shingle_size, metavar="N")
