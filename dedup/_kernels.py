@@ -86,7 +86,8 @@ def unique_per_doc(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     if hashes.size == 0:
         return hashes.astype(_U32), np.zeros(n_docs + 1, np.int64)
     doc = np.repeat(np.arange(n_docs, dtype=_U64), np.diff(offsets))
-    keys = np.unique((doc << _U64(32)) | hashes.astype(_U64))
+    keys = np.sort((doc << _U64(32)) | hashes.astype(_U64))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     docs_sorted = (keys >> _U64(32)).astype(np.int64)
     new_offsets = np.searchsorted(docs_sorted, np.arange(n_docs + 1), side="left").astype(np.int64)
     return (keys & _U64(0xFFFFFFFF)).astype(_U32), new_offsets
@@ -96,34 +97,47 @@ def minhash(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarra
     """MinHash signatures, ``(n_docs, num_perm)`` uint32, bit-identical to datasketch's affine32.
 
     Each shingle hash ``h`` is pre-mixed with ``fmix32`` and permuted as ``a * h + b mod 2**32``.
-    Documents are processed in blocks of about ``block_size`` shingles, so memory stays at
-    ``block_size * num_perm * 4`` bytes whatever the batch size. Empty documents get the
+    Documents are processed in blocks of about ``block_size`` shingles into one reused
+    ``(num_perm, block_size)`` buffer, permutation-major so that the per-document minimum
+    (``np.minimum.reduceat``) runs along contiguous memory; a document longer than a block is
+    reduced slice by slice. Memory stays at ``num_perm * block_size * 4`` bytes whatever the
+    batch and document sizes. Empty documents get the
     all-``0xFFFFFFFF`` signature, as an empty ``datasketch.MinHash`` has.
     """
     n_docs = offsets.shape[0] - 1
     num_perm = a.shape[0]
     out = np.full((n_docs, num_perm), _MAX32, dtype=_U32)
     lengths = np.diff(offsets)
+    # reduceat cannot take empty segments: only non-empty documents are reduced.
     nonempty = np.flatnonzero(lengths > 0)
     if nonempty.size == 0:
         return out
     mixed = fmix32(hashes.astype(_U32, copy=False))
-    a = a.astype(_U32)[None, :]
-    b = b.astype(_U32)[None, :]
-    # Split the non-empty documents into blocks of at most ~block_size shingles (one doc may exceed it).
+    a = a.astype(_U32)[:, None]
+    b = b.astype(_U32)[:, None]
+    buffer = np.empty((num_perm, block_size), dtype=_U32)
     ends = offsets[nonempty + 1]
-    block_starts = [0]
-    while block_starts[-1] < nonempty.size:
-        lo = block_starts[-1]
-        start_off = offsets[nonempty[lo]]
-        hi = int(np.searchsorted(ends, start_off + block_size, side="right"))
-        block_starts.append(max(hi, lo + 1))
-    for lo, hi in zip(block_starts[:-1], block_starts[1:]):
+    lo = 0
+    while lo < nonempty.size:
+        first = nonempty[lo]
+        if lengths[first] > block_size:  # a document longer than a block: slice by slice
+            for s in range(offsets[first], offsets[first + 1], block_size):
+                piece = mixed[s : min(s + block_size, offsets[first + 1])]
+                block = buffer[:, : piece.shape[0]]
+                np.multiply(a, piece[None, :], out=block)
+                np.add(block, b, out=block)
+                np.minimum(out[first], block.min(axis=1), out=out[first])
+            lo += 1
+            continue
+        # The next documents holding at most block_size shingles together.
+        hi = max(int(np.searchsorted(ends, offsets[first] + block_size, side="right")), lo + 1)
         docs = nonempty[lo:hi]
-        s, e = offsets[docs[0]], offsets[docs[-1] + 1]
-        # Non-empty docs are contiguous in the shingle array, empty ones take no room.
-        block = mixed[s:e, None] * a + b
-        out[docs] = np.minimum.reduceat(block, offsets[docs] - s, axis=0)
+        s, e = offsets[docs[0]], offsets[docs[-1] + 1]  # non-empty docs are contiguous in `mixed`
+        block = buffer[:, : e - s]
+        np.multiply(a, mixed[None, s:e], out=block)
+        np.add(block, b, out=block)
+        out[docs] = np.minimum.reduceat(block, offsets[docs] - s, axis=1).T
+        lo = hi
     return out
 
 
@@ -228,3 +242,16 @@ def pair_intersections(
         inter_w[lo:hi] = np.bincount(hit_owner, weights=weights[pos[order[dup]]], minlength=k)
         lo = hi
     return inter, inter_w
+
+
+def document_frequency(set_hashes: np.ndarray) -> np.ndarray:
+    """For every element of a batch of shingle *sets*, the number of documents containing it."""
+    if set_hashes.size == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(set_hashes, kind="stable")
+    ordered = set_hashes[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, ordered.shape[0]))
+    df = np.empty(set_hashes.shape[0], np.int64)
+    df[order] = np.repeat(counts, counts)
+    return df

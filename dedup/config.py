@@ -102,7 +102,7 @@ class DedupConfig:
     idf_prior: int = 1000
     coverage: bool = True
     keep: KeepPolicy = "earliest"
-    block_size: int = 1 << 15
+    block_size: int = 1 << 13
 
     def __post_init__(self) -> None:
         check_fraction("threshold", self.threshold)

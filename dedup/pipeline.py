@@ -21,7 +21,7 @@ from .errors import InputError
 from .index import CandidateIndex, MemoryIndex, batch_candidates, lsh_params
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .verify import Corpus, Evidence, evidence, fact_sets, reason
+from .verify import Corpus, Evidence, evidence, reason
 
 __all__ = ["DedupResult", "Deduplicator", "DuplicatePair", "Verdict", "find_duplicates"]
 
@@ -224,9 +224,10 @@ def find_duplicates(
     set_chunks, fact_chunks, sig_chunks = [], [], []
     for lo in range(0, n, _CHUNK):
         chunk = texts[lo : lo + _CHUNK]
-        sets = shingler.shingle(chunk).sets()
+        shingled, figures = shingler.shingle_with_figures(chunk)
+        sets = shingled.sets()
         set_chunks.append(sets)
-        fact_chunks.append(fact_sets(chunk))
+        fact_chunks.append(figures)
         sig_chunks.append(minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
         report("signatures", min(lo + _CHUNK, n), n)
     signatures = np.concatenate(sig_chunks) if sig_chunks else np.empty((0, cfg.num_perm), np.uint32)
@@ -301,9 +302,10 @@ class Deduplicator:
         return article_id in self._articles
 
     def _prepare(self, article: Article) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        sets = self._shingler.shingle([article.text]).sets()
+        shingled, figures = self._shingler.shingle_with_figures([article.text])
+        sets = shingled.sets()
         signature = minhash_signatures(sets, num_perm=self.config.num_perm, seed=self.config.seed)[0]
-        return sets.hashes, fact_sets([article.text]).hashes, signature
+        return sets.hashes, figures.hashes, signature
 
     def _verify(self, article: Article, hashes: np.ndarray, facts: np.ndarray, signature: np.ndarray) -> list[DuplicatePair]:
         keys = [k for k in self.index.query(signature) if k != article.id and k in self._sets]

@@ -110,14 +110,14 @@ class ShingleBatch:
 
 
 class Shingler:
-    """Turns texts into :class:`ShingleBatch` es; keeps a cache of token hashes between batches.
+    """Turns texts into :class:`ShingleBatch` es; keeps its vocabulary of token hashes between batches.
 
     >>> batch = Shingler(unit="word", size=3).shingle(["a b c d", "", "x"])
     >>> batch.offsets.tolist()
     [0, 2, 2, 3]
     """
 
-    _CACHE_LIMIT = 2_000_000
+    _VOCABULARY_LIMIT = 2_000_000
 
     def __init__(self, *, unit: Literal["word", "char"] = "word", size: int = 3) -> None:
         if unit not in ("word", "char"):
@@ -126,40 +126,62 @@ class Shingler:
             raise ConfigError(f"shingle size must be a positive integer; got {size!r}")
         self.unit = unit
         self.size = size
-        self._token_hashes: dict[str, int] = {}
+        self._reset_vocabulary()
+
+    def _reset_vocabulary(self) -> None:
+        self._index: dict[str, int] = {}
+        self._hashes = np.empty(0, np.uint64)  # token hash by vocabulary index
+        self._numeric = np.empty(0, bool)  # whether the token is a figure (starts with a digit)
 
     def shingle(self, texts: Iterable[str]) -> ShingleBatch:
         """Shingle hashes of every text (repeats kept, in order)."""
+        return self.shingle_with_figures(texts)[0]
+
+    def shingle_with_figures(self, texts: Iterable[str]) -> tuple[ShingleBatch, ShingleBatch]:
+        """Shingle hashes of every text, and the *set* of its figures (tokens that are numbers).
+
+        Each text is tokenised once; figures are hashed as the high 32 bits of :func:`token_hash`.
+        """
         texts = list(texts)
-        if self.unit == "word":
-            token_hashes, offsets = self._word_hashes(texts)
-        else:
-            token_hashes, offsets = self._char_hashes(texts)
-        hashes, offsets = _kernels.ngram_hashes(token_hashes, offsets, self.size)
-        return ShingleBatch(hashes, offsets)
-
-    def _lookup(self, distinct: Iterable[str]) -> None:
-        cache = self._token_hashes
-        if len(cache) > self._CACHE_LIMIT:
-            cache.clear()
-        for token in distinct:
-            cache[token] = token_hash(token)
-
-    def _word_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         token_lists = [tokenize(content(t)) for t in texts]
+        token_ids, offsets = self._token_ids(token_lists)
+        if self.unit == "word":
+            token_hashes, unit_offsets = self._hashes[token_ids], offsets
+        else:
+            token_hashes, unit_offsets = _char_hashes([" ".join(tokens) for tokens in token_lists])
+        hashes, shingle_offsets = _kernels.ngram_hashes(token_hashes, unit_offsets, self.size)
+        numeric = self._numeric[token_ids]
+        doc_of = np.repeat(np.arange(len(texts)), np.diff(offsets))
+        counts = np.bincount(doc_of[numeric], minlength=len(texts))
+        figures = ShingleBatch(
+            (self._hashes[token_ids[numeric]] >> np.uint64(32)).astype(np.uint32),
+            np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        )
+        return ShingleBatch(hashes, shingle_offsets), figures.sets()
+
+    def _token_ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary index of every token, hashing each token the first time it is seen."""
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
         flat = list(chain.from_iterable(token_lists))
-        self._lookup(set(flat).difference(self._token_hashes))
-        hashes = np.fromiter(map(self._token_hashes.__getitem__, flat), dtype=np.uint64, count=len(flat))
-        return hashes, offsets
+        if len(self._index) > self._VOCABULARY_LIMIT:
+            self._reset_vocabulary()
+        new = list(set(flat).difference(self._index))
+        if new:
+            start = len(self._index)
+            self._index.update(zip(new, range(start, start + len(new))))
+            self._hashes = np.concatenate((self._hashes, np.fromiter(map(token_hash, new), np.uint64, len(new))))
+            self._numeric = np.concatenate((self._numeric, np.fromiter((t[0].isdecimal() for t in new), bool, len(new))))
+        ids = np.fromiter(map(self._index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        return ids, offsets
 
-    def _char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        joined = [" ".join(tokenize(content(t))) for t in texts]
-        lengths = np.fromiter(map(len, joined), dtype=np.int64, count=len(joined))
-        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32)
-        distinct = np.unique(codes)
-        table = np.fromiter((token_hash(chr(c)) for c in distinct.tolist()), dtype=np.uint64, count=distinct.size)
-        hashes = table[np.searchsorted(distinct, codes)] if codes.size else np.empty(0, np.uint64)
-        return hashes, offsets
+
+def _char_hashes(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every character of every document (each distinct character hashed once)."""
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32)
+    distinct = np.unique(codes)
+    table = np.fromiter((token_hash(chr(c)) for c in distinct.tolist()), dtype=np.uint64, count=distinct.size)
+    hashes = table[np.searchsorted(distinct, codes)] if codes.size else np.empty(0, np.uint64)
+    return hashes, offsets

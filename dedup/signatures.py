@@ -37,7 +37,7 @@ def permutations(*, num_perm: int = 128, seed: int = 1) -> tuple[np.ndarray, np.
 
 
 def minhash_signatures(
-    batch: ShingleBatch, *, num_perm: int = 128, seed: int = 1, block_size: int = 1 << 15
+    batch: ShingleBatch, *, num_perm: int = 128, seed: int = 1, block_size: int = 1 << 13
 ) -> np.ndarray:
     """MinHash signatures of every document of ``batch``.
 

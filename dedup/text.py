@@ -23,9 +23,8 @@ _FOLD = str.maketrans(
     }
 )
 _SPACE_RE = re.compile(r"\s+")
-_POSSESSIVE_RE = re.compile(r"(?<=[^\W_])'s\b")
 # Dotted abbreviations such as "U.S." or "a.m." lose their dots, so "U.S." and "US" agree.
-_DOTTED_RE = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}(?![^\W\d_])")
+_DOTTED_RE = re.compile(r"(?<!\w)[^\W\d_]\.[^\W\d_]\.(?:[^\W\d_]\.)*(?![^\W\d_])")
 
 # Scripts written without spaces: each character is a token.
 _CJK = (
@@ -38,9 +37,10 @@ _CJK = (
     "\u1780-\u17ff"  # Khmer
 )
 _TOKEN_RE = re.compile(
-    rf"[{_CJK}]"  # one CJK character
+    rf"([{_CJK}]"  # one CJK character
     rf"|\d+(?:[.,:]\d+)*(?:[^\W\d_{_CJK}]+)?"  # numbers: 155,221  5.93  10:30  1st
-    rf"|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:'[^\W_{_CJK}]+)*"  # words, with inner apostrophes
+    rf"|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:'(?!s\b)[^\W_{_CJK}]+)*)"  # words, with inner apostrophes
+    r"(?:'s\b)?"  # a possessive 's is left out of the token
 )
 
 
@@ -53,10 +53,24 @@ def normalize(text: str) -> str:
     >>> normalize("  \u201cU.S.\u201d  President\u2014Trump  ")
     '"us" president-trump'
     """
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    return _SPACE_RE.sub(" ", _fold(text)).strip()
+
+
+def _fold(text: str) -> str:
+    """:func:`normalize` without collapsing white space (tokens do not need it)."""
+    if text.isascii():  # fast path: NFKC is the identity, casefold is lower, only ` needs folding
+        text = text.lower()
+        if "`" in text:
+            text = text.replace("`", "'")
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
     if "." in text:
-        text = _DOTTED_RE.sub(lambda m: m.group().replace(".", ""), text)
-    return _SPACE_RE.sub(" ", text).strip()
+        text = _DOTTED_RE.sub(_undot, text)
+    return text
+
+
+def _undot(match: re.Match[str]) -> str:
+    return match.group().replace(".", "")
 
 
 def tokenize(text: str, *, normalized: bool = False) -> list[str]:
@@ -71,11 +85,7 @@ def tokenize(text: str, *, normalized: bool = False) -> list[str]:
     >>> tokenize("OpenAI考虑与北约")
     ['openai', '考', '虑', '与', '北', '约']
     """
-    if not normalized:
-        text = normalize(text)
-    if "'" in text:
-        text = _POSSESSIVE_RE.sub("", text)
-    return _TOKEN_RE.findall(text)
+    return _TOKEN_RE.findall(text if normalized else _fold(text))
 
 
 # ---------------------------------------------------------------------------------------------

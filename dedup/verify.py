@@ -15,9 +15,7 @@ How these combine into the verdict, and why, is measured in ``docs/thresholds.md
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, Sequence
 
 import numpy as np
@@ -25,12 +23,10 @@ import numpy as np
 from . import _kernels
 from .article import Article, as_article
 from .config import DedupConfig, resolve_config
-from .shingles import ShingleBatch, Shingler, content, token_hash
-from .text import normalize
+from .shingles import ShingleBatch, Shingler
 
 __all__ = ["Comparison", "compare"]
 
-_NUMBER_RE = re.compile(r"\d+(?:[.,:/]\d+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +42,8 @@ class Corpus:
     @classmethod
     def build(cls, texts: Sequence[str], config: DedupConfig, *, shingler: Shingler | None = None) -> Corpus:
         shingler = shingler or Shingler(unit=config.shingle_unit, size=config.shingle_size)
-        sets = shingler.shingle(texts).sets()
-        return cls.from_sets(sets, fact_sets(texts), texts, config)
+        shingled, figures = shingler.shingle_with_figures(texts)
+        return cls.from_sets(shingled.sets(), figures, texts, config)
 
     @classmethod
     def from_sets(
@@ -73,19 +69,12 @@ def idf_weights(sets: ShingleBatch, *, prior: int) -> np.ndarray:
     n = len(sets)
     if sets.hashes.size == 0:
         return np.empty(0)
-    _, inverse, counts = np.unique(sets.hashes, return_inverse=True, return_counts=True)
-    return np.log((n + prior + 1.0) / (counts[inverse] + 1.0))
+    return np.log((n + prior + 1.0) / (_kernels.document_frequency(sets.hashes) + 1.0))
 
 
 def fact_sets(texts: Sequence[str]) -> ShingleBatch:
-    """Sorted unique hashes of the numbers of each text (its figures, dates and amounts)."""
-    found = [_NUMBER_RE.findall(normalize(content(t))) for t in texts]
-    lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    flat = list(chain.from_iterable(found))
-    table = {x: token_hash(x) >> 32 for x in set(flat)}  # each distinct number hashed once
-    hashes = np.fromiter(map(table.__getitem__, flat), dtype=np.uint32, count=len(flat))
-    return ShingleBatch(hashes, offsets).sets()
+    """Sorted unique hashes of the figures of each text: its tokens that are numbers (amounts, dates, ...)."""
+    return Shingler(unit="word", size=1).shingle_with_figures(texts)[1]
 
 
 @dataclass(frozen=True, slots=True)
