@@ -1,0 +1,166 @@
+"""Each stage of dedup alone, on one corpus: median seconds and share of the total, so the slowest stage is known.
+
+The stages are those :func:`dedup.find_duplicates` runs (word 5-grams, num_perm=128, threshold and
+candidate threshold 0.5, coverage off), called one by one on the whole corpus at once, each fed the
+previous stage's output of the same round:
+
+input (dicts to ``Article``), tokenise+hash (``Shingler(unit="word", size=5).shingle``; with figures when dedup has
+``shingle_with_figures``), sets (``.sets()``), signatures (``minhash_signatures``), candidates
+(``index.batch_candidates`` with ``index.lsh_params(0.5)``), figures (``verify.fact_sets``, unless
+found while tokenising), verification (``verify.Corpus.from_sets``
++ ``verify.evidence``), pair results (``DuplicatePair`` objects with their reasons), clustering
+(``pipeline._clusters``: star clusters and verdicts) and alignment (``align(a, b, diff=False)`` of
+every verified pair; only with ``coverage=True``, the library default). ``find_duplicates`` itself is
+timed in the same rounds for comparison (it works in chunks of 4,096 articles).
+
+    python benchmarks/bench_stages.py --corpus ../shared/data/reuters21578.jsonl.gz --repeat 3 --json /tmp/bench/stages.json
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import base_parser, get_corpus, median, platform_line, print_platform, table, write_json  # noqa: E402
+
+
+import dedup  # noqa: E402
+from dedup import index, verify  # noqa: E402
+from dedup.pipeline import _articles, _clusters, _pairs_from  # noqa: E402
+
+SETTINGS = dict(shingle_size=5, threshold=0.5, candidate_threshold=0.5, coverage=False)
+
+# Newer dedup tokenises once for shingles and figures (``Shingler.shingle_with_figures``), as
+# find_duplicates does; older dedup shingles and finds figures (``verify.fact_sets``) separately.
+FUSED = hasattr(dedup.Shingler, "shingle_with_figures")
+
+# (name, what is called, part of find_duplicates with coverage=False)
+STAGES: list[tuple[str, str, bool]] = [
+    ("input", "`pipeline._articles` (dicts to `Article`)", True),
+    ("tokenise+hash", "`Shingler(unit=\"word\", size=5).shingle_with_figures(texts)` (shingles and figures, one tokenising)"
+     if FUSED else "`Shingler(unit=\"word\", size=5).shingle(texts)`", True),
+    ("sets", "`ShingleBatch.sets()`", True),
+    ("signatures", "`minhash_signatures(sets, num_perm=128)`", True),
+    ("candidates", "`index.batch_candidates` (`lsh_params(0.5)` = 25 × 5)", True),
+    *([] if FUSED else [("figures", "`verify.fact_sets(texts)`", True)]),
+    ("verification", "`verify.Corpus.from_sets` + `verify.evidence`", True),
+    ("pair results", "`pipeline._pairs_from` (`DuplicatePair` + reason)", True),
+    ("clustering", "`pipeline._clusters` (`star_clusters` + verdicts)", True),
+    ("alignment", "`align(a, b, diff=False)` per verified pair", False),
+]
+
+
+def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Every stage once, in pipeline order; seconds per stage and what came out."""
+    cfg = dedup.DedupConfig(**SETTINGS)
+    seconds: dict[str, float] = {}
+    state: dict[str, Any] = {}
+
+    def stage(name: str, fn: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        out = fn()
+        seconds[name] = time.perf_counter() - start
+        return out
+
+    articles = stage("input", lambda: _articles(docs))
+    texts = [a.text for a in articles]
+    ids = [a.id for a in articles]
+    shingler = dedup.Shingler(unit="word", size=cfg.shingle_size)  # a new one: no vocabulary cached from the last round
+    if FUSED:
+        batch, facts = stage("tokenise+hash", lambda: shingler.shingle_with_figures(texts))
+    else:
+        batch = stage("tokenise+hash", lambda: shingler.shingle(texts))
+    sets = stage("sets", batch.sets)
+    sigs = stage("signatures", lambda: dedup.minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
+    bands, rows = index.lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
+    candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows))
+    if not FUSED:
+        facts = stage("figures", lambda: verify.fact_sets(texts))
+    ev = stage("verification", lambda: verify.evidence(verify.Corpus.from_sets(sets, facts, texts, cfg), candidates, cfg))
+    pairs = stage("pair results", lambda: _pairs_from(ev, ev.is_duplicate, ids, texts, cfg))
+    keep = ev.is_duplicate
+    clusters, _ = stage("clustering", lambda: _clusters(articles, ev.pairs[keep], ev.score[keep], cfg))
+    verified = ev.pairs[keep]
+    stage("alignment", lambda: [dedup.align(texts[i], texts[j], diff=False) for i, j in verified.tolist()])
+    state.update(shingles=int(batch.hashes.shape[0]), distinct=int(sets.hashes.shape[0]), candidates=int(candidates.shape[0]),
+                 pairs=len(pairs), clusters=len(clusters), bands=bands, rows=rows)
+    return seconds, state
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = base_parser(__doc__.split("\n\n")[0], repeat=3).parse_args(argv)
+    print_platform()
+    docs, description = get_corpus(args)
+    command = shlex.join(["python", "benchmarks/bench_stages.py", *argv])
+    print(f"# {description}; {args.repeat} rounds")
+
+    rounds: dict[str, list[float]] = {name: [] for name, _, _ in STAGES}
+    whole: list[float] = []
+    state: dict[str, Any] = {}
+    for _ in range(args.repeat):
+        seconds, state = one_round(docs)
+        for name, value in seconds.items():
+            rounds[name].append(value)
+        start = time.perf_counter()
+        dedup.find_duplicates(docs, **SETTINGS)
+        whole.append(time.perf_counter() - start)
+
+    med = {name: median(values) for name, values in rounds.items()}
+    total = sum(med.values())
+    total_core = sum(med[name] for name, _, core in STAGES if core)
+    n = max(len(docs), 1)
+    rows = []
+    for name, call, core in STAGES:
+        share_core = f"{100 * med[name] / total_core:.1f}%" if core and total_core > 0 else "—"
+        rows.append([name, call, f"{med[name]:.3f}", f"{100 * med[name] / total:.1f}%" if total > 0 else "—",
+                     share_core, f"{1e6 * med[name] / n:,.1f}"])
+    rows.append(["**sum, coverage off**", "the stages `find_duplicates(coverage=False)` runs", f"{total_core:.3f}", "",
+                 "100%", f"{1e6 * total_core / n:,.1f}"])
+    rows.append(["**sum, all stages**", "with alignment (`coverage=True`, the default)", f"{total:.3f}", "100%", "",
+                 f"{1e6 * total / n:,.1f}"])
+    rows.append(["find_duplicates", "`find_duplicates(coverage=False)` as one call", f"{median(whole):.3f}", "", "",
+                 f"{1e6 * median(whole) / n:,.1f}"])
+    slowest = max((name for name, _, core in STAGES if core), key=med.__getitem__)
+    per_pair_ms = 1000 * med["alignment"] / state["pairs"] if state["pairs"] else 0.0
+    blocks = [
+        f"Stages of dedup on {description}: word 5-grams, num_perm=128, threshold 0.5; medians of {args.repeat} rounds. "
+        f"{platform_line()}.",
+        table(rows, ["stage", "call", "median s", "share of all", "share, coverage off", "µs per article"]),
+        f"Slowest stage: **{slowest}** ({100 * med[slowest] / total_core:.0f}% of the pipeline without alignment). "
+        f"{state['shingles']:,} shingles ({state['distinct']:,} distinct per document), {state['candidates']:,} candidate pairs "
+        f"({state['bands']} bands × {state['rows']} rows), {state['pairs']:,} verified pairs, {state['clusters']:,} clusters; "
+        f"alignment {per_pair_ms:.2f} ms per verified pair.",
+    ]
+    markdown = "\n\n".join(blocks)
+    print()
+    print(markdown)
+    print(f"\n# reproduce: {command}")
+    write_json(args.json, {
+        "command": command,
+        "platform": platform_line(),
+        "corpus": description,
+        "n_docs": len(docs),
+        "repeat": args.repeat,
+        "seconds": rounds,
+        "median_seconds": med,
+        "share": {name: med[name] / total if total > 0 else 0.0 for name in med},
+        "share_coverage_off": {name: med[name] / total_core if total_core > 0 else 0.0 for name, _, core in STAGES if core},
+        "total_seconds": total,
+        "total_seconds_coverage_off": total_core,
+        "find_duplicates_seconds": whole,
+        "slowest": slowest,
+        "alignment_ms_per_pair": per_pair_ms,
+        "counts": state,
+        "markdown": markdown,
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
