@@ -42,3 +42,27 @@ def test_tokenize_any_script(text, tokens):
 
 def test_tokenize_ignores_case_quotes_and_spacing():
     assert tokenize("\u201cShall NOT\u201d  be used") == tokenize('"shall not" be used')
+
+
+def _reference_tokens(text):
+    """The general (any script) path, without the ASCII fast path."""
+    import unicodedata
+
+    from dedup import text as t
+
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(t._FOLD)
+    folded = t._DOTTED_RE.sub(t._undot, folded)
+    return t._TOKEN_RE.findall(folded)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ascii_fast_path_equals_the_general_path(seed):
+    import random
+
+    pieces = ["U.S.", "a.m.", "No. 10", "NATO's", "it's", "don't", "5.93", "155,221", "10:30", "1st", "x_y",
+              "ChatGPT-owner", "`quoted'", "e.g.", "A.B.C", "5a.b.", "Mr.", "end.The", "'s", "rock'n'roll", "S.",
+              "(NSA).", "--", "...", "3/4", "q1", "O'Neil's"]
+    rng = random.Random(seed)
+    text = "".join(rng.choice(pieces) + rng.choice([" ", "", "\n", ", ", "."]) for _ in range(40))
+    assert text.isascii()
+    assert tokenize(text) == _reference_tokens(text)
