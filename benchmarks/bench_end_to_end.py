@@ -30,12 +30,13 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     base_parser,
     get_corpus,
     median,
@@ -62,11 +63,13 @@ Result = dict[str, Any]
 # The pipelines: docs (dicts with id and text) in, verified pairs of input positions out
 # --------------------------------------------------------------------------------------------
 
+
 def run_dedup(docs: Sequence[dict[str, Any]], **_: Any) -> Result:
     import dedup
 
-    result = dedup.find_duplicates(docs, shingle_size=SHINGLE_SIZE, threshold=THRESHOLD,
-                                   candidate_threshold=THRESHOLD, coverage=False)
+    result = dedup.find_duplicates(
+        docs, shingle_size=SHINGLE_SIZE, threshold=THRESHOLD, candidate_threshold=THRESHOLD, coverage=False
+    )
     position = {d["id"]: i for i, d in enumerate(docs)}
     pairs = {(position[p.a], position[p.b]) for p in result.pairs}
     return {"pairs": pairs, "candidates": int(result.stats["candidates"]), "groups": len(result.clusters)}
@@ -127,8 +130,9 @@ def run_datasketch(docs: Sequence[dict[str, Any]], *, datasketch_hash: str = "sh
         from dedup import hash_shingle
 
         # hash_shingle takes a shingle as its tokens: the signatures are then dedup's, bit for bit.
-        minhashes = MinHash.bulk(([tuple(s.split(" ")) for s in doc] for doc in shingles),
-                                 num_perm=NUM_PERM, hashfunc=hash_shingle)
+        minhashes = MinHash.bulk(
+            ([tuple(s.split(" ")) for s in doc] for doc in shingles), num_perm=NUM_PERM, hashfunc=hash_shingle
+        )
     else:
         minhashes = MinHash.bulk(([s.encode("utf-8") for s in doc] for doc in shingles), num_perm=NUM_PERM)
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
@@ -170,10 +174,15 @@ RUNNERS: dict[str, Callable[..., Result]] = {"dedup": run_dedup, "datasketch": r
 # Driver
 # --------------------------------------------------------------------------------------------
 
+
 def _parser() -> argparse.ArgumentParser:
     parser = base_parser(__doc__.split("\n\n")[0], repeat=3)
-    parser.add_argument("--datasketch-hash", choices=("sha1", "dedup"), default="sha1",
-                        help="datasketch's hash of each shingle: its default SHA-1 of the bytes (default), or dedup.hash_shingle")
+    parser.add_argument(
+        "--datasketch-hash",
+        choices=("sha1", "dedup"),
+        default="sha1",
+        help="datasketch's hash of each shingle: its default SHA-1 of the bytes (default), or dedup.hash_shingle",
+    )
     parser.add_argument("--skip-memory", action="store_true", help="do not measure peak memory in separate processes")
     parser.add_argument("--child", choices=("baseline", *PIPELINES), help=argparse.SUPPRESS)
     return parser
@@ -238,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Result] = {}
     for _ in range(args.repeat):
         for name in PIPELINES:
-            seconds, result = timed(lambda: RUNNERS[name](docs, datasketch_hash=args.datasketch_hash))
+            run = RUNNERS[name]
+            seconds, result = timed(lambda run=run: run(docs, datasketch_hash=args.datasketch_hash))
             times[name].append(seconds)
             results.setdefault(name, result)
         seconds, n_tokens = timed(lambda: tokenise_only(docs))
@@ -253,15 +263,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rensa": f"rensa `RMinHash` + `RMinHashLSH` ({RENSA_BANDS} bands) + exact Jaccard",
     }
     speed_rows = [
-        [labels[name], f"{med[name]:.2f}", f"{min(times[name]):.2f}", f"{n / med[name]:,.0f}",
-         "1.0×" if name == "dedup" else f"{ratios[f'{name}/dedup']:.1f}×",
-         f"{results[name]['candidates']:,}", f"{len(results[name]['pairs']):,}", f"{results[name]['groups']:,}"]
+        [
+            labels[name],
+            f"{med[name]:.2f}",
+            f"{min(times[name]):.2f}",
+            f"{n / med[name]:,.0f}",
+            "1.0×" if name == "dedup" else f"{ratios[f'{name}/dedup']:.1f}×",
+            f"{results[name]['candidates']:,}",
+            f"{len(results[name]['pairs']):,}",
+            f"{results[name]['groups']:,}",
+        ]
         for name in PIPELINES
     ]
-    speed_rows.append(["shared part: `dedup.tokenize` of every text", f"{med['tokenise']:.2f}", f"{min(times['tokenise']):.2f}",
-                       f"{n / med['tokenise']:,.0f}", f"{_ratio(med['tokenise'], med['dedup']):.2f}×", "", "", ""])
-    speed = table(speed_rows, ["pipeline", "median s", "min s", "articles/s", "time / dedup's",
-                               "candidate pairs", "verified pairs", "groups"])
+    speed_rows.append(
+        [
+            "shared part: `dedup.tokenize` of every text",
+            f"{med['tokenise']:.2f}",
+            f"{min(times['tokenise']):.2f}",
+            f"{n / med['tokenise']:,.0f}",
+            f"{_ratio(med['tokenise'], med['dedup']):.2f}×",
+            "",
+            "",
+            "",
+        ]
+    )
+    speed = table(
+        speed_rows,
+        [
+            "pipeline",
+            "median s",
+            "min s",
+            "articles/s",
+            "time / dedup's",
+            "candidate pairs",
+            "verified pairs",
+            "groups",
+        ],
+    )
 
     ref = results["dedup"]["pairs"]
     accuracy_rows = []
@@ -270,29 +308,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         other = results[name]["pairs"]
         shared = len(ref & other)
         union = len(ref | other)
-        overlap[name] = {"pairs": len(other), "shared_with_dedup": shared, "only_peer": len(other - ref),
-                         "only_dedup": len(ref - other), "jaccard": shared / union if union else 1.0}
-        accuracy_rows.append([name, f"{len(other):,}", f"{shared:,}", f"{len(other - ref):,}", f"{len(ref - other):,}",
-                              f"{overlap[name]['jaccard']:.3f}"])
+        overlap[name] = {
+            "pairs": len(other),
+            "shared_with_dedup": shared,
+            "only_peer": len(other - ref),
+            "only_dedup": len(ref - other),
+            "jaccard": shared / union if union else 1.0,
+        }
+        accuracy_rows.append(
+            [
+                name,
+                f"{len(other):,}",
+                f"{shared:,}",
+                f"{len(other - ref):,}",
+                f"{len(ref - other):,}",
+                f"{overlap[name]['jaccard']:.3f}",
+            ]
+        )
     ds, rs = results["datasketch"]["pairs"], results["rensa"]["pairs"]
     union = len(ds | rs)
     overlap["datasketch_vs_rensa"] = {"shared": len(ds & rs), "jaccard": len(ds & rs) / union if union else 1.0}
-    accuracy = table(accuracy_rows, ["peer", "verified pairs", "also found by dedup", "only the peer", "only dedup",
-                                     "Jaccard of the pair sets"])
+    accuracy = table(
+        accuracy_rows,
+        ["peer", "verified pairs", "also found by dedup", "only the peer", "only dedup", "Jaccard of the pair sets"],
+    )
 
     # All three tokenise with dedup.tokenize: however fast the rest of dedup, peer / dedup stays below
     # peer / tokenising.
     ceiling = {f"{name}/dedup": _ratio(med[name], med["tokenise"]) for name in ("datasketch", "rensa")}
     blocks = [
-        f"End to end on {description}: raw text to verified pairs, word 5-grams, num_perm=128, threshold 0.5; "
-        f"medians of {args.repeat} alternating runs in one process. {platform_line()}.",
+        (
+            f"End to end on {description}: raw text to verified pairs, word 5-grams, num_perm=128, threshold 0.5; "
+            f"medians of {args.repeat} alternating runs in one process. {platform_line()}."
+        ),
         speed,
-        f"All three tokenise with `dedup.tokenize` ({n_tokens:,} tokens), so however fast the rest of dedup became, "
-        f"the ratios could not pass datasketch / tokenising = {ceiling['datasketch/dedup']:.1f}× and "
-        f"rensa / tokenising = {ceiling['rensa/dedup']:.1f}×.",
-        "Agreement of the verified pairs (dedup verifies with idf-weighted Jaccard/containment and figures; "
-        f"the peers with exact Jaccard >= 0.5). datasketch and rensa agree on {overlap['datasketch_vs_rensa']['shared']:,} pairs "
-        f"(Jaccard {overlap['datasketch_vs_rensa']['jaccard']:.3f}).",
+        (
+            f"All three tokenise with `dedup.tokenize` ({n_tokens:,} tokens), so however fast the rest of dedup became, "
+            f"the ratios could not pass datasketch / tokenising = {ceiling['datasketch/dedup']:.1f}× and "
+            f"rensa / tokenising = {ceiling['rensa/dedup']:.1f}×."
+        ),
+        (
+            "Agreement of the verified pairs (dedup verifies with idf-weighted Jaccard/containment and figures; "
+            f"the peers with exact Jaccard >= 0.5). datasketch and rensa agree on {overlap['datasketch_vs_rensa']['shared']:,} pairs "
+            f"(Jaccard {overlap['datasketch_vs_rensa']['jaccard']:.3f})."
+        ),
         accuracy,
     ]
     if memory:
@@ -300,47 +359,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory_rows = [["corpus loaded only (baseline)", f"{base:,.0f}", "", ""]]
         for name in PIPELINES:
             m = memory[name]
-            memory_rows.append([name, f"{m['peak_rss_mb']:,.0f}", f"{m['peak_rss_mb'] - base:+,.0f}", f"{m['seconds']:.2f}"])
+            memory_rows.append(
+                [name, f"{m['peak_rss_mb']:,.0f}", f"{m['peak_rss_mb'] - base:+,.0f}", f"{m['seconds']:.2f}"]
+            )
         blocks += [
-            "Peak resident memory, each pipeline once in a fresh process that first loads the corpus "
-            "(nothing subtracted; the baseline process only loads it).",
+            (
+                "Peak resident memory, each pipeline once in a fresh process that first loads the corpus "
+                "(nothing subtracted; the baseline process only loads it)."
+            ),
             table(memory_rows, ["process", "peak RSS MB", "vs baseline MB", "seconds (cold, one run)"]),
         ]
         ratios["memory dedup/datasketch"] = _ratio(memory["dedup"]["peak_rss_mb"], memory["datasketch"]["peak_rss_mb"])
     targets = [
-        ["≥ 10× faster than datasketch", f"{ratios['datasketch/dedup']:.1f}×", "yes" if ratios["datasketch/dedup"] >= 10 else "no"],
+        [
+            "≥ 10× faster than datasketch",
+            f"{ratios['datasketch/dedup']:.1f}×",
+            "yes" if ratios["datasketch/dedup"] >= 10 else "no",
+        ],
         ["≥ 3× faster than rensa", f"{ratios['rensa/dedup']:.1f}×", "yes" if ratios["rensa/dedup"] >= 3 else "no"],
     ]
     if memory:
         mem = ratios["memory dedup/datasketch"]
         targets.append(["peak memory ≤ ½ of datasketch's", f"{mem:.2f} of it", "yes" if mem <= 0.5 else "no"])
-    blocks += ["Targets of issue #4 (on Reuters-21578; measured here on the corpus above).",
-               table(targets, ["target", "measured", "met"])]
+    blocks += [
+        "Targets of issue #4 (on Reuters-21578; measured here on the corpus above).",
+        table(targets, ["target", "measured", "met"]),
+    ]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
     print(f"\n# reproduce: {command}")
-    write_json(args.json, {
-        "command": command,
-        "platform": platform_line(),
-        "corpus": description,
-        "n_docs": n,
-        "repeat": args.repeat,
-        "datasketch_hash": args.datasketch_hash,
-        "rensa_bands": RENSA_BANDS,
-        "seconds": times,
-        "median_seconds": med,
-        "ratios": ratios,
-        "ratio_ceilings": ceiling,
-        "tokens": n_tokens,
-        "loadavg_start_end": [load_start, list(os.getloadavg())],
-        "candidates": {name: results[name]["candidates"] for name in PIPELINES},
-        "pairs": {name: len(results[name]["pairs"]) for name in PIPELINES},
-        "groups": {name: results[name]["groups"] for name in PIPELINES},
-        "overlap": overlap,
-        "memory": memory,
-        "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "command": command,
+            "platform": platform_line(),
+            "corpus": description,
+            "n_docs": n,
+            "repeat": args.repeat,
+            "datasketch_hash": args.datasketch_hash,
+            "rensa_bands": RENSA_BANDS,
+            "seconds": times,
+            "median_seconds": med,
+            "ratios": ratios,
+            "ratio_ceilings": ceiling,
+            "tokens": n_tokens,
+            "loadavg_start_end": [load_start, list(os.getloadavg())],
+            "candidates": {name: results[name]["candidates"] for name in PIPELINES},
+            "pairs": {name: len(results[name]["pairs"]) for name in PIPELINES},
+            "groups": {name: results[name]["groups"] for name in PIPELINES},
+            "overlap": overlap,
+            "memory": memory,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

@@ -21,14 +21,26 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, base_parser, get_corpus, median, peak_rss_mb, platform_line, print_platform, run_child, table, write_json  # noqa: E402
+from _common import (
+    ROOT,
+    base_parser,
+    get_corpus,
+    median,
+    peak_rss_mb,
+    platform_line,
+    print_platform,
+    run_child,
+    table,
+    write_json,
+)
 
-SETTINGS = dict(shingle_size=5, threshold=0.5, candidate_threshold=0.5, coverage=False)
+SETTINGS = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
 DEFAULT_PLOT = ROOT / "docs" / "img" / "scaling.png"
 TARGET_N, TARGET_SECONDS, TARGET_MB = 1_000_000, 300.0, 4096.0
 
@@ -37,7 +49,9 @@ def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated article counts such as 5000,20000; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated article counts such as 5000,20000; got {text!r}"
+        ) from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"sizes must be positive; got {text!r}")
     return sizes
@@ -45,12 +59,33 @@ def _sizes(text: str) -> list[int]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = base_parser(__doc__.split("\n\n")[0], repeat=1)
-    parser.add_argument("--sizes", type=_sizes, default=[5000, 20000, 100000, 1000000], metavar="N,N,...",
-                        help="corpus sizes in articles (default 5000,20000,100000,1000000)")
-    parser.add_argument("--plot", type=Path, nargs="?", const=DEFAULT_PLOT, metavar="PNG",
-                        help=f"draw time and memory against size (default path: {DEFAULT_PLOT.relative_to(ROOT)})")
-    parser.add_argument("--max-rss-mb", type=float, default=8192, help="stop a size whose process passes this resident memory (default 8192)")
-    parser.add_argument("--time-limit", type=float, default=900, help="stop a size after this many seconds in find_duplicates (default 900)")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=[5000, 20000, 100000, 1000000],
+        metavar="N,N,...",
+        help="corpus sizes in articles (default 5000,20000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        nargs="?",
+        const=DEFAULT_PLOT,
+        metavar="PNG",
+        help=f"draw time and memory against size (default path: {DEFAULT_PLOT.relative_to(ROOT)})",
+    )
+    parser.add_argument(
+        "--max-rss-mb",
+        type=float,
+        default=8192,
+        help="stop a size whose process passes this resident memory (default 8192)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=900,
+        help="stop a size after this many seconds in find_duplicates (default 900)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     return parser
 
@@ -58,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------
 # One size, in its own process
 # --------------------------------------------------------------------------------------------
+
 
 def _rss_mb() -> float:
     with open("/proc/self/statm", encoding="ascii") as fh:
@@ -76,9 +112,18 @@ def _watchdog(limit_mb: float, limit_s: float, state: dict[str, Any]) -> None:
         by_phase = state["rss_by_phase_mb"]
         by_phase[state["phase"]] = max(by_phase.get(state["phase"], 0.0), rss)
         if rss > limit_mb or elapsed > limit_s:
-            why = f"resident memory {rss:,.0f} MB > {limit_mb:,.0f} MB" if rss > limit_mb else f"{elapsed:,.0f} s > {limit_s:,.0f} s"
-            out = {**state["report"], "stopped": why, "stage": state.get("stage"), "seconds_until_stopped": elapsed,
-                   "peak_rss_mb": max(peak_rss_mb(), rss)}
+            why = (
+                f"resident memory {rss:,.0f} MB > {limit_mb:,.0f} MB"
+                if rss > limit_mb
+                else f"{elapsed:,.0f} s > {limit_s:,.0f} s"
+            )
+            out = {
+                **state["report"],
+                "stopped": why,
+                "stage": state.get("stage"),
+                "seconds_until_stopped": elapsed,
+                "peak_rss_mb": max(peak_rss_mb(), rss),
+            }
             print(json.dumps(out), flush=True)
             os._exit(0)
         time.sleep(0.2)
@@ -90,12 +135,23 @@ def _child(args: argparse.Namespace) -> int:
     args.n_docs = args.child
     start = time.perf_counter()
     docs, description = get_corpus(args)
-    report: dict[str, Any] = {"n_docs": len(docs), "corpus": description,
-                              "corpus_seconds": time.perf_counter() - start, "baseline_rss_mb": peak_rss_mb()}
+    report: dict[str, Any] = {
+        "n_docs": len(docs),
+        "corpus": description,
+        "corpus_seconds": time.perf_counter() - start,
+        "baseline_rss_mb": peak_rss_mb(),
+    }
     # Resident memory sampled every 0.2 s, the highest seen in each phase of find_duplicates.
     report["rss_by_phase_mb"] = {}
-    state: dict[str, Any] = {"report": report, "stage": "start", "phase": "signatures", "rss_by_phase_mb": report["rss_by_phase_mb"]}
-    threading.Thread(target=_watchdog, args=(args.max_rss_mb, args.time_limit * max(args.repeat, 1), state), daemon=True).start()
+    state: dict[str, Any] = {
+        "report": report,
+        "stage": "start",
+        "phase": "signatures",
+        "rss_by_phase_mb": report["rss_by_phase_mb"],
+    }
+    threading.Thread(
+        target=_watchdog, args=(args.max_rss_mb, args.time_limit * max(args.repeat, 1), state), daemon=True
+    ).start()
 
     following = {"signatures": "candidates", "candidates": "verify", "verify": "cluster"}
 
@@ -110,8 +166,15 @@ def _child(args: argparse.Namespace) -> int:
         seconds.append(time.perf_counter() - t)
         state["phase"] = "signatures"
     state["done"] = True
-    report.update(seconds=median(seconds), runs=seconds, pairs=len(result.pairs), clusters=len(result.clusters),
-                  candidates=int(result.stats["candidates"]), stages=result.stats["seconds"], peak_rss_mb=peak_rss_mb())
+    report.update(
+        seconds=median(seconds),
+        runs=seconds,
+        pairs=len(result.pairs),
+        clusters=len(result.clusters),
+        candidates=int(result.stats["candidates"]),
+        stages=result.stats["seconds"],
+        peak_rss_mb=peak_rss_mb(),
+    )
     print(json.dumps(report))
     return 0
 
@@ -120,9 +183,20 @@ def _child(args: argparse.Namespace) -> int:
 # Driver
 # --------------------------------------------------------------------------------------------
 
+
 def _child_argv(args: argparse.Namespace, n: int) -> list[str]:
-    argv = ["--child", str(n), "--seed", str(args.seed), "--repeat", str(args.repeat),
-            "--max-rss-mb", str(args.max_rss_mb), "--time-limit", str(args.time_limit)]
+    argv = [
+        "--child",
+        str(n),
+        "--seed",
+        str(args.seed),
+        "--repeat",
+        str(args.repeat),
+        "--max-rss-mb",
+        str(args.max_rss_mb),
+        "--time-limit",
+        str(args.time_limit),
+    ]
     if args.corpus is not None:
         argv += ["--corpus", str(args.corpus)]
     return argv
@@ -174,34 +248,84 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             r = {"n_docs": n, "stopped": f"failed: {str(exc).strip().splitlines()[-1][:200]}"}
         results.append(r)
-        print(f"#   {n:,}: " + (f"{r['seconds']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB" if "seconds" in r else r.get("stopped", "")), flush=True)
+        print(
+            f"#   {n:,}: "
+            + (f"{r['seconds']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB" if "seconds" in r else r.get("stopped", "")),
+            flush=True,
+        )
 
     rows = []
     for r in results:
         if "seconds" in r:
-            rows.append([f"{r['n_docs']:,}", f"{r['seconds']:.2f}", f"{r['n_docs'] / r['seconds']:,.0f}", f"{r['peak_rss_mb']:,.0f}",
-                         f"{r['baseline_rss_mb']:,.0f}", f"{r['candidates']:,}", f"{r['pairs']:,}", f"{r['clusters']:,}"])
+            rows.append(
+                [
+                    f"{r['n_docs']:,}",
+                    f"{r['seconds']:.2f}",
+                    f"{r['n_docs'] / r['seconds']:,.0f}",
+                    f"{r['peak_rss_mb']:,.0f}",
+                    f"{r['baseline_rss_mb']:,.0f}",
+                    f"{r['candidates']:,}",
+                    f"{r['pairs']:,}",
+                    f"{r['clusters']:,}",
+                ]
+            )
         else:
             where = f" in stage {r['stage']} after {r['seconds_until_stopped']:.0f} s" if r.get("stage") else ""
             mem = f"{r['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r else "—"
             base = f"{r['baseline_rss_mb']:,.0f}" if "baseline_rss_mb" in r else "—"
-            rows.append([f"{r['n_docs']:,}", f"stopped: {r.get('stopped') or r.get('skipped')}{where}", "—", mem, base, "—", "—", "—"])
+            rows.append(
+                [
+                    f"{r['n_docs']:,}",
+                    f"stopped: {r.get('stopped') or r.get('skipped')}{where}",
+                    "—",
+                    mem,
+                    base,
+                    "—",
+                    "—",
+                    "—",
+                ]
+            )
     corpora = [r["corpus"] for r in results if "corpus" in r]
     blocks = [
-        f"Scaling of `find_duplicates` (word 5-grams, num_perm=128, threshold 0.5, coverage off), each size in a fresh process, "
-        f"median of {args.repeat} run(s); corpus: {corpora[-1] if corpora else source}. {platform_line()}.",
-        table(rows, ["articles", "seconds", "articles/s", "peak RSS MB", "corpus only, peak RSS MB", "candidate pairs",
-                     "verified pairs", "clusters"]),
+        (
+            f"Scaling of `find_duplicates` (word 5-grams, num_perm=128, threshold 0.5, coverage off), each size in a fresh process, "
+            f"median of {args.repeat} run(s); corpus: {corpora[-1] if corpora else source}. {platform_line()}."
+        ),
+        table(
+            rows,
+            [
+                "articles",
+                "seconds",
+                "articles/s",
+                "peak RSS MB",
+                "corpus only, peak RSS MB",
+                "candidate pairs",
+                "verified pairs",
+                "clusters",
+            ],
+        ),
     ]
     at_target = next((r for r in results if r["n_docs"] == TARGET_N), None)
     if at_target is not None:
         ok = "seconds" in at_target
-        blocks += [f"Targets of issue #4 at {TARGET_N:,} articles.", table([
-            [f"≤ {TARGET_SECONDS:.0f} s", f"{at_target['seconds']:.0f} s" if ok else "stopped",
-             ("yes" if at_target["seconds"] <= TARGET_SECONDS else "no") if ok else "no"],
-            [f"≤ {TARGET_MB:,.0f} MB peak", f"{at_target['peak_rss_mb']:,.0f} MB" if "peak_rss_mb" in at_target else "—",
-             ("yes" if at_target["peak_rss_mb"] <= TARGET_MB else "no") if ok else "no"],
-        ], ["target", "measured", "met"])]
+        blocks += [
+            f"Targets of issue #4 at {TARGET_N:,} articles.",
+            table(
+                [
+                    [
+                        f"≤ {TARGET_SECONDS:.0f} s",
+                        f"{at_target['seconds']:.0f} s" if ok else "stopped",
+                        ("yes" if at_target["seconds"] <= TARGET_SECONDS else "no") if ok else "no",
+                    ],
+                    [
+                        f"≤ {TARGET_MB:,.0f} MB peak",
+                        f"{at_target['peak_rss_mb']:,.0f} MB" if "peak_rss_mb" in at_target else "—",
+                        ("yes" if at_target["peak_rss_mb"] <= TARGET_MB else "no") if ok else "no",
+                    ],
+                ],
+                ["target", "measured", "met"],
+            ),
+        ]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
@@ -209,16 +333,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         plot(results, args.plot, f"dedup find_duplicates, {corpora[-1] if corpora else source}")
         print(f"\n# plot: {args.plot}")
     print(f"\n# reproduce: {command}")
-    write_json(args.json, {
-        "command": command,
-        "platform": platform_line(),
-        "corpus": corpora[-1] if corpora else source,
-        "sizes": args.sizes,
-        "repeat": args.repeat,
-        "results": results,
-        "plot": str(args.plot) if args.plot is not None else None,
-        "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "command": command,
+            "platform": platform_line(),
+            "corpus": corpora[-1] if corpora else source,
+            "sizes": args.sizes,
+            "repeat": args.repeat,
+            "results": results,
+            "plot": str(args.plot) if args.plot is not None else None,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

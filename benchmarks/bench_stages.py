@@ -21,19 +21,19 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import base_parser, get_corpus, median, platform_line, print_platform, table, write_json  # noqa: E402
+from _common import base_parser, get_corpus, median, platform_line, print_platform, table, write_json
 
+import dedup
+from dedup import index, verify
+from dedup.pipeline import _articles, _clusters, _pairs_from
 
-import dedup  # noqa: E402
-from dedup import index, verify  # noqa: E402
-from dedup.pipeline import _articles, _clusters, _pairs_from  # noqa: E402
-
-SETTINGS = dict(shingle_size=5, threshold=0.5, candidate_threshold=0.5, coverage=False)
+SETTINGS = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
 
 # Newer dedup tokenises once for shingles and figures (``Shingler.shingle_with_figures``), as
 # find_duplicates does; older dedup shingles and finds figures (``verify.fact_sets``) separately.
@@ -42,8 +42,13 @@ FUSED = hasattr(dedup.Shingler, "shingle_with_figures")
 # (name, what is called, part of find_duplicates with coverage=False)
 STAGES: list[tuple[str, str, bool]] = [
     ("input", "`pipeline._articles` (dicts to `Article`)", True),
-    ("tokenise+hash", "`Shingler(unit=\"word\", size=5).shingle_with_figures(texts)` (shingles and figures, one tokenising)"
-     if FUSED else "`Shingler(unit=\"word\", size=5).shingle(texts)`", True),
+    (
+        "tokenise+hash",
+        '`Shingler(unit="word", size=5).shingle_with_figures(texts)` (shingles and figures, one tokenising)'
+        if FUSED
+        else '`Shingler(unit="word", size=5).shingle(texts)`',
+        True,
+    ),
     ("sets", "`ShingleBatch.sets()`", True),
     ("signatures", "`minhash_signatures(sets, num_perm=128)`", True),
     ("candidates", "`index.batch_candidates` (`lsh_params(0.5)` = 25 × 5)", True),
@@ -76,19 +81,31 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     else:
         batch = stage("tokenise+hash", lambda: shingler.shingle(texts))
     sets = stage("sets", batch.sets)
-    sigs = stage("signatures", lambda: dedup.minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
+    sigs = stage(
+        "signatures",
+        lambda: dedup.minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size),
+    )
     bands, rows = index.lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
     candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows))
     if not FUSED:
         facts = stage("figures", lambda: verify.fact_sets(texts))
-    ev = stage("verification", lambda: verify.evidence(verify.Corpus.from_sets(sets, facts, texts, cfg), candidates, cfg))
+    ev = stage(
+        "verification", lambda: verify.evidence(verify.Corpus.from_sets(sets, facts, texts, cfg), candidates, cfg)
+    )
     pairs = stage("pair results", lambda: _pairs_from(ev, ev.is_duplicate, ids, texts, cfg))
     keep = ev.is_duplicate
     clusters, _ = stage("clustering", lambda: _clusters(articles, ev.pairs[keep], ev.score[keep], cfg))
     verified = ev.pairs[keep]
     stage("alignment", lambda: [dedup.align(texts[i], texts[j], diff=False) for i, j in verified.tolist()])
-    state.update(shingles=int(batch.hashes.shape[0]), distinct=int(sets.hashes.shape[0]), candidates=int(candidates.shape[0]),
-                 pairs=len(pairs), clusters=len(clusters), bands=bands, rows=rows)
+    state.update(
+        shingles=int(batch.hashes.shape[0]),
+        distinct=int(sets.hashes.shape[0]),
+        candidates=int(candidates.shape[0]),
+        pairs=len(pairs),
+        clusters=len(clusters),
+        bands=bands,
+        rows=rows,
+    )
     return seconds, state
 
 
@@ -118,47 +135,88 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for name, call, core in STAGES:
         share_core = f"{100 * med[name] / total_core:.1f}%" if core and total_core > 0 else "—"
-        rows.append([name, call, f"{med[name]:.3f}", f"{100 * med[name] / total:.1f}%" if total > 0 else "—",
-                     share_core, f"{1e6 * med[name] / n:,.1f}"])
-    rows.append(["**sum, coverage off**", "the stages `find_duplicates(coverage=False)` runs", f"{total_core:.3f}", "",
-                 "100%", f"{1e6 * total_core / n:,.1f}"])
-    rows.append(["**sum, all stages**", "with alignment (`coverage=True`, the default)", f"{total:.3f}", "100%", "",
-                 f"{1e6 * total / n:,.1f}"])
-    rows.append(["find_duplicates", "`find_duplicates(coverage=False)` as one call", f"{median(whole):.3f}", "", "",
-                 f"{1e6 * median(whole) / n:,.1f}"])
+        rows.append(
+            [
+                name,
+                call,
+                f"{med[name]:.3f}",
+                f"{100 * med[name] / total:.1f}%" if total > 0 else "—",
+                share_core,
+                f"{1e6 * med[name] / n:,.1f}",
+            ]
+        )
+    rows.append(
+        [
+            "**sum, coverage off**",
+            "the stages `find_duplicates(coverage=False)` runs",
+            f"{total_core:.3f}",
+            "",
+            "100%",
+            f"{1e6 * total_core / n:,.1f}",
+        ]
+    )
+    rows.append(
+        [
+            "**sum, all stages**",
+            "with alignment (`coverage=True`, the default)",
+            f"{total:.3f}",
+            "100%",
+            "",
+            f"{1e6 * total / n:,.1f}",
+        ]
+    )
+    rows.append(
+        [
+            "find_duplicates",
+            "`find_duplicates(coverage=False)` as one call",
+            f"{median(whole):.3f}",
+            "",
+            "",
+            f"{1e6 * median(whole) / n:,.1f}",
+        ]
+    )
     slowest = max((name for name, _, core in STAGES if core), key=med.__getitem__)
     per_pair_ms = 1000 * med["alignment"] / state["pairs"] if state["pairs"] else 0.0
     blocks = [
-        f"Stages of dedup on {description}: word 5-grams, num_perm=128, threshold 0.5; medians of {args.repeat} rounds. "
-        f"{platform_line()}.",
+        (
+            f"Stages of dedup on {description}: word 5-grams, num_perm=128, threshold 0.5; medians of {args.repeat} rounds. "
+            f"{platform_line()}."
+        ),
         table(rows, ["stage", "call", "median s", "share of all", "share, coverage off", "µs per article"]),
-        f"Slowest stage: **{slowest}** ({100 * med[slowest] / total_core:.0f}% of the pipeline without alignment). "
-        f"{state['shingles']:,} shingles ({state['distinct']:,} distinct per document), {state['candidates']:,} candidate pairs "
-        f"({state['bands']} bands × {state['rows']} rows), {state['pairs']:,} verified pairs, {state['clusters']:,} clusters; "
-        f"alignment {per_pair_ms:.2f} ms per verified pair.",
+        (
+            f"Slowest stage: **{slowest}** ({100 * med[slowest] / total_core:.0f}% of the pipeline without alignment). "
+            f"{state['shingles']:,} shingles ({state['distinct']:,} distinct per document), {state['candidates']:,} candidate pairs "
+            f"({state['bands']} bands × {state['rows']} rows), {state['pairs']:,} verified pairs, {state['clusters']:,} clusters; "
+            f"alignment {per_pair_ms:.2f} ms per verified pair."
+        ),
     ]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
     print(f"\n# reproduce: {command}")
-    write_json(args.json, {
-        "command": command,
-        "platform": platform_line(),
-        "corpus": description,
-        "n_docs": len(docs),
-        "repeat": args.repeat,
-        "seconds": rounds,
-        "median_seconds": med,
-        "share": {name: med[name] / total if total > 0 else 0.0 for name in med},
-        "share_coverage_off": {name: med[name] / total_core if total_core > 0 else 0.0 for name, _, core in STAGES if core},
-        "total_seconds": total,
-        "total_seconds_coverage_off": total_core,
-        "find_duplicates_seconds": whole,
-        "slowest": slowest,
-        "alignment_ms_per_pair": per_pair_ms,
-        "counts": state,
-        "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "command": command,
+            "platform": platform_line(),
+            "corpus": description,
+            "n_docs": len(docs),
+            "repeat": args.repeat,
+            "seconds": rounds,
+            "median_seconds": med,
+            "share": {name: med[name] / total if total > 0 else 0.0 for name in med},
+            "share_coverage_off": {
+                name: med[name] / total_core if total_core > 0 else 0.0 for name, _, core in STAGES if core
+            },
+            "total_seconds": total,
+            "total_seconds_coverage_off": total_core,
+            "find_duplicates_seconds": whole,
+            "slowest": slowest,
+            "alignment_ms_per_pair": per_pair_ms,
+            "counts": state,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

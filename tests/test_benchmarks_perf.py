@@ -67,8 +67,12 @@ def test_end_to_end_signatures_identical_to_datasketch_with_dedup_hash(tmp_path,
     """With ``hashfunc=dedup.hash_shingle`` datasketch's MinHashLSH gets dedup's signatures and bands
     (25 x 5 at 0.5), so both find the same candidate pairs."""
     pytest.importorskip("rensa")
-    payload = _run("bench_end_to_end", ["--n-docs", "40", "--repeat", "1", "--skip-memory", "--datasketch-hash", "dedup"],
-                   tmp_path, capsys)
+    payload = _run(
+        "bench_end_to_end",
+        ["--n-docs", "40", "--repeat", "1", "--skip-memory", "--datasketch-hash", "dedup"],
+        tmp_path,
+        capsys,
+    )
     assert payload["memory"] == {}
     assert payload["candidates"]["datasketch"] == payload["candidates"]["dedup"]
 
