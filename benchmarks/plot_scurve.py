@@ -102,15 +102,15 @@ def plot(out: Path, info: dict[str, Any], measured: dict[str, Any] | None) -> No
     p_verify = float(s_curve(d["threshold"], bands=d["bands"], rows=d["rows"]))
     ax.axvline(d["threshold"], color=blue, ls=":", lw=1.2)
     ax.annotate(f"verified at {d['threshold']:g}:\nP = {p_verify:.2f}", xy=(d["threshold"], p_verify),
-                xytext=(0.02, 0.70), fontsize=9, color=blue,
+                xytext=(0.2, 0.42), fontsize=9, color=blue,
                 arrowprops={"arrowstyle": "->", "color": blue, "lw": 0.8})
     if d.get("seeds_jaccard") is not None:
         js = d["seeds_jaccard"]
         p_seeds = float(s_curve(js, bands=d["bands"], rows=d["rows"]))
         ax.plot([js], [p_seeds], marker="*", ms=14, color=blue, mec="white", zorder=5)
-        ax.annotate(f"seeds pair: J = {js:.2f}\n(word 2-grams), P = {p_seeds:.3f}", xy=(js, p_seeds),
-                    xytext=(0.02, 0.88), fontsize=9, color=blue,
-                    arrowprops={"arrowstyle": "->", "color": blue, "lw": 0.8})
+        ax.annotate(f"seeds pair (word 2-grams): J = {js:.2f}, P = {p_seeds:.3f}", xy=(js, p_seeds),
+                    xytext=(js + 0.025, 1.05), va="center", fontsize=9, color=blue,
+                    bbox={"fc": "white", "ec": "none", "pad": 1})
 
     # The benchmark setting: its threshold and, when given, the measured share found per bin.
     p_bench = float(s_curve(bm["threshold"], bands=bm["bands"], rows=bm["rows"]))
@@ -127,7 +127,8 @@ def plot(out: Path, info: dict[str, Any], measured: dict[str, Any] | None) -> No
                                                 f"recall at J ≥ {bm['threshold']:g}: {measured['recall']:.3f})")
 
     ax.set_xlim(0, 1)
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.1)
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_xlabel("exact Jaccard similarity s of the two shingle sets")
     ax.set_ylabel("P(pair becomes a candidate) = 1 − (1 − sʳ)ᵇ")
     ax.set_title("MinHash LSH S-curves: which pairs reach verification")
