@@ -110,7 +110,7 @@ def plot(out: Path, info: dict[str, Any], measured: dict[str, Any] | None) -> No
         ax.plot([js], [p_seeds], marker="*", ms=14, color=blue, mec="white", zorder=5)
         ax.annotate(f"seeds pair (word 2-grams): J = {js:.2f}, P = {p_seeds:.3f}", xy=(js, p_seeds),
                     xytext=(js + 0.025, 1.05), va="center", fontsize=9, color=blue,
-                    bbox={"fc": "white", "ec": "none", "pad": 1})
+                    bbox={"fc": "white", "ec": "none", "pad": 1}, zorder=10)
 
     # The benchmark setting: its threshold and, when given, the measured share found per bin.
     p_bench = float(s_curve(bm["threshold"], bands=bm["bands"], rows=bm["rows"]))
