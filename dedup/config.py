@@ -67,6 +67,10 @@ class DedupConfig:
     candidate_threshold : float
         Jaccard similarity the MinHash LSH stage is tuned for (bands and rows are chosen from it
         the way ``datasketch.MinHashLSH`` chooses them). Lower finds more candidates to verify.
+    lsh_weights : tuple of two floats
+        Weights of false positives and false negatives when bands and rows are chosen for
+        ``candidate_threshold`` (datasketch's ``weights``). ``(0.2, 0.8)`` trades more candidates
+        for higher recall (``docs/benchmarks.md``).
     num_perm : int
         Number of MinHash permutations (datasketch's ``num_perm``).
     seed : int
@@ -94,6 +98,7 @@ class DedupConfig:
     threshold: float = 0.35
     fact_agreement: float = 0.8
     candidate_threshold: float = 0.2
+    lsh_weights: tuple[float, float] = (0.5, 0.5)
     num_perm: int = 128
     seed: int = 1
     shingle_unit: ShingleUnit = "word"
@@ -108,6 +113,11 @@ class DedupConfig:
         check_fraction("threshold", self.threshold)
         check_fraction("fact_agreement", self.fact_agreement, allow_zero=True)
         check_fraction("candidate_threshold", self.candidate_threshold)
+        weights = self.lsh_weights
+        if (not isinstance(weights, tuple) or len(weights) != 2
+                or not all(isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w <= 1 for w in weights)
+                or abs(sum(weights) - 1) > 1e-9):
+            raise ConfigError(f"lsh_weights must be two fractions summing to 1, e.g. (0.5, 0.5); got {weights!r}")
         _check_int("num_perm", self.num_perm, minimum=2, maximum=1 << 14)
         _check_int("seed", self.seed, minimum=0, maximum=(1 << 32) - 1)
         _check_choice("shingle_unit", self.shingle_unit, _SHINGLE_UNITS)

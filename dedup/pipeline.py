@@ -234,7 +234,7 @@ def find_duplicates(
     timings = {"signatures": time.perf_counter() - started}
 
     t = time.perf_counter()
-    bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
+    bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)
     candidates = batch_candidates(signatures, bands=bands, rows=rows)
     timings["candidates"] = time.perf_counter() - t
     report("candidates", n, n)
@@ -281,7 +281,7 @@ class Deduplicator:
         self.config = resolve_config(config, **overrides)
         settings = self.config.signature_settings()
         if index is None:
-            index = MemoryIndex(settings, threshold=self.config.candidate_threshold)
+            index = MemoryIndex(settings, threshold=self.config.candidate_threshold, weights=self.config.lsh_weights)
         else:
             from .index import check_settings
 

@@ -89,11 +89,21 @@ def test_folder_csv_gzip_and_stdin_inputs(tmp_path, seed_texts, capsys, monkeypa
     assert [r["status"] for r in _lines(gz_out)] == [r["status"] for r in _lines(csv_out)]
 
 
-def test_usage_errors_exit_2(capsys):
+@pytest.mark.parametrize("option, value, message", [
+    ("--threshold", "80", "between 0 and 1"),
+    ("--lsh-weights", "0.5,0.6", "sum to 1"),
+    ("--lsh-weights", "high", "two numbers FP,FN"),
+])
+def test_usage_errors_exit_2(capsys, option, value, message):
     with pytest.raises(SystemExit) as exc:
-        main(["find", "x.jsonl", "--threshold", "80"])
+        main(["find", "x.jsonl", option, value])
     assert exc.value.code == 2
-    assert "between 0 and 1" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
+
+
+def test_lsh_weights_option(tmp_path, seed_texts, capsys):
+    assert main(["find", str(_feed(tmp_path, seed_texts)), "--lsh-weights", "0.2,0.8", "--pairs"]) == 0
+    assert len(_lines(capsys.readouterr().out)) == 1
 
 
 def test_installed_command_and_module_run(tmp_path, seed_texts):

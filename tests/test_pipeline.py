@@ -87,3 +87,13 @@ def test_public_names():
     for name in dedup.__all__:
         assert hasattr(dedup, name), name
     assert {"find_duplicates", "Deduplicator", "align", "compare", "DedupConfig"} <= set(dedup.__all__)
+
+
+def test_lsh_weights_trade_candidates_for_recall(seed_texts):
+    articles = _articles(seed_texts)
+    balanced = find_duplicates(articles, candidate_threshold=0.5)
+    recall_heavy = find_duplicates(articles, candidate_threshold=0.5, lsh_weights=(0.2, 0.8))
+    assert (balanced.stats["bands"], balanced.stats["rows"]) == (25, 5)
+    assert (recall_heavy.stats["bands"], recall_heavy.stats["rows"]) == (30, 4)
+    with pytest.raises(ConfigError, match="lsh_weights must be two fractions summing to 1"):
+        find_duplicates(articles, lsh_weights=(0.5, 0.6))

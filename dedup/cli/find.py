@@ -12,7 +12,7 @@ from typing import IO, Iterator
 from ..config import DedupConfig
 from ..feeds import read_feeds
 from ..pipeline import Verdict, find_duplicates
-from ._args import add_field_options, fraction
+from ._args import add_field_options, fraction, weights
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -37,6 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})")
     p.add_argument("--candidate-threshold", type=fraction, default=_DEFAULTS.candidate_threshold,
                    help=f"Jaccard similarity the LSH stage is tuned for (default: {_DEFAULTS.candidate_threshold})")
+    p.add_argument("--lsh-weights", type=weights, default=_DEFAULTS.lsh_weights, metavar="FP,FN",
+                   help="weights of false positives and negatives when choosing LSH bands (default: 0.5,0.5; 0.2,0.8 finds more)")
     p.add_argument("--fact-agreement", type=fraction, default=_DEFAULTS.fact_agreement,
                    help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
     p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit)
@@ -64,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     config = DedupConfig(
         threshold=args.threshold,
         candidate_threshold=args.candidate_threshold,
+        lsh_weights=args.lsh_weights,
         fact_agreement=args.fact_agreement,
         shingle_unit=args.shingle_unit,
         shingle_size=args.shingle_size,

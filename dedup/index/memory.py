@@ -23,15 +23,17 @@ class MemoryIndex:
         and ``seed``.
     threshold : float
         The Jaccard similarity the bands and rows are tuned for.
+    weights : (float, float)
+        Weights of false positives and false negatives in that choice, as in datasketch.
     """
 
-    def __init__(self, settings: Mapping[str, Any], *, threshold: float) -> None:
+    def __init__(self, settings: Mapping[str, Any], *, threshold: float, weights: tuple[float, float] = (0.5, 0.5)) -> None:
         from datasketch import MinHashLSH
 
         self.settings = dict(settings)
         self.num_perm = int(self.settings["num_perm"])
         self.seed = int(self.settings["seed"])
-        self.bands, self.rows = lsh_params(threshold, num_perm=self.num_perm)
+        self.bands, self.rows = lsh_params(threshold, num_perm=self.num_perm, weights=weights)
         self._lsh = MinHashLSH(num_perm=self.num_perm, params=(self.bands, self.rows))
 
     def _minhash(self, signature: np.ndarray):
