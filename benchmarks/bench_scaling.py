@@ -120,6 +120,7 @@ def _watchdog(limit_mb: float, limit_s: float, state: dict[str, Any]) -> None:
             out = {
                 **state["report"],
                 "stopped": why,
+                "phase": state.get("phase"),
                 "stage": state.get("stage"),
                 "seconds_until_stopped": elapsed,
                 "peak_rss_mb": max(peak_rss_mb(), rss),
@@ -139,6 +140,7 @@ def _child(args: argparse.Namespace) -> int:
         "n_docs": len(docs),
         "corpus": description,
         "corpus_seconds": time.perf_counter() - start,
+        "text_mchars": sum(len(d["text"]) for d in docs) / 1e6,
         "baseline_rss_mb": peak_rss_mb(),
     }
     # Resident memory sampled every 0.2 s, the highest seen in each phase of find_duplicates.
@@ -260,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(
                 [
                     f"{r['n_docs']:,}",
+                    f"{r['text_mchars']:,.1f}",
                     f"{r['seconds']:.2f}",
                     f"{r['n_docs'] / r['seconds']:,.0f}",
                     f"{r['peak_rss_mb']:,.0f}",
@@ -270,12 +273,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ]
             )
         else:
-            where = f" in stage {r['stage']} after {r['seconds_until_stopped']:.0f} s" if r.get("stage") else ""
+            where = (
+                f" in {r['phase']} after {r['seconds_until_stopped']:.0f} s (last progress: {r['stage']})"
+                if r.get("stage")
+                else ""
+            )
             mem = f"{r['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r else "—"
             base = f"{r['baseline_rss_mb']:,.0f}" if "baseline_rss_mb" in r else "—"
             rows.append(
                 [
                     f"{r['n_docs']:,}",
+                    f"{r['text_mchars']:,.1f}" if "text_mchars" in r else "—",
                     f"stopped: {r.get('stopped') or r.get('skipped')}{where}",
                     "—",
                     mem,
@@ -295,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows,
             [
                 "articles",
+                "text, M chars",
                 "seconds",
                 "articles/s",
                 "peak RSS MB",
