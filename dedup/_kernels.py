@@ -144,11 +144,11 @@ def minhash(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarra
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per (document, band): ``(n_docs, bands)`` uint64."""
     n = signatures.shape[0]
-    sig = signatures[:, : bands * rows].reshape(n, bands, rows).astype(_U64)
     with np.errstate(over="ignore"):
         key = np.full((n, bands), _U64(0x243F6A8885A308D3))
         for j in range(rows):
-            key = fmix64(key * _GOLDEN64 + sig[:, :, j])
+            # Row j of every band: columns j, rows + j, 2 * rows + j, ...; converted one row at a time.
+            key = fmix64(key * _GOLDEN64 + signatures[:, j : bands * rows : rows].astype(_U64))
     return key
 
 

@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, Sized
 
 import numpy as np
 
@@ -18,7 +20,8 @@ from .article import Article, as_article
 from .cluster import Cluster, keep_order, star_clusters
 from .config import DedupConfig, resolve_config
 from .errors import InputError
-from .index import CandidateIndex, MemoryIndex, batch_candidates, lsh_params
+from . import _kernels
+from .index import CandidateIndex, MemoryIndex, band_keys, candidates_from_keys, lsh_params
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
 from .verify import Corpus, Evidence, evidence, reason
@@ -104,28 +107,69 @@ class DedupResult:
         return [v.id for v in self.verdicts if v.status == "duplicate"]  # type: ignore[misc]
 
 
-def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
-    articles: list[Article] = []
+def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int = _CHUNK) -> Iterator[list[Article]]:
+    """Validated articles in chunks of ``size``, read lazily; a repeated id is an error."""
     seen: dict[str, int] = {}
+    chunk: list[Article] = []
     for position, item in enumerate(items):
         try:
             article = as_article(item)
         except InputError as exc:
             raise InputError(f"article #{position}: {exc}") from None
-        if article.id in seen:
-            raise InputError(f"duplicate id {article.id!r} (articles #{seen[article.id]} and #{position}); every article needs its own id")
-        seen[article.id] = position
-        articles.append(article)
-    return articles
+        first = seen.setdefault(article.id, position)
+        if first != position:
+            raise InputError(f"duplicate id {article.id!r} (articles #{first} and #{position}); every article needs its own id")
+        chunk.append(article)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _concat(batches: Sequence[ShingleBatch]) -> ShingleBatch:
-    if not batches:
-        return ShingleBatch(np.empty(0, np.uint32), np.zeros(1, np.int64))
-    hashes = np.concatenate([b.hashes for b in batches])
-    shifts = np.cumsum([0] + [b.hashes.shape[0] for b in batches[:-1]])
-    offsets = np.concatenate([[0]] + [b.offsets[1:] + s for b, s in zip(batches, shifts)]).astype(np.int64)
-    return ShingleBatch(hashes, offsets)
+def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
+    return [article for chunk in _article_chunks(items) for article in chunk]
+
+
+class _Chunks:
+    """Shingle sets and figures of a batch, kept as the per-chunk arrays they were made in."""
+
+    def __init__(self) -> None:
+        self.sets: list[ShingleBatch] = []
+        self.figures: list[ShingleBatch] = []
+        self.first: list[int] = [0]  # index of each chunk's first document
+
+    def append(self, sets: ShingleBatch, figures: ShingleBatch) -> None:
+        self.sets.append(sets)
+        self.figures.append(figures)
+        self.first.append(self.first[-1] + len(sets))
+
+    def gather(self, docs: np.ndarray) -> tuple[ShingleBatch, ShingleBatch]:
+        """The sets and figures of the documents ``docs`` (sorted global indices), as two batches."""
+        parts: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        lengths: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        bounds = np.searchsorted(docs, self.first)
+        for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if lo == hi:
+                continue
+            local = docs[lo:hi] - self.first[k]
+            for which, batch in enumerate((self.sets[k], self.figures[k])):
+                pos, _ = _kernels.gather_ranges(batch.offsets, local)
+                parts[which].append(batch.hashes[pos])
+                lengths[which].append(batch.offsets[local + 1] - batch.offsets[local])
+        return tuple(  # type: ignore[return-value]
+            ShingleBatch(
+                np.concatenate(parts[w]) if parts[w] else np.empty(0, np.uint32),
+                np.concatenate(([0], np.cumsum(np.concatenate(lengths[w]) if lengths[w] else []))).astype(np.int64),
+            )
+            for w in (0, 1)
+        )
+
+    def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
+        """In how many documents of the batch each of ``hashes`` occurs (one sort of all set hashes)."""
+        everything = np.concatenate([b.hashes for b in self.sets]) if self.sets else np.empty(0, np.uint32)
+        everything.sort()
+        return np.searchsorted(everything, hashes, side="right") - np.searchsorted(everything, hashes, side="left")
 
 
 def _pairs_from(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig) -> list[DuplicatePair]:
@@ -148,8 +192,16 @@ def _pairs_from(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Seque
 
 
 def _clusters(articles: Sequence[Article], index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig) -> tuple[tuple[Cluster, ...], list[Verdict]]:
-    n = len(articles)
-    order = keep_order(policy=config.keep, lengths=[len(a.text) for a in articles], published=[a.published for a in articles])
+    return _cluster_verdicts([a.id for a in articles], [len(a.text) for a in articles], [a.published for a in articles],
+                             index_pairs, scores, config)
+
+
+def _cluster_verdicts(
+    ids: Sequence[str], lengths: Sequence[int], published: Sequence[datetime | None],
+    index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig,
+) -> tuple[tuple[Cluster, ...], list[Verdict]]:
+    n = len(ids)
+    order = keep_order(policy=config.keep, lengths=lengths, published=published)
     center, best = star_clusters(n, index_pairs, scores, order)
     # Number clusters by the input position of their representative.
     reps = np.flatnonzero(center == np.arange(n))
@@ -158,24 +210,24 @@ def _clusters(articles: Sequence[Article], index_pairs: np.ndarray, scores: np.n
     for i in np.flatnonzero((center >= 0) & (center != np.arange(n))):
         members[int(center[i])].append(int(i))
     clusters = tuple(
-        Cluster(id=cluster_of[r], ids=tuple(articles[m].id for m in ms), representative=articles[r].id)
+        Cluster(id=cluster_of[r], ids=tuple(ids[m] for m in ms), representative=ids[r])
         for r, ms in members.items()
     )
     has_pair = np.zeros(n, bool)
     has_pair[index_pairs.ravel()] = True
     verdicts = []
-    for i, article in enumerate(articles):
+    for i, article_id in enumerate(ids):
         c = int(center[i])
         if c == -1:
             why = "no near-duplicate found"
             if has_pair[i]:
                 why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
-            verdicts.append(Verdict(article.id, "unique", reason=why))
+            verdicts.append(Verdict(article_id, "unique", reason=why))
         elif c == i:
-            verdicts.append(Verdict(article.id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
+            verdicts.append(Verdict(article_id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
         else:
-            verdicts.append(Verdict(article.id, "duplicate", cluster=cluster_of[c], duplicate_of=articles[c].id, score=float(best[i]),
-                                    reason=f"near-duplicate of {articles[c].id!r} (score {best[i]:.2f})"))
+            verdicts.append(Verdict(article_id, "duplicate", cluster=cluster_of[c], duplicate_of=ids[c], score=float(best[i]),
+                                    reason=f"near-duplicate of {ids[c]!r} (score {best[i]:.2f})"))
     return clusters, verdicts
 
 
@@ -216,39 +268,57 @@ def find_duplicates(
     """
     cfg = resolve_config(config, **overrides)
     report = progress or (lambda stage, done, total: None)
+    total = len(articles) if isinstance(articles, Sized) else 0
     started = time.perf_counter()
-    docs = _articles(articles)
-    texts = [a.text for a in docs]
-    n = len(docs)
     shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
-    set_chunks, fact_chunks, sig_chunks = [], [], []
-    for lo in range(0, n, _CHUNK):
-        chunk = texts[lo : lo + _CHUNK]
-        shingled, figures = shingler.shingle_with_figures(chunk)
+    bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)
+    ids: list[str] = []
+    lengths: list[int] = []
+    published: list[datetime | None] = []
+    texts: list[str] = []  # kept only to align verified pairs
+    chunks = _Chunks()
+    key_chunks = []
+    # Articles are read lazily, chunk by chunk; a chunk's signatures live only until its band keys are made.
+    for chunk in _article_chunks(articles):
+        chunk_texts = [a.text for a in chunk]
+        ids.extend(a.id for a in chunk)
+        lengths.extend(map(len, chunk_texts))
+        published.extend(a.published for a in chunk)
+        if cfg.coverage:
+            texts.extend(chunk_texts)
+        shingled, figures = shingler.shingle_with_figures(chunk_texts)
         sets = shingled.sets()
-        set_chunks.append(sets)
-        fact_chunks.append(figures)
-        sig_chunks.append(minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
-        report("signatures", min(lo + _CHUNK, n), n)
-    signatures = np.concatenate(sig_chunks) if sig_chunks else np.empty((0, cfg.num_perm), np.uint32)
+        chunks.append(sets, figures)
+        signatures = minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
+        key_chunks.append(band_keys(signatures, bands=bands, rows=rows))
+        report("signatures", len(ids), max(total, len(ids)))
+    n = len(ids)
     timings = {"signatures": time.perf_counter() - started}
 
     t = time.perf_counter()
-    bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)
-    candidates = batch_candidates(signatures, bands=bands, rows=rows)
+    keys = np.concatenate(key_chunks) if key_chunks else np.empty((0, bands), np.uint64)
+    del key_chunks
+    candidates = candidates_from_keys(keys)
+    del keys
     timings["candidates"] = time.perf_counter() - t
     report("candidates", n, n)
 
     t = time.perf_counter()
-    corpus = Corpus.from_sets(_concat(set_chunks), _concat(fact_chunks), texts, cfg)
-    ev = evidence(corpus, candidates, cfg)
-    ids = [a.id for a in docs]
+    # Verification needs only the documents that are in some candidate pair.
+    involved = np.unique(candidates)
+    sets, figures = chunks.gather(involved)
+    df = chunks.document_frequency(sets.hashes)
+    del chunks
+    weights = np.log((n + cfg.idf_prior + 1.0) / (df + 1.0))
+    corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
+    ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
+    ev = dataclasses.replace(ev, pairs=candidates)
     pairs = _pairs_from(ev, ev.is_duplicate, ids, texts, cfg)
     timings["verify"] = time.perf_counter() - t
     report("verify", n, n)
 
     t = time.perf_counter()
-    clusters, verdicts = _clusters(docs, ev.pairs[ev.is_duplicate], ev.score[ev.is_duplicate], cfg)
+    clusters, verdicts = _cluster_verdicts(ids, lengths, published, ev.pairs[ev.is_duplicate], ev.score[ev.is_duplicate], cfg)
     timings["cluster"] = time.perf_counter() - t
     stats = {
         "articles": n,

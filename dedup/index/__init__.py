@@ -1,7 +1,15 @@
 """Candidate search: LSH banding for batches, and indexes for incremental use."""
 
 from .base import CandidateIndex, check_settings
-from .lsh import batch_candidates, lsh_params
+from .lsh import band_keys, batch_candidates, candidates_from_keys, lsh_params
 from .memory import MemoryIndex
 
-__all__ = ["CandidateIndex", "MemoryIndex", "batch_candidates", "check_settings", "lsh_params"]
+__all__ = [
+    "CandidateIndex",
+    "MemoryIndex",
+    "band_keys",
+    "batch_candidates",
+    "candidates_from_keys",
+    "check_settings",
+    "lsh_params",
+]

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _kernels
 from ..config import _check_int, check_fraction
 
-__all__ = ["batch_candidates", "lsh_params"]
+__all__ = ["band_keys", "batch_candidates", "candidates_from_keys", "lsh_params"]
 
 
 @lru_cache(maxsize=64)
@@ -49,20 +49,35 @@ def lsh_params(threshold: float, *, num_perm: int = 128, weights: tuple[float, f
     return _optimal(float(threshold), int(num_perm), float(fp_weight), float(fn_weight))
 
 
-def batch_candidates(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
-    """Every pair of documents sharing at least one LSH band, ``(m, 2)`` int64 with ``i < j``.
+def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per document and band, ``(n_docs, bands)`` uint64; 0 marks an empty document.
 
-    All pairs are found at once by sorting band keys; no per-document query loop. Documents whose
-    signature is all ``2**32 - 1`` (empty documents) are never candidates.
+    Keys of a batch can be made chunk by chunk and concatenated; :func:`candidates_from_keys` then
+    finds the pairs. Documents with the all-``2**32 - 1`` signature (empty) get key 0 in every band.
     """
     signatures = np.asarray(signatures, dtype=np.uint32)
     if signatures.ndim != 2:
         raise ValueError(f"signatures must be 2-D (n_docs, num_perm); got shape {signatures.shape}")
     if bands * rows > signatures.shape[1]:
         raise ValueError(f"bands * rows = {bands * rows} exceeds num_perm = {signatures.shape[1]}")
-    if signatures.shape[0] < 2:
+    keys = _kernels.band_keys(signatures, bands, rows)
+    keys[(signatures == np.uint32(0xFFFFFFFF)).all(axis=1)] = 0
+    return keys
+
+
+def candidates_from_keys(keys: np.ndarray) -> np.ndarray:
+    """Every pair of documents sharing a band key (key 0, empty documents, excepted), ``(m, 2)`` int64."""
+    nonempty = np.flatnonzero(keys[:, 0] != 0) if keys.shape[1] else np.arange(keys.shape[0])
+    if nonempty.shape[0] < 2:
         return np.empty((0, 2), np.int64)
-    nonempty = np.flatnonzero(~(signatures == np.uint32(0xFFFFFFFF)).all(axis=1))
-    keys = _kernels.band_keys(signatures[nonempty], bands, rows)
-    pairs = _kernels.candidate_pairs(keys)
+    pairs = _kernels.candidate_pairs(keys[nonempty])
     return nonempty[pairs] if pairs.size else pairs
+
+
+def batch_candidates(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """Every pair of documents sharing at least one LSH band, ``(m, 2)`` int64 with ``i < j``.
+
+    All pairs are found at once by sorting band keys; no per-document query loop. Documents whose
+    signature is all ``2**32 - 1`` (empty documents) are never candidates.
+    """
+    return candidates_from_keys(band_keys(signatures, bands=bands, rows=rows))
