@@ -91,6 +91,10 @@ class DedupConfig:
         improve the verdict (``docs/thresholds.md``).
     keep : {"earliest", "longest", "first"}
         Which article of a cluster is its representative.
+    workers : int
+        Processes that shingle and sign chunks of a batch in parallel (results are the same for
+        any number). 1 works in the calling process; more need the ``if __name__ == "__main__":``
+        guard on platforms that start processes by spawning (macOS, Windows).
     block_size : int
         Shingles per block in the signature kernel; bounds its memory (block_size * num_perm * 4 bytes).
     """
@@ -107,6 +111,7 @@ class DedupConfig:
     idf_prior: int = 1000
     coverage: bool = True
     keep: KeepPolicy = "earliest"
+    workers: int = 1
     block_size: int = 1 << 13
 
     def __post_init__(self) -> None:
@@ -127,6 +132,7 @@ class DedupConfig:
         if not isinstance(self.coverage, bool):
             raise ConfigError(f"coverage must be True or False; got {self.coverage!r}")
         _check_choice("keep", self.keep, _KEEP_POLICIES)
+        _check_int("workers", self.workers, minimum=1, maximum=256)
         _check_int("block_size", self.block_size, minimum=1)
 
     def replace(self, **overrides: Any) -> DedupConfig:

@@ -107,8 +107,9 @@ class DedupResult:
         return [v.id for v in self.verdicts if v.status == "duplicate"]  # type: ignore[misc]
 
 
-def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int = _CHUNK) -> Iterator[list[Article]]:
-    """Validated articles in chunks of ``size``, read lazily; a repeated id is an error."""
+def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | None = None) -> Iterator[list[Article]]:
+    """Validated articles in chunks of ``size`` (default ``_CHUNK``), read lazily; a repeated id is an error."""
+    size = size or _CHUNK
     seen: dict[str, int] = {}
     chunk: list[Article] = []
     for position, item in enumerate(items):
@@ -129,6 +130,42 @@ def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int = _C
 
 def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
     return [article for chunk in _article_chunks(items) for article in chunk]
+
+
+_SHINGLERS: dict[tuple[str, int], Shingler] = {}
+
+
+def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
+    """Shingle sets, figures and band keys of one chunk (runs in a worker process when workers > 1)."""
+    shingler = _SHINGLERS.get((cfg.shingle_unit, cfg.shingle_size))
+    if shingler is None:
+        shingler = _SHINGLERS[(cfg.shingle_unit, cfg.shingle_size)] = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
+    shingled, figures = shingler.shingle_with_figures(texts)
+    sets = shingled.sets()
+    signatures = minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
+    return sets, figures, band_keys(signatures, bands=bands, rows=rows)
+
+
+def _signed_chunks(chunks: Iterable[list[Article]], cfg: DedupConfig, bands: int, rows: int
+                   ) -> Iterator[tuple[list[Article], tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
+    """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
+    if cfg.workers == 1:
+        for chunk in chunks:
+            yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_sign_chunk, [a.text for a in chunk], cfg, bands, rows)))
+            if len(pending) >= 2 * cfg.workers:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 class _Chunks:
@@ -247,7 +284,8 @@ def find_duplicates(
     config : DedupConfig, optional
         Settings; keyword ``overrides`` (``threshold=0.5``, ``shingle_size=3``, ...) change single fields.
     progress : callable, optional
-        Called as ``progress(stage, done, total)`` while the batch is processed.
+        Called as ``progress(stage, done, total)`` while the batch is processed; ``total`` is 0
+        while it is unknown (articles given as an iterator).
 
     Returns
     -------
@@ -270,7 +308,6 @@ def find_duplicates(
     report = progress or (lambda stage, done, total: None)
     total = len(articles) if isinstance(articles, Sized) else 0
     started = time.perf_counter()
-    shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
     bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)
     ids: list[str] = []
     lengths: list[int] = []
@@ -279,19 +316,15 @@ def find_duplicates(
     chunks = _Chunks()
     key_chunks = []
     # Articles are read lazily, chunk by chunk; a chunk's signatures live only until its band keys are made.
-    for chunk in _article_chunks(articles):
-        chunk_texts = [a.text for a in chunk]
+    for chunk, (sets, figures, keys) in _signed_chunks(_article_chunks(articles), cfg, bands, rows):
         ids.extend(a.id for a in chunk)
-        lengths.extend(map(len, chunk_texts))
+        lengths.extend(len(a.text) for a in chunk)
         published.extend(a.published for a in chunk)
         if cfg.coverage:
-            texts.extend(chunk_texts)
-        shingled, figures = shingler.shingle_with_figures(chunk_texts)
-        sets = shingled.sets()
+            texts.extend(a.text for a in chunk)
         chunks.append(sets, figures)
-        signatures = minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
-        key_chunks.append(band_keys(signatures, bands=bands, rows=rows))
-        report("signatures", len(ids), max(total, len(ids)))
+        key_chunks.append(keys)
+        report("signatures", len(ids), total)
     n = len(ids)
     timings = {"signatures": time.perf_counter() - started}
 

@@ -97,3 +97,17 @@ def test_lsh_weights_trade_candidates_for_recall(seed_texts):
     assert (recall_heavy.stats["bands"], recall_heavy.stats["rows"]) == (30, 4)
     with pytest.raises(ConfigError, match="lsh_weights must be two fractions summing to 1"):
         find_duplicates(articles, lsh_weights=(0.5, 0.6))
+
+
+def test_workers_give_the_same_result(seed_texts, monkeypatch):
+    import dedup.pipeline as pipeline
+
+    articles = _articles(seed_texts) + [
+        {"id": f"filler-{k}", "text": f"Story number {k} about the harbour, the weather and {k * 7} boats."} for k in range(40)
+    ]
+    monkeypatch.setattr(pipeline, "_CHUNK", 8)  # several chunks, so both workers get some
+    assert len(list(pipeline._article_chunks(articles))) == 6
+    one = find_duplicates(articles)
+    two = find_duplicates(articles, workers=2)
+    assert len(one.pairs) >= 2
+    assert one.pairs == two.pairs and one.verdicts == two.verdicts and one.clusters == two.clusters

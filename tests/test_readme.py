@@ -31,7 +31,9 @@ def test_progress_bar_draws_only_when_enabled():
         bar = Progress(enabled=enabled, stream=stream)
         bar("signatures", 5, 10)
         bar("signatures", 10, 10)
+        bar("reading", 12000, 0)
         bar.done()
         bar.message("summary")
     assert "[###############---------------] 5/10" in shown.getvalue() and "summary" in shown.getvalue()
+    assert "12,000 articles" in shown.getvalue()
     assert hidden.getvalue() == ""

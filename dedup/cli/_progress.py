@@ -24,10 +24,13 @@ class Progress:
         if done < total and now - self._last < 0.1:
             return
         self._last = now
-        width = 30
-        filled = width if total == 0 else int(width * done / total)
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{stage:<11} [{bar}] {done}/{total}")
+        if total <= 0:  # unknown total: a count
+            self.stream.write(f"\r{stage:<11} {done:,} articles")
+        else:
+            width = 30
+            filled = min(width, int(width * done / total))
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r{stage:<11} [{bar}] {done}/{total}")
         self.stream.flush()
 
     def done(self) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
 from typing import IO, Iterator
 
+from ..article import Article
 from ..config import DedupConfig
 from ..feeds import read_feeds
 from ..pipeline import Verdict, find_duplicates
@@ -45,6 +47,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--shingle-size", type=int, default=_DEFAULTS.shingle_size, metavar="N")
     p.add_argument("--num-perm", type=int, default=_DEFAULTS.num_perm, metavar="N")
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed)
+    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                   help="processes that shingle and sign in parallel (default 0: one per core; results do not depend on it)")
     p.add_argument("--no-coverage", action="store_true", help="do not align the sentences of verified pairs (faster)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     p.set_defaults(run=run)
@@ -74,20 +78,27 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         keep=args.keep,
         coverage=not args.no_coverage,
+        workers=args.jobs or min(os.cpu_count() or 1, 8),
     )
-    records = []
-    for record in read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field):
-        if record.error is not None and args.on_error == "stop":
-            progress.done()
-            raise type(record.error)(
-                f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
-                path=record.error.path, line=record.error.line,
-            )
-        records.append(record)
-        if len(records) % 1000 == 0:
-            progress("reading", len(records), len(records))
-    articles = [r.article for r in records if r.article is not None]
-    result = find_duplicates(articles, config, progress=progress)
+    # Articles stream into find_duplicates; per record only its place is kept: None for an article
+    # (its verdict comes from the result, in order) or the Verdict of a rejected record.
+    places: list[Verdict | None] = []
+
+    def articles() -> Iterator[Article]:
+        for record in read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field):
+            if record.error is None:
+                places.append(None)
+                yield record.article  # type: ignore[misc]
+            elif args.on_error == "stop":
+                progress.done()
+                raise type(record.error)(
+                    f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
+                    path=record.error.path, line=record.error.line,
+                )
+            else:
+                places.append(Verdict(record.raw_id, "rejected", reason=str(record.error)))
+
+    result = find_duplicates(articles(), config, progress=progress)
     progress.done()
     verdicts = iter(result.verdicts)
     with _output(args.output) as out:
@@ -95,16 +106,13 @@ def run(args: argparse.Namespace) -> int:
             for pair in result.pairs:
                 out.write(json.dumps(pair.to_dict(), ensure_ascii=False) + "\n")
         else:
-            for record in records:
-                if record.article is not None:
-                    verdict = next(verdicts)
-                else:
-                    verdict = Verdict(record.raw_id, "rejected", reason=str(record.error))
+            for place in places:
+                verdict = next(verdicts) if place is None else place
                 out.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
-    rejected = sum(r.article is None for r in records)
+    rejected = sum(place is not None for place in places)
     stats = result.stats
     progress.message(
-        f"dedup find: {len(records)} records: {len(result.kept)} kept, {stats['duplicates']} duplicates "
+        f"dedup find: {len(places)} records: {len(result.kept)} kept, {stats['duplicates']} duplicates "
         f"in {stats['clusters']} clusters, {rejected} rejected; {stats['pairs']} pairs verified of "
         f"{stats['candidates']} candidates ({time.perf_counter() - started:.1f} s)"
     )
