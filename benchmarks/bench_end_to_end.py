@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import shlex
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
+    ROOT,
     base_parser,
     get_corpus,
     median,
@@ -222,6 +224,21 @@ def _vm_hwm_mb() -> float | None:
     return None
 
 
+def _revision() -> str:
+    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def _ratio(x: float, y: float) -> float:
     return x / y if y > 0 else float("inf")
 
@@ -232,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child:
         return _child(args)
     print_platform()
+    revision = _revision()
+    print(f"# dedup at {revision}")
     load_start = list(os.getloadavg())
     # Memory first, while this process is small: a child started by fork/vfork + exec inherits its
     # parent's peak RSS in getrusage's ru_maxrss, so a large parent would inflate every child's peak.
@@ -393,6 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json,
         {
             "command": command,
+            "revision": revision,
             "platform": platform_line(),
             "corpus": description,
             "n_docs": n,

@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         default=900,
         help="stop a size after this many seconds in find_duplicates (default 900)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="dedup's worker processes (workers=N); with N > 1 memory is the sampled PSS of the process and its workers",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     return parser
 
@@ -100,6 +106,38 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _worker_pids() -> list[int]:
+    """Child processes of this one (dedup's worker pool with ``--workers`` > 1), from /proc."""
+    pids: list[int] = []
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
+                pids += [int(p) for p in fh.read().split()]
+    except OSError:
+        pass
+    return pids
+
+
+def _pss_mb(pid: int | str) -> float:
+    """Proportional set size: resident memory with pages shared with other processes divided among them."""
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _tree_pss_mb() -> float:
+    """PSS of this process and its workers together: their joint footprint, shared pages counted once."""
+    total = _pss_mb("self")
+    for pid in _worker_pids():
+        try:
+            total += _pss_mb(pid)
+        except OSError:  # the worker has just exited
+            pass
+    return total
+
+
 def _watchdog(limit_mb: float, limit_s: float, state: dict[str, Any]) -> None:
     """Stop this process (printing why, as its JSON line) past ``limit_mb`` resident or ``limit_s`` seconds."""
     started = time.perf_counter()
@@ -107,6 +145,9 @@ def _watchdog(limit_mb: float, limit_s: float, state: dict[str, Any]) -> None:
         elapsed = time.perf_counter() - started
         try:
             rss = _rss_mb()
+            if state["workers"] > 1:  # forked workers share the parent's pages: count them by PSS
+                rss = _tree_pss_mb()
+                state["report"]["tree_pss_peak_mb"] = max(state["report"].get("tree_pss_peak_mb", 0.0), rss)
         except OSError:  # no /proc: only the time limit applies
             rss = 0.0
         by_phase = state["rss_by_phase_mb"]
@@ -150,6 +191,7 @@ def _child(args: argparse.Namespace) -> int:
         "stage": "start",
         "phase": "signatures",
         "rss_by_phase_mb": report["rss_by_phase_mb"],
+        "workers": args.workers,
     }
     threading.Thread(
         target=_watchdog, args=(args.max_rss_mb, args.time_limit * max(args.repeat, 1), state), daemon=True
@@ -161,10 +203,11 @@ def _child(args: argparse.Namespace) -> int:
         state["stage"] = f"{stage} {done:,}/{total:,}"
         state["phase"] = stage if done < total else following.get(stage, stage)
 
+    settings = {**SETTINGS, **({"workers": args.workers} if args.workers > 1 else {})}
     seconds = []
     for _ in range(max(args.repeat, 1)):
         t = time.perf_counter()
-        result = dedup.find_duplicates(docs, progress=progress, **SETTINGS)
+        result = dedup.find_duplicates(docs, progress=progress, **settings)
         seconds.append(time.perf_counter() - t)
         state["phase"] = "signatures"
     state["done"] = True
@@ -177,6 +220,9 @@ def _child(args: argparse.Namespace) -> int:
         stages=result.stats["seconds"],
         peak_rss_mb=peak_rss_mb(),
     )
+    if args.workers > 1:  # the workers' memory counts too (PSS, sampled every 0.2 s)
+        report["parent_peak_rss_mb"] = report["peak_rss_mb"]
+        report["peak_rss_mb"] = max(report["peak_rss_mb"], report.get("tree_pss_peak_mb", 0.0))
     print(json.dumps(report))
     return 0
 
@@ -198,6 +244,8 @@ def _child_argv(args: argparse.Namespace, n: int) -> list[str]:
         str(args.max_rss_mb),
         "--time-limit",
         str(args.time_limit),
+        "--workers",
+        str(args.workers),
     ]
     if args.corpus is not None:
         argv += ["--corpus", str(args.corpus)]
@@ -220,6 +268,29 @@ def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     ax_m.plot(sizes, [r["baseline_rss_mb"] for r in done], "s--", label="corpus loaded only")
     ax_m.axhline(TARGET_MB, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_MB:,.0f} MB")
     ax_m.set(xscale="log", yscale="log", xlabel="articles", ylabel="MB", title="peak resident memory")
+    # A stopped size: how far it got (its time and memory when stopped are lower bounds).
+    stopped = [r for r in results if "seconds_until_stopped" in r]
+    if stopped:
+        label = "stopped (a lower bound)"
+        ax_t.plot(
+            [r["n_docs"] for r in stopped],
+            [r["seconds_until_stopped"] for r in stopped],
+            "x",
+            ms=9,
+            mew=2,
+            color="tab:red",
+            label=label,
+        )
+        ax_m.plot(
+            [r["n_docs"] for r in stopped],
+            [r["peak_rss_mb"] for r in stopped],
+            "x",
+            ms=9,
+            mew=2,
+            color="tab:red",
+            label=label,
+        )
+        ax_m.plot([r["n_docs"] for r in stopped], [r["baseline_rss_mb"] for r in stopped], "s", color="tab:orange")
     for ax in (ax_t, ax_m):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -230,12 +301,29 @@ def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def _revision() -> str:
+    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     if args.child is not None:
         return _child(args)
     print_platform()
+    revision = _revision()
+    print(f"# dedup at {revision}")
     command = shlex.join(["python", "benchmarks/bench_scaling.py", *argv])
     source = args.corpus.name if args.corpus is not None else "synthetic corpus"
     print(f"# {source}; sizes {', '.join(f'{n:,}' for n in args.sizes)}; each in its own process")
@@ -298,6 +386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         (
             f"Scaling of `find_duplicates` (word 5-grams, num_perm=128, threshold 0.5, coverage off), each size in a fresh process, "
             f"median of {args.repeat} run(s); corpus: {corpora[-1] if corpora else source}. {platform_line()}."
+            + (
+                f" workers={args.workers}: peak memory is the larger of the process's peak RSS and the PSS of it "
+                "and its workers together (sampled every 0.2 s)."
+                if args.workers > 1
+                else ""
+            )
         ),
         table(
             rows,
@@ -346,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json,
         {
             "command": command,
+            "revision": revision,
             "platform": platform_line(),
             "corpus": corpora[-1] if corpora else source,
             "sizes": args.sizes,

@@ -7,7 +7,8 @@ previous stage's output of the same round:
 input (dicts to ``Article``), tokenise+hash (``Shingler(unit="word", size=5).shingle``; with figures when dedup has
 ``shingle_with_figures``), sets (``.sets()``), signatures (``minhash_signatures``), candidates
 (``index.batch_candidates`` with ``index.lsh_params(0.5)``), figures (``verify.fact_sets``, unless
-found while tokenising), verification (``verify.Corpus.from_sets``
+found while tokenising), verification (as ``find_duplicates`` does it: the documents in candidate pairs
+gathered, idf weights over the whole batch, ``verify.Corpus.from_sets`` + ``verify.evidence``) (``verify.Corpus.from_sets``
 + ``verify.evidence``), pair results (``DuplicatePair`` objects with their reasons), clustering
 (``pipeline._clusters``: star clusters and verdicts) and alignment (``align(a, b, diff=False)`` of
 every verified pair; only with ``coverage=True``, the library default). ``find_duplicates`` itself is
@@ -18,7 +19,9 @@ timed in the same rounds for comparison (it works in chunks of 4,096 articles).
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import base_parser, get_corpus, median, platform_line, print_platform, table, write_json
+import numpy as np
+from _common import ROOT, base_parser, get_corpus, median, platform_line, print_platform, table, write_json
 
 import dedup
 from dedup import index, verify
@@ -53,11 +57,39 @@ STAGES: list[tuple[str, str, bool]] = [
     ("signatures", "`minhash_signatures(sets, num_perm=128)`", True),
     ("candidates", "`index.batch_candidates` (`lsh_params(0.5)` = 25 × 5)", True),
     *([] if FUSED else [("figures", "`verify.fact_sets(texts)`", True)]),
-    ("verification", "`verify.Corpus.from_sets` + `verify.evidence`", True),
+    (
+        "verification",
+        "idf over the batch, `verify.Corpus.from_sets` + `verify.evidence` of the documents in candidates",
+        True,
+    ),
     ("pair results", "`pipeline._pairs_from` (`DuplicatePair` + reason)", True),
     ("clustering", "`pipeline._clusters` (`star_clusters` + verdicts)", True),
     ("alignment", "`align(a, b, diff=False)` per verified pair", False),
 ]
+
+
+def _gather(batch: dedup.ShingleBatch, docs: np.ndarray) -> dedup.ShingleBatch:
+    """The documents ``docs`` (sorted indices) of a batch, as a batch of their own."""
+    starts, ends = batch.offsets[docs], batch.offsets[docs + 1]
+    counts = ends - starts
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    positions = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
+    return dedup.ShingleBatch(batch.hashes[positions], offsets)
+
+
+def verification(sets: dedup.ShingleBatch, facts: dedup.ShingleBatch, candidates: np.ndarray, cfg: dedup.DedupConfig):
+    """Scores of the candidate pairs as ``find_duplicates`` computes them: only the documents in some candidate
+    pair are gathered, their shingles weighted by idf over the whole batch (one sort of all set hashes)."""
+    involved = np.unique(candidates)
+    sub_sets, sub_facts = _gather(sets, involved), _gather(facts, involved)
+    everything = np.sort(sets.hashes)
+    df = np.searchsorted(everything, sub_sets.hashes, side="right") - np.searchsorted(
+        everything, sub_sets.hashes, side="left"
+    )
+    weights = np.log((len(sets) + cfg.idf_prior + 1.0) / (df + 1.0))
+    corpus = verify.Corpus.from_sets(sub_sets, sub_facts, [], cfg, weights=weights)
+    ev = verify.evidence(corpus, np.searchsorted(involved, candidates), cfg)
+    return dataclasses.replace(ev, pairs=candidates)
 
 
 def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[str, Any]]:
@@ -89,9 +121,7 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows))
     if not FUSED:
         facts = stage("figures", lambda: verify.fact_sets(texts))
-    ev = stage(
-        "verification", lambda: verify.evidence(verify.Corpus.from_sets(sets, facts, texts, cfg), candidates, cfg)
-    )
+    ev = stage("verification", lambda: verification(sets, facts, candidates, cfg))
     pairs = stage("pair results", lambda: _pairs_from(ev, ev.is_duplicate, ids, texts, cfg))
     keep = ev.is_duplicate
     clusters, _ = stage("clustering", lambda: _clusters(articles, ev.pairs[keep], ev.score[keep], cfg))
@@ -109,10 +139,27 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     return seconds, state
 
 
+def _revision() -> str:
+    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = base_parser(__doc__.split("\n\n")[0], repeat=3).parse_args(argv)
     print_platform()
+    revision = _revision()
+    print(f"# dedup at {revision}")
     docs, description = get_corpus(args)
     command = shlex.join(["python", "benchmarks/bench_stages.py", *argv])
     print(f"# {description}; {args.repeat} rounds")
@@ -198,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json,
         {
             "command": command,
+            "revision": revision,
             "platform": platform_line(),
             "corpus": description,
             "n_docs": len(docs),

@@ -100,8 +100,11 @@ def test_scaling(tmp_path, capsys):
 
 
 def test_scaling_reports_a_size_it_had_to_stop(tmp_path, capsys):
-    payload = _run("bench_scaling", ["--sizes", "50,100", "--max-rss-mb", "1"], tmp_path, capsys)
+    plot = tmp_path / "stopped.png"
+    payload = _run("bench_scaling", ["--sizes", "50,100", "--max-rss-mb", "1", "--plot", str(plot)], tmp_path, capsys)
     first, second = payload["results"]
-    assert "resident memory" in first["stopped"]
+    assert "resident memory" in first["stopped"] and first["phase"] == "signatures"
+    assert first["peak_rss_mb"] > 1
     assert "skipped" in second
     assert "stopped" in payload["markdown"]
+    assert plot.exists()  # the stopped size is drawn as a lower bound
