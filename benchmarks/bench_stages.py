@@ -1,18 +1,22 @@
 """Each stage of dedup alone, on one corpus: median seconds and share of the total, so the slowest stage is known.
 
 The stages are those :func:`dedup.find_duplicates` runs (word 5-grams, num_perm=128, threshold and
-candidate threshold 0.5, coverage off), called one by one on the whole corpus at once, each fed the
-previous stage's output of the same round:
+candidate threshold 0.5, coverage off), called one by one, each fed the previous stage's output of
+the same round:
 
-input (dicts to ``Article``), tokenise+hash (``Shingler(unit="word", size=5).shingle``; with figures when dedup has
-``shingle_with_figures``), sets (``.sets()``), signatures (``minhash_signatures``), candidates
-(``index.batch_candidates`` with ``index.lsh_params(0.5)``), figures (``verify.fact_sets``, unless
-found while tokenising), verification (as ``find_duplicates`` does it: the documents in candidate pairs
-gathered, idf weights over the whole batch, ``verify.Corpus.from_sets`` + ``verify.evidence``) (``verify.Corpus.from_sets``
-+ ``verify.evidence``), pair results (``DuplicatePair`` objects with their reasons), clustering
-(``pipeline._clusters``: star clusters and verdicts) and alignment (``align(a, b, diff=False)`` of
-every verified pair; only with ``coverage=True``, the library default). ``find_duplicates`` itself is
-timed in the same rounds for comparison (it works in chunks of 4,096 articles).
+- input: dicts to ``Article`` (``pipeline._articles``);
+- tokenise+hash, sets, signatures: ``Shingler(unit="word", size=5).shingle_with_figures`` (or
+  ``.shingle`` in a dedup without it), ``.sets()``, ``minhash_signatures``, chunk by chunk of 4,096
+  articles as ``find_duplicates`` makes them;
+- candidates: ``index.batch_candidates`` with ``index.lsh_params(0.5)``;
+- figures: ``verify.fact_sets`` (only in a dedup that does not find them while tokenising);
+- verification: as ``find_duplicates`` does it, the documents in candidate pairs gathered, idf weights
+  over the whole batch, ``verify.Corpus.from_sets`` + ``verify.evidence``;
+- pair results (``DuplicatePair`` objects with reasons), clustering (``pipeline._clusters``);
+- alignment: ``align(a, b, diff=False)`` of every verified pair, which only ``coverage=True`` (the
+  library default) runs.
+
+``find_duplicates`` itself is timed in the same rounds for comparison.
 
     python benchmarks/bench_stages.py --corpus ../shared/data/reuters21578.jsonl.gz --repeat 3 --json /tmp/bench/stages.json
 """
@@ -34,7 +38,7 @@ import numpy as np
 from _common import ROOT, base_parser, get_corpus, median, platform_line, print_platform, table, write_json
 
 import dedup
-from dedup import index, verify
+from dedup import index, pipeline, verify
 from dedup.pipeline import _articles, _clusters, _pairs_from
 
 SETTINGS = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
@@ -66,6 +70,18 @@ STAGES: list[tuple[str, str, bool]] = [
     ("clustering", "`pipeline._clusters` (`star_clusters` + verdicts)", True),
     ("alignment", "`align(a, b, diff=False)` per verified pair", False),
 ]
+
+
+CHUNK = getattr(pipeline, "_CHUNK", 4096)
+
+
+def _concat(batches: Sequence[dedup.ShingleBatch]) -> dedup.ShingleBatch:
+    """One batch of several, documents in order."""
+    if not batches:
+        return dedup.ShingleBatch(np.empty(0, np.uint32), np.zeros(1, np.int64))
+    sizes = np.cumsum([0] + [int(b.hashes.shape[0]) for b in batches[:-1]])
+    offsets = np.concatenate([[0]] + [b.offsets[1:] + shift for b, shift in zip(batches, sizes)]).astype(np.int64)
+    return dedup.ShingleBatch(np.concatenate([b.hashes for b in batches]), offsets)
 
 
 def _gather(batch: dedup.ShingleBatch, docs: np.ndarray) -> dedup.ShingleBatch:
@@ -107,16 +123,37 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     articles = stage("input", lambda: _articles(docs))
     texts = [a.text for a in articles]
     ids = [a.id for a in articles]
+    # Shingles, sets and signatures chunk by chunk, as find_duplicates makes them (whole-corpus calls are
+    # slower: more live objects for the garbage collector, larger temporaries).
     shingler = dedup.Shingler(unit="word", size=cfg.shingle_size)  # a new one: no vocabulary cached from the last round
+    for name in ("tokenise+hash", "sets", "signatures"):
+        seconds[name] = 0.0
+    parts: dict[str, list[Any]] = {"sets": [], "facts": [], "sigs": []}
+    n_shingles = 0
+    for lo in range(0, len(texts), CHUNK):
+        part = texts[lo : lo + CHUNK]
+        start = time.perf_counter()
+        if FUSED:
+            batch, facts_part = shingler.shingle_with_figures(part)
+        else:
+            batch = shingler.shingle(part)
+        split = time.perf_counter()
+        sets_part = batch.sets()
+        signed = time.perf_counter()
+        sigs_part = dedup.minhash_signatures(sets_part, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
+        end = time.perf_counter()
+        seconds["tokenise+hash"] += split - start
+        seconds["sets"] += signed - split
+        seconds["signatures"] += end - signed
+        n_shingles += int(batch.hashes.shape[0])
+        parts["sets"].append(sets_part)
+        parts["sigs"].append(sigs_part)
+        if FUSED:
+            parts["facts"].append(facts_part)
+    sets = _concat(parts["sets"])
+    sigs = np.concatenate(parts["sigs"]) if parts["sigs"] else np.empty((0, cfg.num_perm), np.uint32)
     if FUSED:
-        batch, facts = stage("tokenise+hash", lambda: shingler.shingle_with_figures(texts))
-    else:
-        batch = stage("tokenise+hash", lambda: shingler.shingle(texts))
-    sets = stage("sets", batch.sets)
-    sigs = stage(
-        "signatures",
-        lambda: dedup.minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size),
-    )
+        facts = _concat(parts["facts"])
     bands, rows = index.lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
     candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows))
     if not FUSED:
@@ -128,7 +165,7 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     verified = ev.pairs[keep]
     stage("alignment", lambda: [dedup.align(texts[i], texts[j], diff=False) for i, j in verified.tolist()])
     state.update(
-        shingles=int(batch.hashes.shape[0]),
+        shingles=n_shingles,
         distinct=int(sets.hashes.shape[0]),
         candidates=int(candidates.shape[0]),
         pairs=len(pairs),
