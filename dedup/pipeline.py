@@ -203,8 +203,19 @@ class _Chunks:
         )
 
     def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
-        """In how many documents of the batch each of ``hashes`` occurs (one sort of all set hashes)."""
-        everything = np.concatenate([b.hashes for b in self.sets]) if self.sets else np.empty(0, np.uint32)
+        """In how many documents of the batch each of ``hashes`` occurs, from one sort of all set hashes.
+
+        Consumes the chunks: each is moved into one array and released, so the peak is one copy of
+        the sets, not two.
+        """
+        total = sum(b.hashes.shape[0] for b in self.sets)
+        everything = np.empty(total, np.uint32)
+        at = 0
+        for k, batch in enumerate(self.sets):
+            everything[at : at + batch.hashes.shape[0]] = batch.hashes
+            at += batch.hashes.shape[0]
+            self.sets[k] = None  # type: ignore[call-overload]
+        self.sets, self.figures = [], []
         everything.sort()
         return np.searchsorted(everything, hashes, side="right") - np.searchsorted(everything, hashes, side="left")
 
