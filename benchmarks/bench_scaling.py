@@ -92,7 +92,14 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="dedup's worker processes (workers=N); with N > 1 memory is the sampled PSS of the process and its workers",
     )
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="hand each size's corpus to find_duplicates as a list built in the measured process "
+        "(default: the corpus is written once to a JSON Lines file and streamed from it, as `dedup find` reads a feed)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--feed", type=Path, help=argparse.SUPPRESS)
     return parser
 
 
@@ -176,12 +183,27 @@ def _child(args: argparse.Namespace) -> int:
 
     args.n_docs = args.child
     start = time.perf_counter()
-    docs, description = get_corpus(args)
+    chars = [0]
+    if args.feed is not None:  # stream the first n records of the feed: the corpus never sits in memory
+        from itertools import islice
+
+        def streamed() -> Any:
+            for record in islice(dedup.read_feed(args.feed), args.child):
+                chars[0] += len(record.article.text)
+                yield record.article
+
+        docs: Any = streamed
+        description = f"{args.feed.name} (streamed from disk)"
+        n_docs = args.child
+    else:
+        listed, description = get_corpus(args)
+        chars[0] = sum(len(d["text"]) for d in listed)
+        docs = lambda: listed  # noqa: E731
+        n_docs = len(listed)
     report: dict[str, Any] = {
-        "n_docs": len(docs),
+        "n_docs": n_docs,
         "corpus": description,
         "corpus_seconds": time.perf_counter() - start,
-        "text_mchars": sum(len(d["text"]) for d in docs) / 1e6,
         "baseline_rss_mb": peak_rss_mb(),
     }
     # Resident memory sampled every 0.2 s, the highest seen in each phase of find_duplicates.
@@ -207,11 +229,14 @@ def _child(args: argparse.Namespace) -> int:
     seconds = []
     for _ in range(max(args.repeat, 1)):
         t = time.perf_counter()
-        result = dedup.find_duplicates(docs, progress=progress, **settings)
+        chars[0] = chars[0] if args.feed is None else 0
+        result = dedup.find_duplicates(docs(), progress=progress, **settings)
         seconds.append(time.perf_counter() - t)
         state["phase"] = "signatures"
     state["done"] = True
     report.update(
+        n_docs=len(result.verdicts),
+        text_mchars=chars[0] / 1e6,
         seconds=median(seconds),
         runs=seconds,
         pairs=len(result.pairs),
@@ -249,7 +274,19 @@ def _child_argv(args: argparse.Namespace, n: int) -> list[str]:
     ]
     if args.corpus is not None:
         argv += ["--corpus", str(args.corpus)]
+    if getattr(args, "feed", None) is not None:
+        argv += ["--feed", str(args.feed)]
     return argv
+
+
+def _write_feed(args: argparse.Namespace, n: int, path: Path) -> str:
+    """Build the corpus of the largest size once and write it as JSON Lines; its description."""
+    args.n_docs = n
+    docs, description = get_corpus(args)
+    with path.open("w", encoding="utf-8") as out:
+        for d in docs:
+            out.write(json.dumps(d) + "\n")
+    return description
 
 
 def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
@@ -328,6 +365,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = args.corpus.name if args.corpus is not None else "synthetic corpus"
     print(f"# {source}; sizes {', '.join(f'{n:,}' for n in args.sizes)}; each in its own process")
     results: list[dict[str, Any]] = []
+    feed_dir = None
+    if not args.in_memory:
+        import tempfile
+
+        feed_dir = tempfile.TemporaryDirectory(prefix="dedup-scaling-")
+        args.feed = Path(feed_dir.name) / "corpus.jsonl"
+        t = time.perf_counter()
+        built = _write_feed(args, max(args.sizes), args.feed)
+        print(f"# corpus written to disk in {time.perf_counter() - t:.0f} s: {built}; each size streams its first N records", flush=True)
     backstop = (args.time_limit + 60) * max(args.repeat, 1) + 1800  # building a large corpus takes minutes too
     for n in sorted(args.sizes):
         if results and "stopped" in results[-1]:
@@ -337,6 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             r = run_child(Path(__file__), _child_argv(args, n), timeout=backstop)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             r = {"n_docs": n, "stopped": f"failed: {str(exc).strip().splitlines()[-1][:200]}"}
+        if feed_dir is not None and "corpus" in r:
+            r["corpus"] = f"{built}; each size streams its first N records from a JSON Lines file"
         results.append(r)
         print(
             f"#   {n:,}: "
@@ -401,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "seconds",
                 "articles/s",
                 "peak RSS MB",
-                "corpus only, peak RSS MB",
+                "before the run, peak RSS MB",
                 "candidate pairs",
                 "verified pairs",
                 "clusters",
@@ -450,6 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "markdown": markdown,
         },
     )
+    if feed_dir is not None:
+        feed_dir.cleanup()
     return 0
 
 

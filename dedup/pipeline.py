@@ -217,7 +217,10 @@ class _Chunks:
             self.sets[k] = None  # type: ignore[call-overload]
         self.sets, self.figures = [], []
         everything.sort()
-        return np.searchsorted(everything, hashes, side="right") - np.searchsorted(everything, hashes, side="left")
+        # Look up each distinct hash once, in sorted order (cache-friendly), and map back.
+        distinct, inverse = np.unique(hashes, return_inverse=True)
+        counts = np.searchsorted(everything, distinct, side="right") - np.searchsorted(everything, distinct, side="left")
+        return counts[inverse]
 
 
 def _pairs_from(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig) -> list[DuplicatePair]:
