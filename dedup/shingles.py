@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _kernels
 from .config import ConfigError
-from .text import metadata_prefix, tokenize
+from .text import _fold, metadata_prefix, raw_tokens, tokenize, undot_token
 
 __all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingles", "token_hash"]
 
@@ -129,7 +129,8 @@ class Shingler:
         self._reset_vocabulary()
 
     def _reset_vocabulary(self) -> None:
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] = {}  # raw token -> vocabulary index of its undotted form
+        self._words: list[str] = []  # undotted token by vocabulary index
         self._hashes = np.empty(0, np.uint64)  # token hash by vocabulary index
         self._numeric = np.empty(0, bool)  # whether the token is a figure (starts with a digit)
 
@@ -143,12 +144,13 @@ class Shingler:
         Each text is tokenised once; figures are hashed as the high 32 bits of :func:`token_hash`.
         """
         texts = list(texts)
-        token_lists = [tokenize(content(t)) for t in texts]
+        # Raw tokens: dotted abbreviations are undotted once per distinct token, in the vocabulary.
+        token_lists = [raw_tokens(_fold(content(t))) for t in texts]
         token_ids, offsets = self._token_ids(token_lists)
         if self.unit == "word":
             token_hashes, unit_offsets = self._hashes[token_ids], offsets
         else:
-            token_hashes, unit_offsets = _char_hashes([" ".join(tokens) for tokens in token_lists])
+            token_hashes, unit_offsets = _char_hashes([" ".join(map(undot_token, tokens)) for tokens in token_lists])
         hashes, shingle_offsets = _kernels.ngram_hashes(token_hashes, unit_offsets, self.size)
         numeric = self._numeric[token_ids]
         doc_of = np.repeat(np.arange(len(texts)), np.diff(offsets))
@@ -166,12 +168,19 @@ class Shingler:
         flat = list(chain.from_iterable(token_lists))
         if len(self._index) > self._VOCABULARY_LIMIT:
             self._reset_vocabulary()
-        new = list(set(flat).difference(self._index))
+        new = set(flat).difference(self._index)
         if new:
-            start = len(self._index)
-            self._index.update(zip(new, range(start, start + len(new))))
-            self._hashes = np.concatenate((self._hashes, np.fromiter(map(token_hash, new), np.uint64, len(new))))
-            self._numeric = np.concatenate((self._numeric, np.fromiter((t[0].isdecimal() for t in new), bool, len(new))))
+            index, words = self._index, self._words
+            start = len(words)
+            for raw in new:
+                word = undot_token(raw)
+                if word not in index:
+                    index[word] = len(words)
+                    words.append(word)
+                index[raw] = index[word]
+            added = words[start:]
+            self._hashes = np.concatenate((self._hashes, np.fromiter(map(token_hash, added), np.uint64, len(added))))
+            self._numeric = np.concatenate((self._numeric, np.fromiter((t[0].isdecimal() for t in added), bool, len(added))))
         ids = np.fromiter(map(self._index.__getitem__, flat), dtype=np.int64, count=len(flat))
         return ids, offsets
 

@@ -24,7 +24,8 @@ _FOLD = str.maketrans(
 )
 _SPACE_RE = re.compile(r"\s+")
 # Dotted abbreviations such as "U.S." or "a.m." lose their dots, so "U.S." and "US" agree.
-_DOTTED_RE = re.compile(r"(?<!\w)[^\W\d_]\.[^\W\d_]\.(?:[^\W\d_]\.)*(?![^\W\d_])")
+_DOTTED = r"(?<!\w)[^\W\d_]\.[^\W\d_]\.(?:[^\W\d_]\.)*(?![^\W\d_])"
+_DOTTED_RE = re.compile(_DOTTED)
 
 # Scripts written without spaces: each character is a token.
 _CJK = (
@@ -36,17 +37,20 @@ _CJK = (
     "\u1000-\u109f"  # Myanmar
     "\u1780-\u17ff"  # Khmer
 )
+# Tokens, matched in one pass; a dotted abbreviation comes out with its dots (see undot_token).
 _TOKEN_RE = re.compile(
-    rf"([{_CJK}]"  # one CJK character
+    rf"({_DOTTED}"  # dotted abbreviations: u.s. a.m.
+    rf"|[{_CJK}]"  # one CJK character
     rf"|\d+(?:[.,:]\d+)*(?:[^\W\d_{_CJK}]+)?"  # numbers: 155,221  5.93  10:30  1st
     rf"|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:'(?!s\b)[^\W_{_CJK}]+)*)"  # words, with inner apostrophes
     r"(?:'s\b)?"  # a possessive 's is left out of the token
 )
-# The same two patterns for ASCII text, which Python's regex engine runs faster.
+# The same pattern for ASCII text, which Python's regex engine runs faster.
 _TOKEN_ASCII_RE = re.compile(
-    r"([0-9]+(?:[.,:][0-9]+)*(?:[a-zA-Z]+)?|[a-zA-Z][a-zA-Z0-9]*(?:'(?!s\b)[a-zA-Z0-9]+)*)(?:'s\b)?", re.ASCII
+    r"((?<!\w)[a-zA-Z]\.[a-zA-Z]\.(?:[a-zA-Z]\.)*(?![a-zA-Z])"
+    r"|[0-9]+(?:[.,:][0-9]+)*(?:[a-zA-Z]+)?|[a-zA-Z][a-zA-Z0-9]*(?:'(?!s\b)[a-zA-Z0-9]+)*)(?:'s\b)?",
+    re.ASCII,
 )
-_DOTTED_ASCII_RE = re.compile(r"(?<!\w)[a-zA-Z]\.[a-zA-Z]\.(?:[a-zA-Z]\.)*(?![a-zA-Z])", re.ASCII)
 
 
 def normalize(text: str) -> str:
@@ -58,22 +62,28 @@ def normalize(text: str) -> str:
     >>> normalize("  \u201cU.S.\u201d  President\u2014Trump  ")
     '"us" president-trump'
     """
-    return _SPACE_RE.sub(" ", _fold(text)).strip()
+    text = _fold(text)
+    if "." in text:
+        text = _DOTTED_RE.sub(lambda m: m.group().replace(".", ""), text)
+    return _SPACE_RE.sub(" ", text).strip()
 
 
 def _fold(text: str) -> str:
-    """:func:`normalize` without collapsing white space (tokens do not need it)."""
+    """NFKC, case folding, quotes and dashes folded: :func:`normalize` before abbreviations and spacing."""
     if text.isascii():  # fast path: NFKC is the identity, casefold is lower, only ` needs folding
         text = text.lower()
-        if "`" in text:
-            text = text.replace("`", "'")
-        return _DOTTED_ASCII_RE.sub(_undot, text) if "." in text else text
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
-    return _DOTTED_RE.sub(_undot, text) if "." in text else text
+        return text.replace("`", "'") if "`" in text else text
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
 
 
-def _undot(match: re.Match[str]) -> str:
-    return match.group().replace(".", "")
+def raw_tokens(text: str) -> list[str]:
+    """Tokens of already folded text, dotted abbreviations still dotted (``u.s.``); see :func:`tokenize`."""
+    return (_TOKEN_ASCII_RE if text.isascii() else _TOKEN_RE).findall(text)
+
+
+def undot_token(token: str) -> str:
+    """``u.s.`` -> ``us``: the dots of a dotted abbreviation go; numbers (``5.93``) keep theirs."""
+    return token.replace(".", "") if "." in token and not token[0].isdecimal() else token
 
 
 def tokenize(text: str, *, normalized: bool = False) -> list[str]:
@@ -85,12 +95,13 @@ def tokenize(text: str, *, normalized: bool = False) -> list[str]:
 
     >>> tokenize("NATO's 32-member alliance said 5.93 mln")
     ['nato', '32', 'member', 'alliance', 'said', '5.93', 'mln']
+    >>> tokenize("U.S. President at 10 a.m.")
+    ['us', 'president', 'at', '10', 'am']
     >>> tokenize("OpenAI考虑与北约")
     ['openai', '考', '虑', '与', '北', '约']
     """
-    if not normalized:
-        text = _fold(text)
-    return (_TOKEN_ASCII_RE if text.isascii() else _TOKEN_RE).findall(text)
+    tokens = raw_tokens(text if normalized else _fold(text))
+    return [undot_token(t) for t in tokens] if "." in text else tokens
 
 
 # ---------------------------------------------------------------------------------------------
