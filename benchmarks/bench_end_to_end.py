@@ -66,11 +66,12 @@ Result = dict[str, Any]
 # --------------------------------------------------------------------------------------------
 
 
-def run_dedup(docs: Sequence[dict[str, Any]], **_: Any) -> Result:
+def run_dedup(docs: Sequence[dict[str, Any]], *, workers: int = 1, **_: Any) -> Result:
     import dedup
 
     result = dedup.find_duplicates(
-        docs, shingle_size=SHINGLE_SIZE, threshold=THRESHOLD, candidate_threshold=THRESHOLD, coverage=False
+        docs, shingle_size=SHINGLE_SIZE, threshold=THRESHOLD, candidate_threshold=THRESHOLD, coverage=False,
+        workers=workers,
     )
     position = {d["id"]: i for i, d in enumerate(docs)}
     pairs = {(position[p.a], position[p.b]) for p in result.pairs}
@@ -186,6 +187,8 @@ def _parser() -> argparse.ArgumentParser:
         help="datasketch's hash of each shingle: its default SHA-1 of the bytes (default), or dedup.hash_shingle",
     )
     parser.add_argument("--skip-memory", action="store_true", help="do not measure peak memory in separate processes")
+    parser.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="also time dedup with N worker processes (workers=N; 0 or 1: skip); ratios stay against one process")
     parser.add_argument("--child", choices=("baseline", *PIPELINES), help=argparse.SUPPRESS)
     return parser
 
@@ -262,7 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = shlex.join(["python", "benchmarks/bench_end_to_end.py", *argv])
     print(f"# {description}; {args.repeat} alternating rounds")
 
-    times: dict[str, list[float]] = {name: [] for name in (*PIPELINES, "tokenise")}
+    parallel = args.workers > 1
+    times: dict[str, list[float]] = {name: [] for name in (*PIPELINES, "tokenise", *(["parallel"] if parallel else []))}
     results: dict[str, Result] = {}
     for _ in range(args.repeat):
         for name in PIPELINES:
@@ -270,11 +274,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds, result = timed(lambda run=run: run(docs, datasketch_hash=args.datasketch_hash))
             times[name].append(seconds)
             results.setdefault(name, result)
+        if parallel:
+            seconds, result = timed(lambda: run_dedup(docs, workers=args.workers))
+            times["parallel"].append(seconds)
+            results.setdefault("parallel", result)
         seconds, n_tokens = timed(lambda: tokenise_only(docs))
         times["tokenise"].append(seconds)
 
     med = {name: median(values) for name, values in times.items()}
     ratios = {f"{name}/dedup": _ratio(med[name], med["dedup"]) for name in ("datasketch", "rensa")}
+    if parallel:
+        ratios.update({f"{name}/dedup-{args.workers}-workers": _ratio(med[name], med["parallel"]) for name in ("datasketch", "rensa")})
     n = len(docs)
     labels = {
         "dedup": "dedup `find_duplicates`",
@@ -294,6 +304,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         for name in PIPELINES
     ]
+    if parallel:
+        speed_rows.insert(1, [
+            f"dedup `find_duplicates(workers={args.workers})`",
+            f"{med['parallel']:.2f}",
+            f"{min(times['parallel']):.2f}",
+            f"{n / med['parallel']:,.0f}",
+            f"{_ratio(med['parallel'], med['dedup']):.2f}× (datasketch {ratios[f'datasketch/dedup-{args.workers}-workers']:.1f}×, "
+            f"rensa {ratios[f'rensa/dedup-{args.workers}-workers']:.1f}× its time)",
+            f"{results['parallel']['candidates']:,}",
+            f"{len(results['parallel']['pairs']):,}",
+            f"{results['parallel']['groups']:,}",
+        ])
     speed_rows.append(
         [
             "shared part: `dedup.tokenize` of every text",
@@ -427,6 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "loadavg_start_end": [load_start, list(os.getloadavg())],
             "candidates": {name: results[name]["candidates"] for name in PIPELINES},
             "pairs": {name: len(results[name]["pairs"]) for name in PIPELINES},
+            "parallel_same_pairs": results["parallel"]["pairs"] == results["dedup"]["pairs"] if parallel else None,
             "groups": {name: results[name]["groups"] for name in PIPELINES},
             "overlap": overlap,
             "memory": memory,

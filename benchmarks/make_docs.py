@@ -48,7 +48,8 @@ class Script:
 
 
 def _scaling_plot(json_dir: Path, img_dir: Path) -> list[str]:
-    return ["--plot", _display(img_dir / "scaling.png")]
+    # Two worker processes, as `dedup find` uses one per core on this 2-core machine.
+    return ["--plot", _display(img_dir / "scaling.png"), "--workers", "2"]
 
 
 def _scurve_args(json_dir: Path, img_dir: Path) -> list[str]:

@@ -44,7 +44,8 @@ def test_end_to_end(tmp_path, capsys):
     pytest.importorskip("rensa")
     payload = _run("bench_end_to_end", ["--n-docs", "60", "--repeat", "1"], tmp_path, capsys)
     assert payload["n_docs"] == 60
-    assert set(payload["median_seconds"]) == {"dedup", "datasketch", "rensa", "tokenise"}
+    assert set(payload["median_seconds"]) == {"dedup", "datasketch", "rensa", "tokenise", "parallel"}
+    assert payload["parallel_same_pairs"] is True and payload["ratios"]["datasketch/dedup-2-workers"] > 0
     assert payload["ratio_ceilings"]["datasketch/dedup"] > 0 and payload["tokens"] > 0
     assert all(len(v) == 1 and v[0] > 0 for v in payload["seconds"].values())
     assert payload["ratios"]["datasketch/dedup"] > 0 and payload["ratios"]["rensa/dedup"] > 0
