@@ -302,7 +302,7 @@ def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     ax_t.axhline(TARGET_SECONDS, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_SECONDS:.0f} s")
     ax_t.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="time")
     ax_m.plot(sizes, [r["peak_rss_mb"] for r in done], "o-", label="peak RSS")
-    ax_m.plot(sizes, [r["baseline_rss_mb"] for r in done], "s--", label="corpus loaded only")
+    ax_m.plot(sizes, [r["baseline_rss_mb"] for r in done], "s--", label="the process before the run")
     ax_m.axhline(TARGET_MB, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_MB:,.0f} MB")
     ax_m.set(xscale="log", yscale="log", xlabel="articles", ylabel="MB", title="peak resident memory")
     # A stopped size: how far it got (its time and memory when stopped are lower bounds).
@@ -331,7 +331,9 @@ def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     for ax in (ax_t, ax_m):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=9)
+    import textwrap
+
+    fig.suptitle("\n".join(textwrap.wrap(title, 110)), fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -481,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(markdown)
     if args.plot is not None:
-        plot(results, args.plot, f"dedup find_duplicates, {corpora[-1] if corpora else source}")
+        plot(results, args.plot, f"dedup find_duplicates (workers={args.workers}), {corpora[-1] if corpora else source}")
         print(f"\n# plot: {args.plot}")
     print(f"\n# reproduce: {command}")
     write_json(
