@@ -37,3 +37,14 @@ def test_progress_bar_draws_only_when_enabled():
     assert "[###############---------------] 5/10" in shown.getvalue() and "summary" in shown.getvalue()
     assert "12,000 articles" in shown.getvalue()
     assert hidden.getvalue() == ""
+
+
+def test_readme_cli_example_is_real_output(capsys):
+    from dedup.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "$ dedup find examples/news_feed.jsonl | grep -v '\"unique\"' | head -6\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0].splitlines()
+    assert main(["find", str(ROOT / "examples" / "news_feed.jsonl"), "--quiet", "-j", "1"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if '"unique"' not in line]
+    assert lines[:6] == shown
