@@ -132,14 +132,15 @@ def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
     return [article for chunk in _article_chunks(items) for article in chunk]
 
 
-_SHINGLERS: dict[tuple[str, int], Shingler] = {}
+_WORKER_SHINGLERS: dict[tuple[str, int], Shingler] = {}  # one per worker process, kept while the pool lives
 
 
-def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
-    """Shingle sets, figures and band keys of one chunk (runs in a worker process when workers > 1)."""
-    shingler = _SHINGLERS.get((cfg.shingle_unit, cfg.shingle_size))
+def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int,
+                shingler: Shingler | None = None) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
+    """Shingle sets, figures and band keys of one chunk (in a worker process when workers > 1)."""
     if shingler is None:
-        shingler = _SHINGLERS[(cfg.shingle_unit, cfg.shingle_size)] = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
+        key = (cfg.shingle_unit, cfg.shingle_size)
+        shingler = _WORKER_SHINGLERS.get(key) or _WORKER_SHINGLERS.setdefault(key, Shingler(unit=key[0], size=key[1]))
     shingled, figures = shingler.shingle_with_figures(texts)
     sets = shingled.sets()
     signatures = minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
@@ -150,8 +151,9 @@ def _signed_chunks(chunks: Iterable[list[Article]], cfg: DedupConfig, bands: int
                    ) -> Iterator[tuple[list[Article], tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
     """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
     if cfg.workers == 1:
+        shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)  # its vocabulary lives for this call only
         for chunk in chunks:
-            yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows)
+            yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows, shingler)
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
