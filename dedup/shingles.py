@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _kernels
 from .config import ConfigError
-from .text import _fold, metadata_prefix, raw_tokens, tokenize, undot_token
+from .text import fold, metadata_prefix, raw_tokens, tokenize, undot_token
 
 __all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingles", "token_hash"]
 
@@ -145,7 +145,7 @@ class Shingler:
         """
         texts = list(texts)
         # Raw tokens: dotted abbreviations are undotted once per distinct token, in the vocabulary.
-        token_lists = [raw_tokens(_fold(content(t))) for t in texts]
+        token_lists = [raw_tokens(fold(content(t))) for t in texts]
         token_ids, offsets = self._token_ids(token_lists)
         if self.unit == "word":
             token_hashes, unit_offsets = self._hashes[token_ids], offsets

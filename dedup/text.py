@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "metadata_prefix", "normalize", "split_sentences", "tokenize"]
+__all__ = ["Sentence", "fold", "metadata_prefix", "normalize", "raw_tokens", "split_sentences", "tokenize", "undot_token"]
 
 # Quotes, apostrophes and dashes folded to their ASCII forms.
 _FOLD = str.maketrans(
@@ -62,13 +62,13 @@ def normalize(text: str) -> str:
     >>> normalize("  \u201cU.S.\u201d  President\u2014Trump  ")
     '"us" president-trump'
     """
-    text = _fold(text)
+    text = fold(text)
     if "." in text:
         text = _DOTTED_RE.sub(lambda m: m.group().replace(".", ""), text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """NFKC, case folding, quotes and dashes folded: :func:`normalize` before abbreviations and spacing."""
     if text.isascii():  # fast path: NFKC is the identity, casefold is lower, only ` needs folding
         text = text.lower()
@@ -100,7 +100,7 @@ def tokenize(text: str, *, normalized: bool = False) -> list[str]:
     >>> tokenize("OpenAI考虑与北约")
     ['openai', '考', '虑', '与', '北', '约']
     """
-    tokens = raw_tokens(text if normalized else _fold(text))
+    tokens = raw_tokens(text if normalized else fold(text))
     return [undot_token(t) for t in tokens] if "." in text else tokens
 
 
