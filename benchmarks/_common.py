@@ -169,6 +169,18 @@ def run_child(script: Path, argv: Sequence[str], *, timeout: float = 3600) -> di
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def code_revision() -> str:
+    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            check=False, capture_output=True, text=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def write_json(path: Path | None, payload: Any) -> None:
     if path is not None:
         path.write_text(json.dumps(payload, indent=1, default=str) + "\n", encoding="utf-8")

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,13 +37,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
-    ROOT,
     base_parser,
     get_corpus,
     median,
     peak_rss_mb,
     platform_line,
     print_platform,
+    code_revision,
     run_child,
     table,
     timed,
@@ -227,21 +226,6 @@ def _vm_hwm_mb() -> float | None:
     return None
 
 
-def _revision() -> str:
-    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
-
-
 def _ratio(x: float, y: float) -> float:
     return x / y if y > 0 else float("inf")
 
@@ -252,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child:
         return _child(args)
     print_platform()
-    revision = _revision()
+    revision = code_revision()
     print(f"# dedup at {revision}")
     load_start = list(os.getloadavg())
     # Memory first, while this process is small: a child started by fork/vfork + exec inherits its

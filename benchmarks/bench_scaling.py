@@ -35,6 +35,7 @@ from _common import (
     peak_rss_mb,
     platform_line,
     print_platform,
+    code_revision,
     run_child,
     table,
     write_json,
@@ -340,28 +341,13 @@ def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def _revision() -> str:
-    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     if args.child is not None:
         return _child(args)
     print_platform()
-    revision = _revision()
+    revision = code_revision()
     print(f"# dedup at {revision}")
     command = shlex.join(["python", "benchmarks/bench_scaling.py", *argv])
     source = args.corpus.name if args.corpus is not None else "synthetic corpus"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -35,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from _common import ROOT, base_parser, get_corpus, median, platform_line, print_platform, table, write_json
+from _common import base_parser, get_corpus, median, platform_line, print_platform, code_revision, table, write_json  # noqa: E402
 
 import dedup
 from dedup import index, pipeline, verify
@@ -176,26 +175,11 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     return seconds, state
 
 
-def _revision() -> str:
-    """The commit of the code measured (``git describe --always --dirty``), for the JSON."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = base_parser(__doc__.split("\n\n")[0], repeat=3).parse_args(argv)
     print_platform()
-    revision = _revision()
+    revision = code_revision()
     print(f"# dedup at {revision}")
     docs, description = get_corpus(args)
     command = shlex.join(["python", "benchmarks/bench_stages.py", *argv])
