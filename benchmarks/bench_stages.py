@@ -12,7 +12,7 @@ the same round:
 - figures: ``verify.fact_sets`` (only in a dedup that does not find them while tokenising);
 - verification: as ``find_duplicates`` does it, the documents in candidate pairs gathered, idf weights
   over the whole batch, ``verify.Corpus.from_sets`` + ``verify.evidence``;
-- pair results (``DuplicatePair`` objects with reasons), clustering (``pipeline._clusters``);
+- pair results (``DuplicatePair`` objects with reasons), clustering (``cluster.cluster_verdicts``);
 - alignment: ``align(a, b, diff=False)`` of every verified pair, which only ``coverage=True`` (the
   library default) runs.
 
@@ -38,7 +38,9 @@ from _common import base_parser, get_corpus, median, platform_line, print_platfo
 
 import dedup
 from dedup import index, pipeline, verify
-from dedup.pipeline import _articles, _clusters, _pairs_from
+from dedup.cluster import cluster_verdicts
+from dedup.pipeline import _articles
+from dedup.verify import pairs_from_evidence
 
 SETTINGS = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
 
@@ -58,15 +60,15 @@ STAGES: list[tuple[str, str, bool]] = [
     ),
     ("sets", "`ShingleBatch.sets()`", True),
     ("signatures", "`minhash_signatures(sets, num_perm=128)`", True),
-    ("candidates", "`index.batch_candidates` (`lsh_params(0.5)` = 25 × 5)", True),
+    ("candidates", "`index.batch_candidates` (`lsh_params(0.5)` = 25 × 5, `limit=bucket_limit`)", True),
     *([] if FUSED else [("figures", "`verify.fact_sets(texts)`", True)]),
     (
         "verification",
         "idf over the batch, `verify.Corpus.from_sets` + `verify.evidence` of the documents in candidates",
         True,
     ),
-    ("pair results", "`pipeline._pairs_from` (`DuplicatePair` + reason)", True),
-    ("clustering", "`pipeline._clusters` (`star_clusters` + verdicts)", True),
+    ("pair results", "`verify.pairs_from_evidence` (`DuplicatePair` + reason)", True),
+    ("clustering", "`cluster.cluster_verdicts` (`star_clusters` + verdicts)", True),
     ("alignment", "`align(a, b, diff=False)` per verified pair", False),
 ]
 
@@ -154,13 +156,13 @@ def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[st
     if FUSED:
         facts = _concat(parts["facts"])
     bands, rows = index.lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
-    candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows))
+    candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows, limit=cfg.bucket_limit))
     if not FUSED:
         facts = stage("figures", lambda: verify.fact_sets(texts))
     ev = stage("verification", lambda: verification(sets, facts, candidates, cfg))
-    pairs = stage("pair results", lambda: _pairs_from(ev, ev.is_duplicate, ids, texts, cfg))
+    pairs = stage("pair results", lambda: pairs_from_evidence(ev, ev.is_duplicate, ids, texts, cfg))
     keep = ev.is_duplicate
-    clusters, _ = stage("clustering", lambda: _clusters(articles, ev.pairs[keep], ev.score[keep], cfg))
+    clusters, _ = stage("clustering", lambda: cluster_verdicts(ids, [len(t) for t in texts], [a.published for a in articles], ev.pairs[keep], ev.score[keep], cfg))
     verified = ev.pairs[keep]
     stage("alignment", lambda: [dedup.align(texts[i], texts[j], diff=False) for i, j in verified.tolist()])
     state.update(

@@ -24,10 +24,12 @@ from .errors import (
 )
 from .feeds import FeedRecord, load_articles, read_feed
 from .index import CandidateIndex, MemoryIndex
-from .pipeline import DedupResult, Deduplicator, DuplicatePair, Verdict, find_duplicates
+from .pipeline import find_duplicates
+from .results import DedupResult, DuplicatePair, Verdict
 from .render import render_html, render_json, render_terminal
 from .shingles import ShingleBatch, Shingler, hash_shingle, shingles
 from .signatures import minhash_signatures, to_datasketch
+from .stream import Deduplicator
 from .text import Sentence, metadata_prefix, normalize, split_sentences, tokenize
 from .verify import Comparison, compare
 

@@ -152,37 +152,38 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return key
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """All pairs of documents sharing a key in any band, ``(m, 2)`` int64 with ``i < j``, sorted.
+def bucket_ranks(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Documents of one band grouped by key: ``order`` (stable argsort), and the rank of each document
+    within its bucket (0 for its earliest member) both in sorted order and by document.
 
-    Band keys are sorted once per band; every run of equal keys gives all its pairs.
+    Returns ``(order, sorted_rank, rank)``; ``sorted_rank[p]`` is the rank of ``order[p]``.
     """
-    n, bands = keys.shape
-    found = []
-    for band in range(bands):
-        col = keys[:, band]
-        order = np.argsort(col, kind="stable")
-        sk = col[order]
-        boundaries = np.flatnonzero(np.diff(sk) != 0) + 1
-        starts = np.concatenate(([0], boundaries))
-        sizes = np.diff(np.concatenate((starts, [n])))
-        multi = sizes > 1
-        if not multi.any():
-            continue
-        g_start, g_size = starts[multi], sizes[multi]
-        # Every member pairs with the members after it in its run.
-        member = np.repeat(g_start, g_size - 1) + _ragged_arange(g_size - 1)
-        run_end = np.repeat(g_start + g_size, g_size - 1)
-        partners = run_end - member - 1
-        first = np.repeat(member, partners)
-        second = first + 1 + _ragged_arange(partners)
-        i, j = order[first], order[second]
-        found.append(np.stack((np.minimum(i, j), np.maximum(i, j)), axis=1))
-    if not found:
-        return np.empty((0, 2), np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    flat = np.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack((flat // n, flat % n), axis=1)
+    n = col.shape[0]
+    order = np.argsort(col, kind="stable")
+    sk = col[order]
+    new_run = np.empty(n, bool)
+    new_run[:1] = True
+    np.not_equal(sk[1:], sk[:-1], out=new_run[1:])
+    starts = np.flatnonzero(new_run)
+    position = np.arange(n, dtype=np.int64)
+    sorted_rank = position - starts[np.cumsum(new_run) - 1]
+    rank = np.empty(n, np.int64)
+    rank[order] = sorted_rank
+    return order, sorted_rank, rank
+
+
+def recent_pairs(order: np.ndarray, sorted_rank: np.ndarray, limit: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+    """The members at sorted positions ``lo:hi`` of one band, each paired with the ``limit`` members
+    before it in its bucket (fewer at the start of a bucket).
+
+    ``order`` and ``sorted_rank`` come from :func:`bucket_ranks`; since its sort is stable, the
+    members of a bucket are in document order and every pair ``(i, j)`` has ``i < j``.
+    """
+    hi = order.shape[0] if hi is None else hi
+    partners = np.minimum(sorted_rank[lo:hi], limit)
+    member = np.repeat(np.arange(lo, hi, dtype=np.int64), partners)
+    earlier = member - 1 - _ragged_arange(partners)
+    return np.stack((order[earlier], order[member]), axis=1)
 
 
 def _ragged_arange(counts: np.ndarray) -> np.ndarray:

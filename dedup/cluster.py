@@ -9,25 +9,17 @@ near-duplicate of its own representative: A~B and B~C never put A and C together
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-__all__ = ["Cluster", "keep_order", "star_clusters"]
+from .results import Cluster, Verdict
 
+if TYPE_CHECKING:
+    from .config import DedupConfig
 
-@dataclass(frozen=True, slots=True)
-class Cluster:
-    """A group of near-duplicates: ``ids`` (representative first) and the ``representative`` kept."""
-
-    id: int
-    ids: tuple[str, ...]
-    representative: str
-
-    def __len__(self) -> int:
-        return len(self.ids)
+__all__ = ["Cluster", "cluster_verdicts", "keep_order", "star_clusters"]
 
 
 def keep_order(
@@ -93,3 +85,39 @@ def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarr
         center[nbrs[free]] = i
         best[nbrs[free]] = sc[starts[i] : starts[i + 1]][free]
     return center, best
+
+
+def cluster_verdicts(
+    ids: Sequence[str], lengths: Sequence[int], published: Sequence[datetime | None],
+    index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig,
+) -> tuple[tuple[Cluster, ...], list[Verdict]]:
+    """Star clusters of the verified ``index_pairs`` and one :class:`Verdict` per article, in input order."""
+    n = len(ids)
+    order = keep_order(policy=config.keep, lengths=lengths, published=published)
+    center, best = star_clusters(n, index_pairs, scores, order)
+    # Number clusters by the input position of their representative.
+    reps = np.flatnonzero(center == np.arange(n))
+    cluster_of = {int(r): k for k, r in enumerate(reps)}
+    members: dict[int, list[int]] = {int(r): [int(r)] for r in reps}
+    for i in np.flatnonzero((center >= 0) & (center != np.arange(n))):
+        members[int(center[i])].append(int(i))
+    clusters = tuple(
+        Cluster(id=cluster_of[r], ids=tuple(ids[m] for m in ms), representative=ids[r])
+        for r, ms in members.items()
+    )
+    has_pair = np.zeros(n, bool)
+    has_pair[index_pairs.ravel()] = True
+    verdicts = []
+    for i, article_id in enumerate(ids):
+        c = int(center[i])
+        if c == -1:
+            why = "no near-duplicate found"
+            if has_pair[i]:
+                why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
+            verdicts.append(Verdict(article_id, "unique", reason=why))
+        elif c == i:
+            verdicts.append(Verdict(article_id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
+        else:
+            verdicts.append(Verdict(article_id, "duplicate", cluster=cluster_of[c], duplicate_of=ids[c], score=float(best[i]),
+                                    reason=f"near-duplicate of {ids[c]!r} (score {best[i]:.2f})"))
+    return clusters, verdicts

@@ -71,6 +71,11 @@ class DedupConfig:
         Weights of false positives and false negatives when bands and rows are chosen for
         ``candidate_threshold`` (datasketch's ``weights``). ``(0.2, 0.8)`` trades more candidates
         for higher recall (``docs/benchmarks.md``).
+    bucket_limit : int
+        In every LSH band, an article becomes a candidate with at most this many articles before
+        it in the same bucket: the most recent ones. Templated items (dividend notices, market
+        tables) fill buckets with most of a feed; the limit keeps their pairs, and so time and
+        memory, growing with the feed rather than its square (``docs/thresholds.md``).
     num_perm : int
         Number of MinHash permutations (datasketch's ``num_perm``).
     seed : int
@@ -103,6 +108,7 @@ class DedupConfig:
     fact_agreement: float = 0.8
     candidate_threshold: float = 0.2
     lsh_weights: tuple[float, float] = (0.5, 0.5)
+    bucket_limit: int = 32
     num_perm: int = 128
     seed: int = 1
     shingle_unit: ShingleUnit = "word"
@@ -123,6 +129,7 @@ class DedupConfig:
                 or not all(isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w <= 1 for w in weights)
                 or abs(sum(weights) - 1) > 1e-9):
             raise ConfigError(f"lsh_weights must be two fractions summing to 1, e.g. (0.5, 0.5); got {weights!r}")
+        _check_int("bucket_limit", self.bucket_limit, minimum=1)
         _check_int("num_perm", self.num_perm, minimum=2, maximum=1 << 14)
         _check_int("seed", self.seed, minimum=0, maximum=(1 << 32) - 1)
         _check_choice("shingle_unit", self.shingle_unit, _SHINGLE_UNITS)

@@ -1,110 +1,38 @@
-"""The stages wired together: :func:`find_duplicates` for a batch, :class:`Deduplicator` for a stream.
+"""The stages wired together for a batch: :func:`find_duplicates`.
 
 ::
 
-    articles -> text -> shingles -> signatures -> LSH candidates -> verify -> cluster -> verdicts
+    articles -> text -> shingles -> signatures -> band keys -> bounded candidates -> verify -> cluster -> verdicts
+
+Candidates are streamed in chunks and verified as they come, so memory holds the shingle sets,
+the band keys and one chunk of pairs, whatever the size of the LSH buckets.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, Sized
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sized
 
 import numpy as np
 
+from . import _kernels
 from .article import Article, as_article
-from .cluster import Cluster, keep_order, star_clusters
+from .candidates import band_keys, candidate_chunks, lsh_params
+from .cluster import cluster_verdicts
 from .config import DedupConfig, resolve_config
 from .errors import InputError
-from . import _kernels
-from .index import CandidateIndex, MemoryIndex, band_keys, candidates_from_keys, lsh_params
+from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .verify import Corpus, Evidence, evidence, reason
+from .verify import Corpus, Evidence, evidence, fact_agreement, pairs_from_evidence
 
-__all__ = ["DedupResult", "Deduplicator", "DuplicatePair", "Verdict", "find_duplicates"]
+__all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
 
-Status = Literal["unique", "representative", "duplicate", "rejected"]
 Progress = Callable[[str, int, int], None]
 _CHUNK = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicatePair:
-    """A verified near-duplicate pair: ids ``a`` (earlier in the input) and ``b``, and their scores in [0, 1].
-
-    ``containment_a`` is the share of ``a``'s shingles found in ``b``; ``facts`` the agreement of
-    their figures; ``coverage_a`` / ``coverage_b`` the share of each text aligned sentence by
-    sentence to the other (``None`` when alignment is off).
-    """
-
-    a: str
-    b: str
-    score: float
-    jaccard: float
-    containment_a: float
-    containment_b: float
-    facts: float
-    reason: str
-    coverage_a: float | None = None
-    coverage_b: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What became of one input article.
-
-    ``status`` is "unique" (no near-duplicate), "representative" (kept for its cluster),
-    "duplicate" (of ``duplicate_of``, with ``score``) or "rejected" (bad input; ``reason`` says why).
-    """
-
-    id: str | None
-    status: Status
-    cluster: int | None = None
-    duplicate_of: str | None = None
-    score: float | None = None
-    reason: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "cluster": self.cluster,
-            "duplicate_of": self.duplicate_of,
-            "score": None if self.score is None else round(self.score, 4),
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class DedupResult:
-    """The outcome of :func:`find_duplicates`.
-
-    ``verdicts`` has one entry per input article, in input order; ``pairs`` the verified
-    near-duplicate pairs; ``clusters`` the groups of two or more, each with its representative.
-    """
-
-    pairs: tuple[DuplicatePair, ...]
-    clusters: tuple[Cluster, ...]
-    verdicts: tuple[Verdict, ...]
-    config: DedupConfig
-    stats: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def kept(self) -> list[str]:
-        """Ids to keep: unique articles and cluster representatives, in input order."""
-        return [v.id for v in self.verdicts if v.status in ("unique", "representative")]  # type: ignore[misc]
-
-    @property
-    def duplicates(self) -> list[str]:
-        return [v.id for v in self.verdicts if v.status == "duplicate"]  # type: ignore[misc]
+_PAIR_CHUNK = 1 << 18  # candidate pairs verified at a time
 
 
 def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | None = None) -> Iterator[list[Article]]:
@@ -183,105 +111,51 @@ class _Chunks:
         self.figures.append(figures)
         self.first.append(self.first[-1] + len(sets))
 
-    def gather(self, docs: np.ndarray) -> tuple[ShingleBatch, ShingleBatch]:
-        """The sets and figures of the documents ``docs`` (sorted global indices), as two batches."""
-        parts: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
-        lengths: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+    def gather(self, docs: np.ndarray, *, figures: bool = False) -> ShingleBatch:
+        """The sets (or the figures) of the documents ``docs`` (sorted global indices), as one batch."""
+        source = self.figures if figures else self.sets
+        parts: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
         bounds = np.searchsorted(docs, self.first)
         for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             if lo == hi:
                 continue
             local = docs[lo:hi] - self.first[k]
-            for which, batch in enumerate((self.sets[k], self.figures[k])):
-                pos, _ = _kernels.gather_ranges(batch.offsets, local)
-                parts[which].append(batch.hashes[pos])
-                lengths[which].append(batch.offsets[local + 1] - batch.offsets[local])
-        return tuple(  # type: ignore[return-value]
-            ShingleBatch(
-                np.concatenate(parts[w]) if parts[w] else np.empty(0, np.uint32),
-                np.concatenate(([0], np.cumsum(np.concatenate(lengths[w]) if lengths[w] else []))).astype(np.int64),
-            )
-            for w in (0, 1)
-        )
+            batch = source[k]
+            pos, _ = _kernels.gather_ranges(batch.offsets, local)
+            parts.append(batch.hashes[pos])
+            lengths.append(batch.offsets[local + 1] - batch.offsets[local])
+        hashes = np.concatenate(parts) if parts else np.empty(0, np.uint32)
+        sizes = np.concatenate(lengths) if lengths else np.empty(0, np.int64)
+        return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
 
-    def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
-        """In how many documents of the batch each of ``hashes`` occurs, from one sort of all set hashes.
+    def document_frequency(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every distinct shingle hash of the batch (sorted) and the number of documents holding it.
 
-        Consumes the chunks: each is moved into one array and released, so the peak is one copy of
-        the sets, not two.
+        One sort of a copy of all set hashes; the chunks are kept for verification.
         """
-        total = sum(b.hashes.shape[0] for b in self.sets)
-        everything = np.empty(total, np.uint32)
-        at = 0
-        for k, batch in enumerate(self.sets):
-            everything[at : at + batch.hashes.shape[0]] = batch.hashes
-            at += batch.hashes.shape[0]
-            self.sets[k] = None  # type: ignore[call-overload]
-        self.sets, self.figures = [], []
+        if not self.sets:
+            return np.empty(0, np.uint32), np.empty(0, np.int64)
+        everything = np.concatenate([batch.hashes for batch in self.sets])
         everything.sort()
-        # Look up each distinct hash once, in sorted order (cache-friendly), and map back.
-        distinct, inverse = np.unique(hashes, return_inverse=True)
-        counts = np.searchsorted(everything, distinct, side="right") - np.searchsorted(everything, distinct, side="left")
-        return counts[inverse]
+        if everything.size == 0:
+            return everything, np.empty(0, np.int64)
+        starts = np.flatnonzero(np.concatenate(([True], everything[1:] != everything[:-1])))
+        counts = np.diff(np.append(starts, everything.shape[0]))
+        return everything[starts], counts
 
 
-def _pairs_from(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig) -> list[DuplicatePair]:
-    coverage = None
-    if config.coverage:
-        from .align import align
-    pairs = []
-    for k in np.flatnonzero(keep):
-        i, j = (int(x) for x in ev.pairs[k])
-        if config.coverage:
-            alignment = align(texts[i], texts[j], diff=False)
-            coverage = (alignment.coverage_a, alignment.coverage_b)
-        pairs.append(DuplicatePair(
-            a=ids[i], b=ids[j], score=float(ev.score[k]), jaccard=float(ev.jaccard[k]),
-            containment_a=float(ev.containment_a[k]), containment_b=float(ev.containment_b[k]),
-            facts=float(ev.facts[k]), reason=reason(ev, int(k), config),
-            coverage_a=None if coverage is None else coverage[0], coverage_b=None if coverage is None else coverage[1],
-        ))
-    return pairs
+def _select(ev: Evidence, which: np.ndarray) -> Evidence:
+    """The pairs ``which`` (a mask or indices) of ``ev``, every field cut to them."""
+    return Evidence(**{f.name: getattr(ev, f.name)[which] for f in dataclasses.fields(Evidence)})
 
 
-def _clusters(articles: Sequence[Article], index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig) -> tuple[tuple[Cluster, ...], list[Verdict]]:
-    return _cluster_verdicts([a.id for a in articles], [len(a.text) for a in articles], [a.published for a in articles],
-                             index_pairs, scores, config)
-
-
-def _cluster_verdicts(
-    ids: Sequence[str], lengths: Sequence[int], published: Sequence[datetime | None],
-    index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig,
-) -> tuple[tuple[Cluster, ...], list[Verdict]]:
-    n = len(ids)
-    order = keep_order(policy=config.keep, lengths=lengths, published=published)
-    center, best = star_clusters(n, index_pairs, scores, order)
-    # Number clusters by the input position of their representative.
-    reps = np.flatnonzero(center == np.arange(n))
-    cluster_of = {int(r): k for k, r in enumerate(reps)}
-    members: dict[int, list[int]] = {int(r): [int(r)] for r in reps}
-    for i in np.flatnonzero((center >= 0) & (center != np.arange(n))):
-        members[int(center[i])].append(int(i))
-    clusters = tuple(
-        Cluster(id=cluster_of[r], ids=tuple(ids[m] for m in ms), representative=ids[r])
-        for r, ms in members.items()
-    )
-    has_pair = np.zeros(n, bool)
-    has_pair[index_pairs.ravel()] = True
-    verdicts = []
-    for i, article_id in enumerate(ids):
-        c = int(center[i])
-        if c == -1:
-            why = "no near-duplicate found"
-            if has_pair[i]:
-                why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
-            verdicts.append(Verdict(article_id, "unique", reason=why))
-        elif c == i:
-            verdicts.append(Verdict(article_id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
-        else:
-            verdicts.append(Verdict(article_id, "duplicate", cluster=cluster_of[c], duplicate_of=ids[c], score=float(best[i]),
-                                    reason=f"near-duplicate of {ids[c]!r} (score {best[i]:.2f})"))
-    return clusters, verdicts
+def _concatenate(parts: list[Evidence]) -> Evidence:
+    if not parts:
+        empty = {f.name: np.empty(0) for f in dataclasses.fields(Evidence)}
+        return Evidence(**{**empty, "pairs": np.empty((0, 2), np.int64), "is_duplicate": np.empty(0, bool)})
+    ev = Evidence(**{f.name: np.concatenate([getattr(e, f.name) for e in parts]) for f in dataclasses.fields(Evidence)})
+    return _select(ev, np.lexsort((ev.pairs[:, 1], ev.pairs[:, 0])))  # in (a, b) order, however they were found
 
 
 def find_duplicates(
@@ -345,33 +219,42 @@ def find_duplicates(
     timings = {"signatures": time.perf_counter() - started}
 
     t = time.perf_counter()
+    distinct, df = chunks.document_frequency()
     keys = np.concatenate(key_chunks) if key_chunks else np.empty((0, bands), np.uint64)
     del key_chunks
-    candidates = candidates_from_keys(keys)
-    del keys
-    timings["candidates"] = time.perf_counter() - t
-    report("candidates", n, n)
+    stream = candidate_chunks(keys, limit=cfg.bucket_limit, chunk_pairs=_PAIR_CHUNK)
+    found = []
+    for candidates in stream:
+        # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
+        if cfg.fact_agreement > 0:
+            involved = np.unique(candidates)
+            agree = fact_agreement(chunks.gather(involved, figures=True), np.searchsorted(involved, candidates))
+            candidates = candidates[agree >= cfg.fact_agreement]
+        # The rest is verified on the sets of just its documents.
+        involved = np.unique(candidates)
+        sets, figures = chunks.gather(involved), chunks.gather(involved, figures=True)
+        counts = df[np.searchsorted(distinct, sets.hashes)]
+        weights = np.log((n + cfg.idf_prior + 1.0) / (counts + 1.0))
+        corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
+        ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
+        found.append(_select(dataclasses.replace(ev, pairs=candidates), ev.is_duplicate))
+        report("candidates", stream.candidates, 0)
+    del keys, chunks
+    ev = _concatenate(found)
+    timings["candidates+verify"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    # Verification needs only the documents that are in some candidate pair.
-    involved = np.unique(candidates)
-    sets, figures = chunks.gather(involved)
-    df = chunks.document_frequency(sets.hashes)
-    del chunks
-    weights = np.log((n + cfg.idf_prior + 1.0) / (df + 1.0))
-    corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
-    ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
-    ev = dataclasses.replace(ev, pairs=candidates)
-    pairs = _pairs_from(ev, ev.is_duplicate, ids, texts, cfg)
-    timings["verify"] = time.perf_counter() - t
+    pairs = pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg)
+    timings["pair results"] = time.perf_counter() - t
     report("verify", n, n)
 
     t = time.perf_counter()
-    clusters, verdicts = _cluster_verdicts(ids, lengths, published, ev.pairs[ev.is_duplicate], ev.score[ev.is_duplicate], cfg)
+    clusters, verdicts = cluster_verdicts(ids, lengths, published, ev.pairs, ev.score, cfg)
     timings["cluster"] = time.perf_counter() - t
     stats = {
         "articles": n,
-        "candidates": int(candidates.shape[0]),
+        "candidates": stream.candidates,
+        "capped_buckets": stream.capped_buckets,
         "pairs": len(pairs),
         "clusters": len(clusters),
         "duplicates": sum(v.status == "duplicate" for v in verdicts),
@@ -382,101 +265,3 @@ def find_duplicates(
     return DedupResult(tuple(pairs), clusters, tuple(verdicts), cfg, stats)
 
 
-class Deduplicator:
-    """Incremental near-duplicate detection: ``add()`` articles one at a time, ``query()`` without adding.
-
-    Candidates come from a :class:`dedup.index.CandidateIndex` (by default a
-    ``datasketch.MinHashLSH`` in memory) fed dedup's signatures; every candidate is verified as
-    in :func:`find_duplicates`, with idf weights from the articles added so far.
-
-    >>> d = Deduplicator()
-    >>> d.add({"id": "a", "text": "The central bank raised its main rate by half a point to 4.5 percent on Tuesday."})
-    []
-    >>> [p.a for p in d.add({"id": "b", "text": "On Tuesday the central bank raised its main rate by half a point, to 4.5 percent."})]
-    ['a']
-    """
-
-    def __init__(self, config: DedupConfig | None = None, *, index: CandidateIndex | None = None, **overrides: Any) -> None:
-        self.config = resolve_config(config, **overrides)
-        settings = self.config.signature_settings()
-        if index is None:
-            index = MemoryIndex(settings, threshold=self.config.candidate_threshold, weights=self.config.lsh_weights)
-        else:
-            from .index import check_settings
-
-            check_settings(dict(index.settings), settings)
-        self.index = index
-        self._shingler = Shingler(unit=self.config.shingle_unit, size=self.config.shingle_size)
-        self._articles: dict[str, Article] = {}
-        self._position: dict[str, int] = {}
-        self._sets: dict[str, np.ndarray] = {}
-        self._facts: dict[str, np.ndarray] = {}
-        self._df: Counter[int] = Counter()
-        self._pairs: list[DuplicatePair] = []
-
-    def __len__(self) -> int:
-        return len(self._articles)
-
-    def __contains__(self, article_id: object) -> bool:
-        return article_id in self._articles
-
-    def _prepare(self, article: Article) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        shingled, figures = self._shingler.shingle_with_figures([article.text])
-        sets = shingled.sets()
-        signature = minhash_signatures(sets, num_perm=self.config.num_perm, seed=self.config.seed)[0]
-        return sets.hashes, figures.hashes, signature
-
-    def _verify(self, article: Article, hashes: np.ndarray, facts: np.ndarray, signature: np.ndarray) -> list[DuplicatePair]:
-        keys = [k for k in self.index.query(signature) if k != article.id and k in self._sets]
-        if not keys:
-            return []
-        keys.sort(key=self._position.__getitem__)
-        members = [self._sets[k] for k in keys] + [hashes]
-        offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in members]))).astype(np.int64)
-        all_hashes = np.concatenate(members)
-        n_docs = len(self._articles) + (article.id not in self._articles)
-        df = np.fromiter(map(self._df.__getitem__, all_hashes.tolist()), dtype=float, count=all_hashes.shape[0])
-        if article.id not in self._articles:  # the query's own shingles count in df, as in a batch
-            df[offsets[-2]:] += 1
-        weights = np.log((n_docs + self.config.idf_prior + 1.0) / (df + 1.0))
-        fact_members = [self._facts[k] for k in keys] + [facts]
-        f_offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in fact_members]))).astype(np.int64)
-        texts = [self._articles[k].text for k in keys] + [article.text]
-        corpus = Corpus.from_sets(ShingleBatch(all_hashes, offsets), ShingleBatch(np.concatenate(fact_members), f_offsets),
-                                  texts, self.config, weights=weights)
-        q = len(keys)
-        ev = evidence(corpus, np.array([[i, q] for i in range(q)]), self.config)
-        return _pairs_from(ev, ev.is_duplicate, keys + [article.id], texts, self.config)
-
-    def query(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
-        """Verified near-duplicates of ``article`` among those added, without adding it."""
-        article = as_article(article)
-        return self._verify(article, *self._prepare(article))
-
-    def add(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
-        """Add ``article`` and return its verified near-duplicates among those added before."""
-        article = as_article(article)
-        if article.id in self._articles:
-            raise InputError(f"duplicate id {article.id!r}: every article needs its own id")
-        hashes, facts, signature = self._prepare(article)
-        found = self._verify(article, hashes, facts, signature)
-        self.index.insert(article.id, signature)
-        self._position[article.id] = len(self._articles)
-        self._articles[article.id] = article
-        self._sets[article.id] = hashes
-        self._facts[article.id] = facts
-        self._df.update(hashes.tolist())
-        self._pairs.extend(found)
-        return found
-
-    @property
-    def pairs(self) -> tuple[DuplicatePair, ...]:
-        return tuple(self._pairs)
-
-    def clusters(self) -> tuple[Cluster, ...]:
-        """Clusters of the articles added so far (as :func:`find_duplicates` would form them)."""
-        articles = list(self._articles.values())
-        position = {a.id: i for i, a in enumerate(articles)}
-        index_pairs = np.array([[position[p.a], position[p.b]] for p in self._pairs], dtype=np.int64).reshape(-1, 2)
-        scores = np.array([p.score for p in self._pairs], dtype=float)
-        return _clusters(articles, index_pairs, scores, self.config)[0]

@@ -23,10 +23,10 @@ import numpy as np
 from . import _kernels
 from .article import Article, as_article
 from .config import DedupConfig, resolve_config
+from .results import DuplicatePair
 from .shingles import ShingleBatch, Shingler
 
-__all__ = ["Comparison", "compare"]
-
+__all__ = ["Comparison", "compare", "fact_agreement", "pairs_from_evidence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +110,21 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
     jac = _safe_div(inter, sa + sb - inter)
     wjac = _safe_div(iw, wa + wb - iw)
     wca, wcb = _safe_div(iw, wa), _safe_div(iw, wb)
+    facts_agree = fact_agreement(facts, pairs)
+    score, dup = _decide(wjac, wca, wcb, facts_agree, config)
+    return Evidence(pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, facts_agree, score, dup)
+
+
+def fact_agreement(facts: ShingleBatch, pairs: np.ndarray) -> np.ndarray:
+    """For each pair, the share of the figures of the article with fewer of them found in the other.
+
+    1.0 when a side has no figures (no conflict). Cheap next to the shingle sets (an article has a
+    few figures), so the batch pipeline checks it before scoring the shingles.
+    """
     f_inter, _ = _kernels.pair_intersections(facts.hashes, facts.offsets, np.ones(facts.hashes.shape[0]), pairs)
     fsize = np.diff(facts.offsets)
-    fa, fb = fsize[pairs[:, 0]], fsize[pairs[:, 1]]
-    # Figures of the article with fewer of them found in the other; no figures on a side: no conflict.
-    fact_agreement = np.where(np.minimum(fa, fb) == 0, 1.0, _safe_div(f_inter, np.minimum(fa, fb)))
-    score, dup = _decide(wjac, wca, wcb, fact_agreement, config)
-    return Evidence(pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, fact_agreement, score, dup)
+    fewer = np.minimum(fsize[pairs[:, 0]], fsize[pairs[:, 1]])
+    return np.where(fewer == 0, 1.0, _safe_div(f_inter, fewer))
 
 
 # Containment of the shorter article counts half: an article wholly contained in one twice its
@@ -138,6 +146,26 @@ def reason(ev: Evidence, k: int, config: DedupConfig) -> str:
     if score >= config.threshold:
         return f"not a duplicate: {parts} but their figures differ (agreement {ev.facts[k]:.2f} < {config.fact_agreement:.2f})"
     return f"not a duplicate: {parts} < threshold {config.threshold:.2f}"
+
+
+def pairs_from_evidence(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig) -> list[DuplicatePair]:
+    """``DuplicatePair`` results of the pairs ``keep`` selects, aligned for coverage when ``config.coverage``."""
+    coverage = None
+    if config.coverage:
+        from .align import align
+    pairs = []
+    for k in np.flatnonzero(keep):
+        i, j = (int(x) for x in ev.pairs[k])
+        if config.coverage:
+            alignment = align(texts[i], texts[j], diff=False)
+            coverage = (alignment.coverage_a, alignment.coverage_b)
+        pairs.append(DuplicatePair(
+            a=ids[i], b=ids[j], score=float(ev.score[k]), jaccard=float(ev.jaccard[k]),
+            containment_a=float(ev.containment_a[k]), containment_b=float(ev.containment_b[k]),
+            facts=float(ev.facts[k]), reason=reason(ev, int(k), config),
+            coverage_a=None if coverage is None else coverage[0], coverage_b=None if coverage is None else coverage[1],
+        ))
+    return pairs
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ class Progress:
             return
         self._last = now
         if total <= 0:  # unknown total: a count
-            self.stream.write(f"\r{stage:<11} {done:,} articles")
+            unit = "pairs" if stage == "candidates" else "articles"
+            self.stream.write(f"\r{stage:<11} {done:,} {unit}")
         else:
             width = 30
             filled = min(width, int(width * done / total))

@@ -13,7 +13,8 @@ from typing import IO, Iterator
 from ..article import Article
 from ..config import DedupConfig
 from ..feeds import read_feeds
-from ..pipeline import Verdict, find_duplicates
+from ..pipeline import find_duplicates
+from ..results import Verdict
 from ._args import add_field_options, fraction, weights
 from ._progress import Progress
 
@@ -41,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"Jaccard similarity the LSH stage is tuned for (default: {_DEFAULTS.candidate_threshold})")
     p.add_argument("--lsh-weights", type=weights, default=_DEFAULTS.lsh_weights, metavar="FP,FN",
                    help="weights of false positives and negatives when choosing LSH bands (default: 0.5,0.5; 0.2,0.8 finds more)")
+    p.add_argument("--bucket-limit", type=int, default=_DEFAULTS.bucket_limit, metavar="K",
+                   help="in each LSH band, compare an article with at most the K most recent of its bucket "
+                   f"(default: {_DEFAULTS.bucket_limit}; bounds the work on templated feeds)")
     p.add_argument("--fact-agreement", type=fraction, default=_DEFAULTS.fact_agreement,
                    help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
     p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit)
@@ -71,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         candidate_threshold=args.candidate_threshold,
         lsh_weights=args.lsh_weights,
+        bucket_limit=args.bucket_limit,
         fact_agreement=args.fact_agreement,
         shingle_unit=args.shingle_unit,
         shingle_size=args.shingle_size,

@@ -1,7 +1,11 @@
-"""Candidate search: LSH banding for batches, and indexes for incremental use."""
+"""Incremental candidate search: the index interface and its in-memory implementation.
 
+The banding itself (``lsh_params``, ``band_keys``, bounded bucket pairs) lives in
+:mod:`dedup.candidates` and is re-exported here.
+"""
+
+from ..candidates import band_keys, batch_candidates, candidate_chunks, candidates_from_keys, lsh_params
 from .base import CandidateIndex, check_settings
-from .lsh import band_keys, batch_candidates, candidates_from_keys, lsh_params
 from .memory import MemoryIndex
 
 __all__ = [
@@ -9,6 +13,7 @@ __all__ = [
     "MemoryIndex",
     "band_keys",
     "batch_candidates",
+    "candidate_chunks",
     "candidates_from_keys",
     "check_settings",
     "lsh_params",

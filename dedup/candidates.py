@@ -1,0 +1,169 @@
+"""Candidate stage: LSH bands of MinHash signatures, and bounded bucket pairs.
+
+This is the one banding implementation: :func:`find_duplicates` streams the pairs of a batch from
+:func:`candidate_chunks`; :class:`dedup.index.MemoryIndex` keeps, per bucket, the members the same
+rule pairs a new article with. The rule: in every band, an article is paired with at most
+``limit`` articles before it in its bucket, the most recent ones (as streaming LSH for first-story
+detection does). A bucket of a templated feed (dividend notices, market tables) can hold most of
+the feed; without the limit its pairs grow with the square of its size.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+import numpy as np
+
+from . import _kernels
+from .config import _check_int, check_fraction
+
+__all__ = ["CandidateStream", "band_keys", "batch_candidates", "candidate_chunks", "candidates_from_keys", "lsh_params"]
+
+
+@lru_cache(maxsize=64)
+def _optimal(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
+    # The integrands are polynomials of degree <= num_perm in s, so Gauss-Legendre with
+    # num_perm // 2 + 2 nodes integrates them exactly (datasketch uses scipy.integrate.quad).
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    lo_s = threshold / 2 * (nodes + 1)
+    lo_w = weights * threshold / 2
+    hi_s = threshold + (1 - threshold) / 2 * (nodes + 1)
+    hi_w = weights * (1 - threshold) / 2
+    best, best_err = (0, 0), float("inf")
+    for b in range(1, num_perm + 1):
+        r = np.arange(1, num_perm // b + 1, dtype=float)[:, None]
+        fp = ((1 - (1 - lo_s[None, :] ** r) ** b) * lo_w).sum(axis=1)
+        fn = (((1 - hi_s[None, :] ** r) ** b) * hi_w).sum(axis=1)
+        err = fp * fp_weight + fn * fn_weight
+        k = int(np.argmin(err))
+        if err[k] < best_err - 1e-12:
+            best, best_err = (b, k + 1), float(err[k])
+    return best
+
+
+def lsh_params(threshold: float, *, num_perm: int = 128, weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
+    """``(bands, rows)`` minimising the weighted false positive and false negative probability.
+
+    The same choice ``datasketch.MinHashLSH(threshold, num_perm, weights)`` makes.
+
+    >>> lsh_params(0.5, num_perm=128)
+    (25, 5)
+    """
+    check_fraction("threshold", threshold)
+    _check_int("num_perm", num_perm, minimum=2)
+    fp_weight, fn_weight = weights
+    if abs(fp_weight + fn_weight - 1.0) > 1e-9 or min(weights) < 0:
+        raise ValueError(f"weights must be two non-negative numbers summing to 1; got {weights!r}")
+    return _optimal(float(threshold), int(num_perm), float(fp_weight), float(fn_weight))
+
+
+def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per document and band, ``(n_docs, bands)`` uint64; 0 marks an empty document.
+
+    Keys of a batch can be made chunk by chunk and concatenated; :func:`candidate_chunks` then
+    finds the pairs. Documents with the all-``2**32 - 1`` signature (empty) get key 0 in every band.
+    """
+    signatures = np.asarray(signatures, dtype=np.uint32)
+    if signatures.ndim != 2:
+        raise ValueError(f"signatures must be 2-D (n_docs, num_perm); got shape {signatures.shape}")
+    if bands * rows > signatures.shape[1]:
+        raise ValueError(f"bands * rows = {bands * rows} exceeds num_perm = {signatures.shape[1]}")
+    keys = _kernels.band_keys(signatures, bands, rows)
+    keys[(signatures == np.uint32(0xFFFFFFFF)).all(axis=1)] = 0
+    return keys
+
+
+class CandidateStream:
+    """The candidate pairs of a batch of band keys, in chunks of at most about ``chunk_pairs`` pairs.
+
+    Iterate for ``(m, 2)`` int64 arrays of document indices ``(i, j)``, ``i < j``; every pair comes
+    exactly once, from the first band in which the rule pairs it. Memory is bounded by the
+    settings (``chunk_pairs`` pairs plus a rank per document and band), not by bucket sizes.
+    After iterating, ``candidates`` is the number of pairs yielded and ``capped_buckets`` the
+    number of (band, bucket) runs with more than ``limit + 1`` members, where the rule left pairs out.
+    """
+
+    def __init__(self, keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20) -> None:
+        keys = np.asarray(keys, dtype=np.uint64)
+        if keys.ndim != 2:
+            raise ValueError(f"keys must be 2-D (n_docs, bands); got shape {keys.shape}")
+        self.keys = keys
+        self.limit = limit
+        self.chunk_pairs = max(int(chunk_pairs), 1)
+        self.candidates = 0
+        self.capped_buckets = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        keys = self.keys
+        nonempty = np.flatnonzero(keys[:, 0] != 0) if keys.shape[1] else np.arange(keys.shape[0])
+        n, bands = nonempty.shape[0], keys.shape[1]
+        if n < 2:
+            return
+        keys = keys[nonempty]
+        limit = n if self.limit is None else self.limit
+        ranks = np.empty((n, bands), np.int32)
+        buffer: list[np.ndarray] = []
+        buffered = 0
+        for band in range(bands):
+            order, sorted_rank, ranks[:, band] = _kernels.bucket_ranks(keys[:, band])
+            self.capped_buckets += int(np.count_nonzero(sorted_rank == limit + 1))
+            # Slices of members whose pairs number at most about chunk_pairs.
+            cum = np.cumsum(np.minimum(sorted_rank, limit))
+            lo = 0
+            while lo < n:
+                base = int(cum[lo - 1]) if lo else 0
+                hi = max(int(np.searchsorted(cum, base + self.chunk_pairs, side="right")), lo + 1)
+                pairs = _kernels.recent_pairs(order, sorted_rank, limit, lo, hi)
+                lo = hi
+                if band and pairs.shape[0]:
+                    pairs = pairs[~_emitted_before(keys, ranks, pairs, band, limit)]
+                if pairs.shape[0]:
+                    buffer.append(pairs)
+                    buffered += pairs.shape[0]
+                if buffered >= self.chunk_pairs:
+                    yield self._out(buffer, nonempty)
+                    buffer, buffered = [], 0
+        if buffered:
+            yield self._out(buffer, nonempty)
+
+    def _out(self, buffer: list[np.ndarray], nonempty: np.ndarray) -> np.ndarray:
+        pairs = nonempty[np.concatenate(buffer)]
+        self.candidates += pairs.shape[0]
+        return pairs
+
+
+def _emitted_before(keys: np.ndarray, ranks: np.ndarray, pairs: np.ndarray, band: int, limit: int) -> np.ndarray:
+    """Whether each pair was already paired by the rule in one of the bands before ``band``."""
+    i, j = pairs[:, 0], pairs[:, 1]
+    done = np.zeros(pairs.shape[0], bool)
+    for earlier in range(band):
+        same = keys[i, earlier] == keys[j, earlier]
+        done |= same & (ranks[j, earlier] - ranks[i, earlier] <= limit)
+    return done
+
+
+def candidate_chunks(keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20) -> CandidateStream:
+    """Stream the candidate pairs of band keys (see :class:`CandidateStream`); ``limit=None`` pairs every bucket fully."""
+    if limit is not None:
+        _check_int("limit", limit, minimum=1)
+    return CandidateStream(keys, limit=limit, chunk_pairs=chunk_pairs)
+
+
+def candidates_from_keys(keys: np.ndarray, *, limit: int | None = None) -> np.ndarray:
+    """All candidate pairs of band keys at once, ``(m, 2)`` int64 with ``i < j``, sorted; key 0 (empty) excepted."""
+    found = list(candidate_chunks(keys, limit=limit))
+    if not found:
+        return np.empty((0, 2), np.int64)
+    pairs = np.concatenate(found)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+
+def batch_candidates(signatures: np.ndarray, *, bands: int, rows: int, limit: int | None = None) -> np.ndarray:
+    """Every pair of documents sharing at least one LSH band, ``(m, 2)`` int64 with ``i < j``.
+
+    All pairs are found at once by sorting band keys; no per-document query loop. Documents whose
+    signature is all ``2**32 - 1`` (empty documents) are never candidates. With ``limit``, each
+    document is paired in each band with at most ``limit`` documents before it in its bucket.
+    """
+    return candidates_from_keys(band_keys(signatures, bands=bands, rows=rows), limit=limit)

@@ -1,0 +1,132 @@
+"""The candidate stage: bands and rows, band keys, bounded bucket pairs, and the incremental index.
+
+The fast paths are checked against slow references written here: every pair of every band for
+the unbounded case, and a per-bucket walk in input order for the bounded one.
+"""
+
+from __future__ import annotations
+
+import datasketch
+import numpy as np
+import pytest
+
+from dedup import DedupConfig, MemoryIndex
+from dedup.candidates import band_keys, batch_candidates, candidate_chunks, candidates_from_keys, lsh_params
+
+
+@pytest.mark.parametrize("num_perm", [32, 128, 256])
+@pytest.mark.parametrize("threshold", [0.1, 0.2, 0.35, 0.5, 0.8])
+def test_bands_and_rows_match_datasketch(threshold, num_perm):
+    lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
+    assert lsh_params(threshold, num_perm=num_perm) == (lsh.b, lsh.r)
+
+
+def _brute_force(sig, bands, rows):
+    n = sig.shape[0]
+    found = set()
+    for i in range(n):
+        for j in range(i + 1, n):
+            if any(np.array_equal(sig[i, k * rows : (k + 1) * rows], sig[j, k * rows : (k + 1) * rows]) for k in range(bands)):
+                found.add((i, j))
+    return found
+
+
+def _bounded_reference(keys: np.ndarray, limit: int) -> tuple[set[tuple[int, int]], int]:
+    """Walk the documents in order; each meets the ``limit`` latest members of its bucket in every band."""
+    found: set[tuple[int, int]] = set()
+    capped = 0
+    for band in range(keys.shape[1]):
+        buckets: dict[int, list[int]] = {}
+        for j in range(keys.shape[0]):
+            key = int(keys[j, band])
+            if key == 0:
+                continue
+            members = buckets.setdefault(key, [])
+            found.update((i, j) for i in members[-limit:])
+            members.append(j)
+        capped += sum(len(m) > limit + 1 for m in buckets.values())
+    return found, capped
+
+
+def _collisions(seed: int, n: int = 60, num_perm: int = 12) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 3, size=(n, num_perm), dtype=np.uint32)  # few values: large buckets
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batch_candidates_equal_brute_force(seed):
+    sig = _collisions(seed, n=40)
+    pairs = batch_candidates(sig, bands=4, rows=3)
+    assert {tuple(p) for p in pairs.tolist()} == _brute_force(sig, 4, 3)
+    assert np.all(pairs[:, 0] < pairs[:, 1])
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5, 17])
+@pytest.mark.parametrize("seed", range(3))
+def test_bounded_pairs_equal_the_reference(seed, limit):
+    keys = band_keys(_collisions(seed), bands=6, rows=2)
+    keys[[3, 11]] = 0  # two empty documents
+    stream = candidate_chunks(keys, limit=limit)
+    pairs = np.concatenate(list(stream))
+    expected, capped = _bounded_reference(keys, limit)
+    assert {tuple(p) for p in pairs.tolist()} == expected
+    assert pairs.shape[0] == len(expected)  # each pair exactly once
+    assert stream.candidates == len(expected) and stream.capped_buckets == capped
+    assert capped > 0 or limit > 10
+    assert not np.isin(pairs, [3, 11]).any()
+
+
+@pytest.mark.parametrize("chunk_pairs", [1, 7, 100, 1 << 20])
+def test_chunk_size_does_not_change_the_pairs(chunk_pairs):
+    keys = band_keys(_collisions(5, n=80), bands=6, rows=2)
+    whole = candidates_from_keys(keys, limit=4)
+    chunks = list(candidate_chunks(keys, limit=4, chunk_pairs=chunk_pairs))
+    assert all(c.shape[0] <= 2 * chunk_pairs + 4 for c in chunks)  # a chunk: at most twice chunk_pairs + limit
+    got = np.concatenate(chunks)
+    assert got.shape == whole.shape
+    assert np.array_equal(got[np.lexsort((got[:, 1], got[:, 0]))], whole)
+
+
+def test_pairs_grow_with_the_feed_not_its_square():
+    keys = np.ones((2000, 5), np.uint64)  # one bucket per band holding every document
+    stream = candidate_chunks(keys, limit=8, chunk_pairs=500)
+    sizes = [c.shape[0] for c in stream]
+    assert sum(sizes) == sum(min(j, 8) for j in range(2000))  # one band pairs them; the others repeat it
+    assert max(sizes) <= 500 + 8 * 2000 and stream.capped_buckets == 5
+
+
+def test_empty_documents_are_never_candidates():
+    sig = np.full((3, 8), 0xFFFFFFFF, dtype=np.uint32)
+    assert batch_candidates(sig, bands=4, rows=2).shape == (0, 2)
+    index = MemoryIndex(DedupConfig(num_perm=8).signature_settings(), threshold=0.5)
+    index.insert("empty", sig[0])
+    assert index.query(sig[1]) == [] and "empty" in index and len(index) == 1
+
+
+@pytest.mark.parametrize("limit", [1, 3, None])
+def test_memory_index_meets_the_batch_candidates_in_feed_order(limit):
+    """The incremental index and the batch path are one banding: adding in order finds the batch's pairs."""
+    cfg = DedupConfig(num_perm=12, candidate_threshold=0.5)
+    sig = _collisions(9, n=50)
+    index = MemoryIndex(cfg.signature_settings(), threshold=cfg.candidate_threshold, bucket_limit=limit)
+    incremental = set()
+    for j in range(sig.shape[0]):
+        incremental.update((int(key), j) for key in index.query(sig[j]))
+        index.insert(str(j), sig[j])
+    batch = batch_candidates(sig, bands=index.bands, rows=index.rows, limit=limit)
+    assert incremental == {tuple(p) for p in batch.tolist()}
+
+
+def test_memory_index_remove():
+    cfg = DedupConfig(num_perm=12, candidate_threshold=0.5)
+    sig = _collisions(2, n=5)
+    index = MemoryIndex(cfg.signature_settings(), threshold=0.5)
+    index.insert("a", sig[0])
+    index.insert("b", sig[0])
+    index.remove("a")
+    assert index.query(sig[0]) == ["b"] and "a" not in index and len(index) == 1
+
+
+def test_limit_is_validated():
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        candidate_chunks(np.ones((3, 2), np.uint64), limit=0)
