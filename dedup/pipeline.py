@@ -26,7 +26,8 @@ from .errors import InputError
 from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .verify import Corpus, Evidence, evidence, fact_agreement, pairs_from_evidence
+from ._workers import can_fork, ordered_map
+from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
 
@@ -83,19 +84,19 @@ def _signed_chunks(chunks: Iterable[list[Article]], cfg: DedupConfig, bands: int
         for chunk in chunks:
             yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows, shingler)
         return
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+    pending: list[list[Article]] = []
 
-    with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
-        pending: deque = deque()
+    def texts() -> Iterator[tuple[list[str], DedupConfig, int, int]]:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_sign_chunk, [a.text for a in chunk], cfg, bands, rows)))
-            if len(pending) >= 2 * cfg.workers:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+            pending.append(chunk)
+            yield [a.text for a in chunk], cfg, bands, rows
+
+    for signed in ordered_map(_sign_task, texts(), workers=cfg.workers):
+        yield pending.pop(0), signed
+
+
+def _sign_task(task: tuple[list[str], DedupConfig, int, int]) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
+    return _sign_chunk(*task)
 
 
 class _Chunks:
@@ -145,17 +146,72 @@ class _Chunks:
         return everything[starts], counts
 
 
+class _Verifier:
+    """What verifying a chunk of candidates needs of the batch; forked workers inherit it."""
+
+    def __init__(self, chunks: _Chunks, n: int, texts: list[str], cfg: DedupConfig) -> None:
+        self.chunks, self.n, self.texts, self.cfg = chunks, n, texts, cfg
+        self.distinct, self.df = chunks.document_frequency()
+
+    def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
+        """The verified pairs of one chunk of candidates, and their sentence coverage when ``coverage`` is on."""
+        cfg, chunks = self.cfg, self.chunks
+        # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
+        if cfg.fact_agreement > 0:
+            involved = np.unique(candidates)
+            agree = fact_agreement(chunks.gather(involved, figures=True), np.searchsorted(involved, candidates))
+            candidates = candidates[agree >= cfg.fact_agreement]
+        # The rest is verified on the sets of just its documents.
+        involved = np.unique(candidates)
+        sets, figures = chunks.gather(involved), chunks.gather(involved, figures=True)
+        counts = self.df[np.searchsorted(self.distinct, sets.hashes)]
+        weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))
+        corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
+        ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
+        verified = _select(dataclasses.replace(ev, pairs=candidates), ev.is_duplicate)
+        return verified, coverage_of(verified.pairs, self.texts) if cfg.coverage else None
+
+
+_VERIFIER: _Verifier | None = None  # set in the parent just before verification workers are forked
+
+
+def _verify_task(candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
+    assert _VERIFIER is not None
+    return _VERIFIER(candidates)
+
+
+def _verify_all(verifier: _Verifier, stream: Iterable[np.ndarray]) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
+    """Verify a stream of candidate chunks, in worker processes when ``workers > 1`` and they can be forked."""
+    global _VERIFIER
+    if verifier.cfg.workers > 1 and can_fork():
+        _VERIFIER = verifier
+        try:
+            parts = list(ordered_map(_verify_task, stream, workers=verifier.cfg.workers, fork=True))
+        finally:
+            _VERIFIER = None
+    else:
+        parts = [verifier(candidates) for candidates in stream]
+    ev, order = _concatenate([p[0] for p in parts])
+    if not verifier.cfg.coverage:
+        return ev, None
+    cov = [np.concatenate([p[1][k] for p in parts if p[1] is not None] or [np.empty(0)])[order] for k in (0, 1)]
+    return ev, (cov[0], cov[1])
+
+
 def _select(ev: Evidence, which: np.ndarray) -> Evidence:
     """The pairs ``which`` (a mask or indices) of ``ev``, every field cut to them."""
     return Evidence(**{f.name: getattr(ev, f.name)[which] for f in dataclasses.fields(Evidence)})
 
 
-def _concatenate(parts: list[Evidence]) -> Evidence:
+def _concatenate(parts: list[Evidence]) -> tuple[Evidence, np.ndarray]:
+    """One Evidence of several, in (a, b) order however the pairs were found, and that order."""
     if not parts:
         empty = {f.name: np.empty(0) for f in dataclasses.fields(Evidence)}
-        return Evidence(**{**empty, "pairs": np.empty((0, 2), np.int64), "is_duplicate": np.empty(0, bool)})
+        ev = Evidence(**{**empty, "pairs": np.empty((0, 2), np.int64), "is_duplicate": np.empty(0, bool)})
+        return ev, np.empty(0, np.int64)
     ev = Evidence(**{f.name: np.concatenate([getattr(e, f.name) for e in parts]) for f in dataclasses.fields(Evidence)})
-    return _select(ev, np.lexsort((ev.pairs[:, 1], ev.pairs[:, 0])))  # in (a, b) order, however they were found
+    order = np.lexsort((ev.pairs[:, 1], ev.pairs[:, 0]))
+    return _select(ev, order), order
 
 
 def find_duplicates(
@@ -219,32 +275,22 @@ def find_duplicates(
     timings = {"signatures": time.perf_counter() - started}
 
     t = time.perf_counter()
-    distinct, df = chunks.document_frequency()
+    verifier = _Verifier(chunks, n, texts, cfg)
     keys = np.concatenate(key_chunks) if key_chunks else np.empty((0, bands), np.uint64)
-    del key_chunks
+    del key_chunks, chunks
+
+    def candidates() -> Iterator[np.ndarray]:
+        for chunk in stream:
+            yield chunk
+            report("candidates", stream.candidates, 0)
+
     stream = candidate_chunks(keys, limit=cfg.bucket_limit, chunk_pairs=_PAIR_CHUNK)
-    found = []
-    for candidates in stream:
-        # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
-        if cfg.fact_agreement > 0:
-            involved = np.unique(candidates)
-            agree = fact_agreement(chunks.gather(involved, figures=True), np.searchsorted(involved, candidates))
-            candidates = candidates[agree >= cfg.fact_agreement]
-        # The rest is verified on the sets of just its documents.
-        involved = np.unique(candidates)
-        sets, figures = chunks.gather(involved), chunks.gather(involved, figures=True)
-        counts = df[np.searchsorted(distinct, sets.hashes)]
-        weights = np.log((n + cfg.idf_prior + 1.0) / (counts + 1.0))
-        corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
-        ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
-        found.append(_select(dataclasses.replace(ev, pairs=candidates), ev.is_duplicate))
-        report("candidates", stream.candidates, 0)
-    del keys, chunks
-    ev = _concatenate(found)
+    ev, coverage = _verify_all(verifier, candidates())
+    del keys, verifier
     timings["candidates+verify"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    pairs = pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg)
+    pairs = pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg, coverage=coverage)
     timings["pair results"] = time.perf_counter() - t
     report("verify", n, n)
 

@@ -26,7 +26,7 @@ from .config import DedupConfig, resolve_config
 from .results import DuplicatePair
 from .shingles import ShingleBatch, Shingler
 
-__all__ = ["Comparison", "compare", "fact_agreement", "pairs_from_evidence"]
+__all__ = ["Comparison", "compare", "coverage_of", "fact_agreement", "pairs_from_evidence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,22 +148,36 @@ def reason(ev: Evidence, k: int, config: DedupConfig) -> str:
     return f"not a duplicate: {parts} < threshold {config.threshold:.2f}"
 
 
-def pairs_from_evidence(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig) -> list[DuplicatePair]:
-    """``DuplicatePair`` results of the pairs ``keep`` selects, aligned for coverage when ``config.coverage``."""
-    coverage = None
-    if config.coverage:
-        from .align import align
+def coverage_of(pairs: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The share of each text of each pair ``(i, j)`` aligned sentence by sentence to the other."""
+    from .align import align
+
+    cov = np.empty((pairs.shape[0], 2))
+    for k, (i, j) in enumerate(pairs.tolist()):
+        alignment = align(texts[i], texts[j], diff=False)
+        cov[k] = alignment.coverage_a, alignment.coverage_b
+    return cov[:, 0], cov[:, 1]
+
+
+def pairs_from_evidence(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig,
+                        *, coverage: tuple[np.ndarray, np.ndarray] | None = None) -> list[DuplicatePair]:
+    """``DuplicatePair`` results of the pairs ``keep`` selects.
+
+    With ``config.coverage``, each pair's sentence coverage: ``coverage`` (arrays over the selected
+    pairs) when given, else aligned here from ``texts``.
+    """
+    selected = np.flatnonzero(keep)
+    if config.coverage and coverage is None:
+        coverage = coverage_of(ev.pairs[selected], texts)
     pairs = []
-    for k in np.flatnonzero(keep):
+    for n, k in enumerate(selected.tolist()):
         i, j = (int(x) for x in ev.pairs[k])
-        if config.coverage:
-            alignment = align(texts[i], texts[j], diff=False)
-            coverage = (alignment.coverage_a, alignment.coverage_b)
         pairs.append(DuplicatePair(
             a=ids[i], b=ids[j], score=float(ev.score[k]), jaccard=float(ev.jaccard[k]),
             containment_a=float(ev.containment_a[k]), containment_b=float(ev.containment_b[k]),
-            facts=float(ev.facts[k]), reason=reason(ev, int(k), config),
-            coverage_a=None if coverage is None else coverage[0], coverage_b=None if coverage is None else coverage[1],
+            facts=float(ev.facts[k]), reason=reason(ev, k, config),
+            coverage_a=None if coverage is None else float(coverage[0][n]),
+            coverage_b=None if coverage is None else float(coverage[1][n]),
         ))
     return pairs
 
@@ -201,10 +215,7 @@ def compare(a: str | Article | dict, b: str | Article | dict, *, config: DedupCo
     ev = evidence(corpus, np.array([[0, 1]]), cfg)
     cov_a = cov_b = None
     if cfg.coverage:
-        from .align import align
-
-        alignment = align(texts[0], texts[1], diff=False)
-        cov_a, cov_b = alignment.coverage_a, alignment.coverage_b
+        cov_a, cov_b = (float(c[0]) for c in coverage_of(np.array([[0, 1]]), texts))
     return Comparison(
         score=float(ev.score[0]),
         is_duplicate=bool(ev.is_duplicate[0]),

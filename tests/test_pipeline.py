@@ -106,6 +106,7 @@ def test_workers_give_the_same_result(seed_texts, monkeypatch):
         {"id": f"filler-{k}", "text": f"Story number {k} about the harbour, the weather and {k * 7} boats."} for k in range(40)
     ]
     monkeypatch.setattr(pipeline, "_CHUNK", 8)  # several chunks, so both workers get some
+    monkeypatch.setattr(pipeline, "_PAIR_CHUNK", 2)  # and several chunks of candidates to verify and align
     assert len(list(pipeline._article_chunks(articles))) == 6
     one = find_duplicates(articles)
     two = find_duplicates(articles, workers=2)

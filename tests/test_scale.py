@@ -95,3 +95,19 @@ def test_streamed_verification_equals_the_slow_reference(monkeypatch):
     got = {(position[p.a], position[p.b]): p.score for p in result.pairs}
     assert len(expected) >= 20 and got.keys() == expected.keys()
     assert all(got[k] == pytest.approx(expected[k], abs=1e-9) for k in got)
+
+
+def test_the_templated_benchmark_runs(tmp_path, capsys):
+    import importlib.util
+    import json
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_templated.py"
+    spec = importlib.util.spec_from_file_location("_bench_templated", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "templated.json"
+    assert module.main(["--n-docs", "60", "--repeat", "1", "-j", "1", "--json", str(out)]) == 0
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert capsys.readouterr().out.startswith("# ")
+    assert payload["summary"]["templated"]["pairs"] == 0 and payload["summary"]["real"]["pairs"] > 0
+    assert payload["ratio"] > 0 and "target <= 3x" in payload["markdown"]

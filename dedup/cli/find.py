@@ -53,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed)
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                    help="processes that shingle and sign in parallel (default 0: one per core; results do not depend on it)")
-    p.add_argument("--no-coverage", action="store_true", help="do not align the sentences of verified pairs (faster)")
+    p.add_argument("--no-coverage", action="store_true", help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     p.set_defaults(run=run)
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         num_perm=args.num_perm,
         seed=args.seed,
         keep=args.keep,
-        coverage=not args.no_coverage,
+        coverage=args.pairs and not args.no_coverage,  # only the pairs output reports coverage
         workers=args.jobs or min(os.cpu_count() or 1, 8),
     )
     # Articles stream into find_duplicates; per record only its place is kept: None for an article
