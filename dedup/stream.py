@@ -15,9 +15,19 @@ from .index import CandidateIndex, MemoryIndex, check_settings
 from .results import DuplicatePair
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .verify import Corpus, evidence, pairs_from_evidence
+from .verify import Corpus, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["Deduplicator"]
+
+
+def _against_last(q: int) -> np.ndarray:
+    """Pairs ``(i, q)`` for ``i < q``: every candidate against the query, which comes last."""
+    return np.stack((np.arange(q, dtype=np.int64), np.full(q, q, np.int64)), axis=1)
+
+
+def _batch(members: list[np.ndarray]) -> ShingleBatch:
+    offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in members]))).astype(np.int64)
+    return ShingleBatch(np.concatenate(members), offsets)
 
 
 class Deduplicator:
@@ -69,21 +79,21 @@ class Deduplicator:
         if not keys:
             return []
         keys.sort(key=self._position.__getitem__)
-        members = [self._sets[k] for k in keys] + [hashes]
-        offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in members]))).astype(np.int64)
-        all_hashes = np.concatenate(members)
+        if self.config.fact_agreement > 0:  # figures first, as in the batch: cheap, and most template pairs fail them
+            batch = _batch([self._facts[k] for k in keys] + [facts])
+            agree = fact_agreement(batch, _against_last(len(keys)))
+            keys = [k for k, ok in zip(keys, agree >= self.config.fact_agreement) if ok]
+            if not keys:
+                return []
+        sets = _batch([self._sets[k] for k in keys] + [hashes])
         n_docs = len(self._articles) + (article.id not in self._articles)
-        df = np.fromiter(map(self._df.__getitem__, all_hashes.tolist()), dtype=float, count=all_hashes.shape[0])
+        df = np.fromiter(map(self._df.__getitem__, sets.hashes.tolist()), dtype=float, count=sets.hashes.shape[0])
         if article.id not in self._articles:  # the query's own shingles count in df, as in a batch
-            df[offsets[-2]:] += 1
+            df[sets.offsets[-2]:] += 1
         weights = np.log((n_docs + self.config.idf_prior + 1.0) / (df + 1.0))
-        fact_members = [self._facts[k] for k in keys] + [facts]
-        f_offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in fact_members]))).astype(np.int64)
         texts = [self._articles[k].text for k in keys] + [article.text]
-        corpus = Corpus.from_sets(ShingleBatch(all_hashes, offsets), ShingleBatch(np.concatenate(fact_members), f_offsets),
-                                  texts, self.config, weights=weights)
-        q = len(keys)
-        ev = evidence(corpus, np.array([[i, q] for i in range(q)]), self.config)
+        corpus = Corpus.from_sets(sets, _batch([self._facts[k] for k in keys] + [facts]), texts, self.config, weights=weights)
+        ev = evidence(corpus, _against_last(len(keys)), self.config)
         return pairs_from_evidence(ev, ev.is_duplicate, keys + [article.id], texts, self.config)
 
     def query(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
