@@ -18,15 +18,25 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
-    base_parser, code_revision, get_corpus, median, peak_rss_mb, platform_line, print_platform, run_child, table, write_json,
+from _common import (
+    base_parser,
+    code_revision,
+    get_corpus,
+    median,
+    peak_rss_mb,
+    platform_line,
+    print_platform,
+    run_child,
+    table,
+    write_json,
 )
-from _templated import templated_feed  # noqa: E402
+from _templated import templated_feed
 
 
 def _child(feed: str, jobs: str) -> int:

@@ -16,15 +16,16 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import code_revision, load_corpus, platform_line, print_platform, table, write_json  # noqa: E402
-from _templated import templated_feed  # noqa: E402
+from _common import code_revision, load_corpus, platform_line, print_platform, table, write_json
+from _templated import templated_feed
 
-import dedup  # noqa: E402
+import dedup
 
 LIMITS: list[int | None] = [None, 64, 32, 16, 8, 4]
 LABELS = Path(__file__).resolve().parent / "labels" / "candidate_pairs.jsonl"

@@ -10,8 +10,8 @@ the feed; without the limit its pairs grow with the square of its size.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 import numpy as np
 

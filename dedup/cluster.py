@@ -9,8 +9,9 @@ near-duplicate of its own representative: A~B and B~C never put A and C together
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -11,13 +11,16 @@ the band keys and one chunk of pairs, whatever the size of the LSH buckets.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sized
+from typing import Any
 
 import numpy as np
 
 from . import _kernels
+from ._workers import can_fork, ordered_map
 from .article import Article, as_article
 from .candidates import band_keys, candidate_chunks, lsh_params
 from .cluster import cluster_verdicts
@@ -26,7 +29,6 @@ from .errors import InputError
 from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from ._workers import can_fork, ordered_map
 from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
@@ -118,7 +120,7 @@ class _Chunks:
         parts: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         bounds = np.searchsorted(docs, self.first)
-        for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+        for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
             if lo == hi:
                 continue
             local = docs[lo:hi] - self.first[k]

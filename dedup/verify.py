@@ -15,8 +15,9 @@ How these combine into the verdict, and why, is measured in ``docs/thresholds.md
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -16,7 +16,7 @@ from dedup.candidates import band_keys, candidates_from_keys, lsh_params
 from dedup.shingles import content, hash_shingle, token_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from _templated import templated_feed  # noqa: E402
+from _templated import templated_feed
 
 
 def test_a_templated_feed_flags_nothing_and_stays_bounded():
@@ -71,7 +71,7 @@ def _reference_pairs(texts: list[str], cfg: dedup.DedupConfig, candidates: np.nd
 
 
 def test_streamed_verification_equals_the_slow_reference(monkeypatch):
-    import dedup.pipeline as pipeline
+    from dedup import pipeline
 
     feed = [r.article for r in dedup.read_feed(Path(__file__).resolve().parent.parent / "examples" / "news_feed.jsonl")]
     docs = [{"id": a.id, "text": a.text} for a in feed] + templated_feed(300, seed=1)
