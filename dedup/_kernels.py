@@ -245,6 +245,13 @@ def pair_intersections(
     return inter, inter_w
 
 
+def sorted_lookup(table: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(table, values)`` for a large sorted ``table``, looking up each distinct value once
+    in sorted order: several times faster than random probes, which miss the cache."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.searchsorted(table, distinct)[inverse.reshape(-1)]
+
+
 def document_frequency(set_hashes: np.ndarray) -> np.ndarray:
     """For every element of a batch of shingle *sets*, the number of documents containing it."""
     if set_hashes.size == 0:

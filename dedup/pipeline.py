@@ -166,7 +166,7 @@ class _Verifier:
         # The rest is verified on the sets of just its documents.
         involved = np.unique(candidates)
         sets, figures = chunks.gather(involved), chunks.gather(involved, figures=True)
-        counts = self.df[np.searchsorted(self.distinct, sets.hashes)]
+        counts = self.df[_kernels.sorted_lookup(self.distinct, sets.hashes)]
         weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))
         corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
         ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
