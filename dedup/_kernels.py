@@ -245,11 +245,35 @@ def pair_intersections(
     return inter, inter_w
 
 
-def sorted_lookup(table: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(table, values)`` for a large sorted ``table``, looking up each distinct value once
-    in sorted order: several times faster than random probes, which miss the cache."""
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return np.searchsorted(table, distinct)[inverse.reshape(-1)]
+def repeated_counts(sorted_hashes: np.ndarray, block: int = 1 << 24) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes seen in two or more documents, and in how many: ``(table uint32 sorted, counts int32)``.
+
+    ``sorted_hashes`` are the set hashes of all documents of a batch, sorted (a set holds a hash at
+    most once). Most shingle hashes of a large batch occur in one document, so the table is a
+    fraction of the distinct hashes; a hash missing from it has document frequency 1.
+    """
+    parts = []
+    for lo in range(0, max(sorted_hashes.shape[0] - 1, 0), block):
+        seg = sorted_hashes[lo : min(lo + block, sorted_hashes.shape[0] - 1) + 1]
+        parts.append(seg[:-1][seg[1:] == seg[:-1]])  # a hash held by k documents appears k - 1 times
+    repeated = np.concatenate(parts) if parts else np.empty(0, _U32)
+    table, counts = np.unique(repeated, return_counts=True)
+    return table.astype(_U32), (counts + 1).astype(np.int32)
+
+
+def frequency_lookup(table: np.ndarray, counts: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Document frequency (int64) of each of ``hashes`` from :func:`repeated_counts`' table.
+
+    Each distinct hash is looked up once, in sorted order: several times faster than random probes
+    into a large table, which miss the cache.
+    """
+    distinct, inverse = np.unique(hashes, return_inverse=True)
+    df = np.ones(distinct.shape[0], np.int64)
+    if table.shape[0]:
+        pos = np.minimum(np.searchsorted(table, distinct), table.shape[0] - 1)
+        found = table[pos] == distinct
+        df[found] = counts[pos[found]]
+    return df[inverse.reshape(-1)]
 
 
 def document_frequency(set_hashes: np.ndarray) -> np.ndarray:

@@ -133,19 +133,13 @@ class _Chunks:
         return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
 
     def document_frequency(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every distinct shingle hash of the batch (sorted) and the number of documents holding it.
+        """How many documents of the batch hold each shingle hash (see :func:`_kernels.repeated_counts`).
 
         One sort of a copy of all set hashes; the chunks are kept for verification.
         """
-        if not self.sets:
-            return np.empty(0, np.uint32), np.empty(0, np.int64)
-        everything = np.concatenate([batch.hashes for batch in self.sets])
+        everything = np.concatenate([batch.hashes for batch in self.sets]) if self.sets else np.empty(0, np.uint32)
         everything.sort()
-        if everything.size == 0:
-            return everything, np.empty(0, np.int64)
-        starts = np.flatnonzero(np.concatenate(([True], everything[1:] != everything[:-1])))
-        counts = np.diff(np.append(starts, everything.shape[0]))
-        return everything[starts], counts
+        return _kernels.repeated_counts(everything)
 
 
 class _Verifier:
@@ -153,7 +147,7 @@ class _Verifier:
 
     def __init__(self, chunks: _Chunks, n: int, texts: list[str], cfg: DedupConfig) -> None:
         self.chunks, self.n, self.texts, self.cfg = chunks, n, texts, cfg
-        self.distinct, self.df = chunks.document_frequency()
+        self.df = chunks.document_frequency()  # (hashes in two or more documents, their counts)
 
     def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
         """The verified pairs of one chunk of candidates, and their sentence coverage when ``coverage`` is on."""
@@ -166,7 +160,7 @@ class _Verifier:
         # The rest is verified on the sets of just its documents.
         involved = np.unique(candidates)
         sets, figures = chunks.gather(involved), chunks.gather(involved, figures=True)
-        counts = self.df[_kernels.sorted_lookup(self.distinct, sets.hashes)]
+        counts = _kernels.frequency_lookup(*self.df, sets.hashes)
         weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))
         corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
         ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)

@@ -111,3 +111,19 @@ def test_the_templated_benchmark_runs(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("# ")
     assert payload["summary"]["templated"]["pairs"] == 0 and payload["summary"]["real"]["pairs"] > 0
     assert payload["ratio"] > 0 and "target <= 3x" in payload["markdown"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_document_frequency_table_equals_counting(seed):
+    from collections import Counter
+
+    from dedup import _kernels
+
+    rng = np.random.default_rng(seed)
+    sets = [np.unique(rng.integers(0, 300, rng.integers(0, 40)).astype(np.uint32)) for _ in range(200)]
+    everything = np.sort(np.concatenate(sets))
+    table, counts = _kernels.repeated_counts(everything, block=7)  # blocks smaller than the runs
+    reference = Counter(everything.tolist())
+    assert dict(zip(table.tolist(), counts.tolist())) == {h: c for h, c in reference.items() if c >= 2}
+    probe = rng.integers(0, 400, 1000).astype(np.uint32)  # some never seen: frequency 1, as a new shingle
+    assert _kernels.frequency_lookup(table, counts, probe).tolist() == [max(reference[h], 1) for h in probe.tolist()]
