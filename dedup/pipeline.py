@@ -132,14 +132,24 @@ class _Chunks:
         sizes = np.concatenate(lengths) if lengths else np.empty(0, np.int64)
         return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
 
-    def document_frequency(self) -> tuple[np.ndarray, np.ndarray]:
+    def document_frequency(self, *, piece: int = 1 << 25) -> tuple[np.ndarray, np.ndarray]:
         """How many documents of the batch hold each shingle hash (see :func:`_kernels.repeated_counts`).
 
-        One sort of a copy of all set hashes; the chunks are kept for verification.
+        The hash space is cut into ranges of about ``piece`` hashes of the batch; each range is
+        gathered from every chunk and sorted on its own, so the sort needs ``piece`` hashes of
+        memory beside the sets, not a second copy of them. Ranges are disjoint and in order, so the
+        tables of the ranges, concatenated, are sorted.
         """
-        everything = np.concatenate([batch.hashes for batch in self.sets]) if self.sets else np.empty(0, np.uint32)
-        everything.sort()
-        return _kernels.repeated_counts(everything)
+        total = sum(batch.hashes.shape[0] for batch in self.sets)
+        cuts = np.linspace(0, 1 << 32, max(1, -(-total // piece)) + 1).astype(np.uint64)
+        tables, counts = [], []
+        for lo, hi in itertools.pairwise(cuts):
+            part = np.concatenate([b.hashes[(b.hashes >= lo) & (b.hashes < hi)] for b in self.sets] or [np.empty(0, np.uint32)])
+            part.sort()
+            table, count = _kernels.repeated_counts(part)
+            tables.append(table)
+            counts.append(count)
+        return np.concatenate(tables), np.concatenate(counts)
 
 
 class _Verifier:

@@ -127,3 +127,22 @@ def test_document_frequency_table_equals_counting(seed):
     assert dict(zip(table.tolist(), counts.tolist())) == {h: c for h, c in reference.items() if c >= 2}
     probe = rng.integers(0, 400, 1000).astype(np.uint32)  # some never seen: frequency 1, as a new shingle
     assert _kernels.frequency_lookup(table, counts, probe).tolist() == [max(reference[h], 1) for h in probe.tolist()]
+
+
+def test_document_frequency_by_ranges_of_the_hash_space():
+    """The batch's frequency table is the same whether its hashes are sorted at once or range by range."""
+    from dedup import _kernels
+    from dedup.pipeline import _Chunks
+
+    rng = np.random.default_rng(5)
+    chunks = _Chunks()
+    for _ in range(4):
+        sets = [np.unique(rng.integers(0, 1 << 32, rng.integers(0, 30), dtype=np.uint64).astype(np.uint32) % 997 * 4_300_000)
+                for _ in range(50)]
+        offsets = np.concatenate(([0], np.cumsum([s.shape[0] for s in sets]))).astype(np.int64)
+        batch = dedup.ShingleBatch(np.concatenate(sets).astype(np.uint32), offsets)
+        chunks.append(batch, batch)
+    whole = _kernels.repeated_counts(np.sort(np.concatenate([b.hashes for b in chunks.sets])))
+    for piece in (1, 100, 1 << 25):
+        table, counts = chunks.document_frequency(piece=piece)
+        assert np.array_equal(table, whole[0]) and np.array_equal(counts, whole[1])
