@@ -100,7 +100,8 @@ class CandidateStream:
         n, bands = nonempty.shape[0], keys.shape[1]
         if n < 2:
             return
-        keys = keys[nonempty]
+        if n < keys.shape[0]:  # leave empty documents out (no copy when there are none)
+            keys = keys[nonempty]
         limit = n if self.limit is None else self.limit
         ranks = np.empty((n, bands), np.int32)
         buffer: list[np.ndarray] = []
