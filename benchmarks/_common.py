@@ -1,5 +1,6 @@
 """Shared pieces of the benchmark scripts: corpora, timing, memory, output.
 
+dedup is imported only where it is used, so a child process measuring a peer's memory holds no dedup.
 Every script takes ``--corpus PATH`` (a feed dedup can read: JSON Lines, ``.jsonl.gz``, CSV, a folder
 of ``.txt``); without it, a seeded synthetic corpus is built from the real-looking sentences of
 ``examples/news_feed.jsonl`` (shipped in the repo), so the scripts run on a fresh machine.
@@ -17,16 +18,15 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from dedup.feeds import read_feed  # noqa: E402
-from dedup.text import split_sentences  # noqa: E402
 
 EXAMPLE_FEED = ROOT / "examples" / "news_feed.jsonl"
 
@@ -62,6 +62,8 @@ def print_platform() -> None:
 
 def load_corpus(path: Path, n_docs: int | None = None) -> list[dict[str, Any]]:
     """Articles of a feed as dicts with ``id``, ``text`` and ``published`` (bad records skipped)."""
+    from dedup.feeds import read_feed
+
     docs = []
     for record in read_feed(path):
         if record.article is None:
@@ -74,6 +76,8 @@ def load_corpus(path: Path, n_docs: int | None = None) -> list[dict[str, Any]]:
 
 
 def _sentences_of(docs: Sequence[dict[str, Any]]) -> list[str]:
+    from dedup.text import split_sentences
+
     return [s.text for d in docs for s in split_sentences(d["text"]) if len(s.text.split()) >= 4]
 
 
@@ -161,9 +165,105 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (Linux /proc)."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child_pids() -> list[int]:
+    """Child processes of this one (dedup's worker pools), from /proc."""
+    pids: list[int] = []
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
+                pids += [int(p) for p in fh.read().split()]
+    except OSError:
+        pass
+    return pids
+
+
+def _pss_mb(pid: int | str) -> float:
+    """Proportional set size: resident memory with pages shared with other processes divided among them."""
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tree_pss_mb() -> float:
+    """PSS of this process and its child processes together: their joint footprint, shared pages counted once."""
+    total = _pss_mb("self")
+    for pid in child_pids():
+        try:
+            total += _pss_mb(pid)
+        except OSError:  # the worker has just exited
+            pass
+    return total
+
+
+class TreeMemory:
+    """Peak memory of this process and its worker processes while the ``with`` block runs.
+
+    A thread samples the PSS of the process tree every ``interval`` seconds (forked workers share
+    the parent's pages, so their RSS would count those twice); ``peak_mb`` is the larger of that
+    and this process's own peak RSS (VmHWM), so a single process is measured exactly.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.tree_peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tree_peak_mb = max(self.tree_peak_mb, tree_pss_mb())
+            except OSError:  # no /proc: VmHWM (or ru_maxrss) alone
+                return
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return max(peak_rss_mb(), self.tree_peak_mb)
+
+
+def dedup_find_config(jobs: int = 0) -> Any:
+    """The settings ``dedup find FEED`` runs with: the shipped defaults, no ``--pairs`` (so coverage off),
+    ``-j 0`` = one worker per core (at most 8). ``tests/test_benchmarks_perf.py`` checks this against the CLI."""
+    from dedup import DedupConfig
+
+    return DedupConfig(coverage=False, workers=jobs or min(os.cpu_count() or 1, 8))
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON Lines file written by :func:`write_feed`, with the json module only (no dedup
+    import, so a peer's process holds only the peer)."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def write_feed(docs: Sequence[dict[str, Any]], path: Path) -> Path:
+    """``docs`` as a JSON Lines feed (what ``dedup find`` reads)."""
+    with path.open("w", encoding="utf-8") as out:
+        for d in docs:
+            out.write(json.dumps(d, ensure_ascii=False) + "\n")
+    return path
+
+
 def run_child(script: Path, argv: Sequence[str], *, timeout: float = 3600) -> dict[str, Any]:
     """Run ``python script argv...`` in a fresh process; it prints one JSON object as its last line."""
-    done = subprocess.run([sys.executable, str(script), *argv], capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run([sys.executable, str(script), *argv], check=False, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{script.name} {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
