@@ -1,14 +1,25 @@
 """Scaling: time and peak memory of dedup end to end at growing corpus sizes, each size in its own process.
 
-Each size runs ``find_duplicates(docs, shingle_size=5, threshold=0.5, candidate_threshold=0.5,
-coverage=False)`` in a fresh process (``--child N``), so its peak resident memory is its own; beyond
-the corpus's size, ``_common.get_corpus`` grows it by recombining the corpus's own sentences. The
-peak is not reduced by anything: the articles held in memory count, and the peak of a process
-that only built the corpus is reported beside it. A size is stopped when its process passes
-``--max-rss-mb`` or spends more than ``--time-limit`` seconds in ``find_duplicates``; the stage it
-had reached is reported. ``--plot`` also draws time and memory against size (``docs/img/scaling.png``).
+Two settings, the shipped defaults first:
 
-    python benchmarks/bench_scaling.py --corpus ../shared/data/reuters21578.jsonl.gz --sizes 5000,20000,100000,1000000 --plot --json /tmp/bench/scaling.json
+- **defaults**: ``find_duplicates`` with the settings ``dedup find FEED`` runs with
+  (``_common.dedup_find_config``: ``DedupConfig()``, coverage off as without ``--pairs``, one worker
+  per core, at most 8; ``--workers N`` as ``-j N``);
+- **benchmark**: the peers' like-for-like setting (word 5-grams, num_perm=128, threshold and
+  candidate threshold 0.5, coverage off), the same workers.
+
+The corpus is built once for the largest size (beyond the corpus's own size ``_common.get_corpus``
+grows it by recombining the corpus's sentences), written as JSON Lines, and each size streams its
+first N records from that file as ``dedup find`` reads a feed, in a fresh process (``--child N``),
+so its peak memory is its own: the process's VmHWM or, with workers, the sampled PSS of it and its
+workers together, whichever is larger. A size is stopped when its process passes ``--max-rss-mb``
+or spends more than ``--time-limit`` seconds; the table then says so, with the stage it had
+reached, and the larger sizes of that setting are reported as skipped. Printed for each setting:
+the time exponent (least-squares slope of log time against log n over the completed sizes from
+100,000 to 1,000,000 articles) and whether it is at most 1.1, and time and peak memory at
+1,000,000 against the targets (5 minutes, 3 GB). ``--plot`` draws time and memory against size.
+
+    python benchmarks/bench_scaling.py --corpus ../shared/data/reuters21578.jsonl.gz --sizes 100000,200000,500000,1000000 --plot --json /tmp/bench/scaling.json
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -30,20 +42,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     ROOT,
     base_parser,
+    child_pids,
+    code_revision,
+    dedup_find_config,
     get_corpus,
     median,
     peak_rss_mb,
     platform_line,
     print_platform,
-    code_revision,
+    rss_mb,
     run_child,
     table,
+    tree_pss_mb,
+    write_feed,
     write_json,
 )
 
-SETTINGS = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
+BENCHMARK = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
+SETTINGS = {
+    "defaults": "the shipped defaults as `dedup find` runs them (word 2-grams, LSH for 0.2, threshold 0.35, coverage off)",
+    "benchmark": "the peers' setting (word 5-grams, num_perm=128, threshold 0.5, coverage off)",
+}
 DEFAULT_PLOT = ROOT / "docs" / "img" / "scaling.png"
-TARGET_N, TARGET_SECONDS, TARGET_MB = 1_000_000, 300.0, 4096.0
+TARGET_N, TARGET_SECONDS, TARGET_MB = 1_000_000, 300.0, 3072.0
+EXPONENT_RANGE, TARGET_EXPONENT = (100_000, 1_000_000), 1.1
+
+
+def config_of(setting: str, workers: int) -> Any:
+    """The ``DedupConfig`` a setting runs with (``workers`` 0: as ``dedup find``, one per core)."""
+    cfg = dedup_find_config(workers)
+    return cfg if setting == "defaults" else cfg.replace(**BENCHMARK)
 
 
 def _sizes(text: str) -> list[int]:
@@ -58,14 +86,29 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _setting_names(text: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = [x for x in names if x not in SETTINGS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"settings are {', '.join(SETTINGS)}; got {text!r}")
+    return names
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = base_parser(__doc__.split("\n\n")[0], repeat=1)
     parser.add_argument(
         "--sizes",
         type=_sizes,
-        default=[5000, 20000, 100000, 1000000],
+        default=[100_000, 200_000, 500_000, 1_000_000],
         metavar="N,N,...",
-        help="corpus sizes in articles (default 5000,20000,100000,1000000)",
+        help="corpus sizes in articles (default 100000,200000,500000,1000000)",
+    )
+    parser.add_argument(
+        "--settings",
+        type=_setting_names,
+        default=list(SETTINGS),
+        metavar="NAME,...",
+        help="which settings, in this order (default defaults,benchmark)",
     )
     parser.add_argument(
         "--plot",
@@ -90,8 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="dedup's worker processes (workers=N); with N > 1 memory is the sampled PSS of the process and its workers",
+        default=0,
+        help="dedup's worker processes, as `dedup find -j N` (default 0: one per core, as `dedup find`); "
+        "with more than one, memory is the sampled PSS of the process and its workers",
     )
     parser.add_argument(
         "--in-memory",
@@ -100,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the corpus is written once to a JSON Lines file and streamed from it, as `dedup find` reads a feed)",
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--setting", choices=list(SETTINGS), default="defaults", help=argparse.SUPPRESS)
     parser.add_argument("--feed", type=Path, help=argparse.SUPPRESS)
     return parser
 
@@ -109,52 +154,15 @@ def _parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm", encoding="ascii") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _worker_pids() -> list[int]:
-    """Child processes of this one (dedup's worker pool with ``--workers`` > 1), from /proc."""
-    pids: list[int] = []
-    try:
-        for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
-                pids += [int(p) for p in fh.read().split()]
-    except OSError:
-        pass
-    return pids
-
-
-def _pss_mb(pid: int | str) -> float:
-    """Proportional set size: resident memory with pages shared with other processes divided among them."""
-    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _tree_pss_mb() -> float:
-    """PSS of this process and its workers together: their joint footprint, shared pages counted once."""
-    total = _pss_mb("self")
-    for pid in _worker_pids():
-        try:
-            total += _pss_mb(pid)
-        except OSError:  # the worker has just exited
-            pass
-    return total
-
-
 def _watchdog(limit_mb: float, limit_s: float, state: dict[str, Any]) -> None:
     """Stop this process (printing why, as its JSON line) past ``limit_mb`` resident or ``limit_s`` seconds."""
     started = time.perf_counter()
     while not state.get("done"):
         elapsed = time.perf_counter() - started
         try:
-            rss = _rss_mb()
+            rss = rss_mb()
             if state["workers"] > 1:  # forked workers share the parent's pages: count them by PSS
-                rss = _tree_pss_mb()
+                rss = tree_pss_mb()
                 state["report"]["tree_pss_peak_mb"] = max(state["report"].get("tree_pss_peak_mb", 0.0), rss)
         except OSError:  # no /proc: only the time limit applies
             rss = 0.0
@@ -175,6 +183,11 @@ def _watchdog(limit_mb: float, limit_s: float, state: dict[str, Any]) -> None:
                 "peak_rss_mb": max(peak_rss_mb(), rss),
             }
             print(json.dumps(out), flush=True)
+            for pid in child_pids():  # this process's own worker pool: orphans would hold the output pipe open
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             os._exit(0)
         time.sleep(0.2)
 
@@ -199,10 +212,13 @@ def _child(args: argparse.Namespace) -> int:
     else:
         listed, description = get_corpus(args)
         chars[0] = sum(len(d["text"]) for d in listed)
-        docs = lambda: listed  # noqa: E731
+        docs = lambda: listed
         n_docs = len(listed)
+    cfg = config_of(args.setting, args.workers)
     report: dict[str, Any] = {
         "n_docs": n_docs,
+        "setting": args.setting,
+        "workers": cfg.workers,
         "corpus": description,
         "corpus_seconds": time.perf_counter() - start,
         "baseline_rss_mb": peak_rss_mb(),
@@ -214,24 +230,24 @@ def _child(args: argparse.Namespace) -> int:
         "stage": "start",
         "phase": "signatures",
         "rss_by_phase_mb": report["rss_by_phase_mb"],
-        "workers": args.workers,
+        "workers": cfg.workers,
     }
     threading.Thread(
         target=_watchdog, args=(args.max_rss_mb, args.time_limit * max(args.repeat, 1), state), daemon=True
     ).start()
 
-    following = {"signatures": "candidates", "candidates": "verify", "verify": "cluster"}
-
     def progress(stage: str, done: int, total: int) -> None:
-        state["stage"] = f"{stage} {done:,}/{total:,}"
-        state["phase"] = stage if done < total else following.get(stage, stage)
+        state["stage"] = f"{stage} {done:,}" + (f"/{total:,}" if total else "")
+        if total and done >= total:  # the stage is over: the next one runs
+            state["phase"] = {"signatures": "candidates+verify", "verify": "cluster"}.get(stage, stage)
+        else:
+            state["phase"] = {"candidates": "candidates+verify"}.get(stage, stage)
 
-    settings = {**SETTINGS, **({"workers": args.workers} if args.workers > 1 else {})}
     seconds = []
     for _ in range(max(args.repeat, 1)):
         t = time.perf_counter()
         chars[0] = chars[0] if args.feed is None else 0
-        result = dedup.find_duplicates(docs(), progress=progress, **settings)
+        result = dedup.find_duplicates(docs(), cfg, progress=progress)
         seconds.append(time.perf_counter() - t)
         state["phase"] = "signatures"
     state["done"] = True
@@ -242,11 +258,13 @@ def _child(args: argparse.Namespace) -> int:
         runs=seconds,
         pairs=len(result.pairs),
         clusters=len(result.clusters),
+        duplicates=int(result.stats["duplicates"]),
         candidates=int(result.stats["candidates"]),
+        capped_buckets=int(result.stats.get("capped_buckets", 0)),
         stages=result.stats["seconds"],
         peak_rss_mb=peak_rss_mb(),
     )
-    if args.workers > 1:  # the workers' memory counts too (PSS, sampled every 0.2 s)
+    if cfg.workers > 1:  # the workers' memory counts too (PSS, sampled every 0.2 s)
         report["parent_peak_rss_mb"] = report["peak_rss_mb"]
         report["peak_rss_mb"] = max(report["peak_rss_mb"], report.get("tree_pss_peak_mb", 0.0))
     print(json.dumps(report))
@@ -258,20 +276,15 @@ def _child(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _child_argv(args: argparse.Namespace, n: int) -> list[str]:
+def _child_argv(args: argparse.Namespace, n: int, setting: str) -> list[str]:
     argv = [
-        "--child",
-        str(n),
-        "--seed",
-        str(args.seed),
-        "--repeat",
-        str(args.repeat),
-        "--max-rss-mb",
-        str(args.max_rss_mb),
-        "--time-limit",
-        str(args.time_limit),
-        "--workers",
-        str(args.workers),
+        "--child", str(n),
+        "--setting", setting,
+        "--seed", str(args.seed),
+        "--repeat", str(args.repeat),
+        "--max-rss-mb", str(args.max_rss_mb),
+        "--time-limit", str(args.time_limit),
+        "--workers", str(args.workers),
     ]
     if args.corpus is not None:
         argv += ["--corpus", str(args.corpus)]
@@ -280,58 +293,56 @@ def _child_argv(args: argparse.Namespace, n: int) -> list[str]:
     return argv
 
 
-def _write_feed(args: argparse.Namespace, n: int, path: Path) -> str:
-    """Build the corpus of the largest size once and write it as JSON Lines; its description."""
-    args.n_docs = n
-    docs, description = get_corpus(args)
-    with path.open("w", encoding="utf-8") as out:
-        for d in docs:
-            out.write(json.dumps(d) + "\n")
-    return description
+def time_exponent(results: Sequence[dict[str, Any]], lo: int = EXPONENT_RANGE[0], hi: int = EXPONENT_RANGE[1]) -> dict[str, Any]:
+    """Least-squares slope of log(seconds) against log(articles) over the completed sizes in [lo, hi].
+
+    With fewer than two completed sizes there, over all completed sizes (``"range"`` says which).
+    A size in the range that was stopped or skipped makes the slope a lower bound (``"complete"`` False).
+    """
+    import numpy as np
+
+    done = [r for r in results if "seconds" in r and r["seconds"] > 0]
+    inside = [r for r in done if lo <= r["n_docs"] <= hi]
+    used, in_range = (inside, True) if len(inside) >= 2 else (done, False)
+    missing = [r["n_docs"] for r in results if "seconds" not in r and (lo <= r["n_docs"] <= hi or not in_range)]
+    out: dict[str, Any] = {"sizes": [r["n_docs"] for r in used], "in_range": in_range, "complete": not missing,
+                           "missing": missing, "exponent": None, "met": False}
+    if len(used) >= 2:
+        x = np.log([r["n_docs"] for r in used])
+        y = np.log([r["seconds"] for r in used])
+        out["exponent"] = float(np.polyfit(x, y, 1)[0])
+        out["met"] = out["exponent"] <= TARGET_EXPONENT and not missing and in_range
+    return out
 
 
-def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
+def plot(runs: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    done = [r for r in results if "seconds" in r]
-    sizes = [r["n_docs"] for r in done]
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_t.plot(sizes, [r["seconds"] for r in done], "o-", label="find_duplicates")
+    for setting, results in runs.items():
+        done = [r for r in results if "seconds" in r]
+        sizes = [r["n_docs"] for r in done]
+        ax_t.plot(sizes, [r["seconds"] for r in done], "o-", label=setting)
+        ax_m.plot(sizes, [r["peak_rss_mb"] for r in done], "o-", label=f"{setting}: peak")
+        ax_m.plot(sizes, [r["baseline_rss_mb"] for r in done], "s--", alpha=0.5, label=f"{setting}: before the run")
+        # A stopped size: how far it got (its time and memory when stopped are lower bounds).
+        stopped = [r for r in results if "seconds_until_stopped" in r]
+        if stopped:
+            label = f"{setting}: stopped (a lower bound)"
+            ax_t.plot([r["n_docs"] for r in stopped], [r["seconds_until_stopped"] for r in stopped],
+                      "x", ms=9, mew=2, color="tab:red", label=label)
+            ax_m.plot([r["n_docs"] for r in stopped], [r["peak_rss_mb"] for r in stopped],
+                      "x", ms=9, mew=2, color="tab:red", label=label)
     ax_t.axhline(TARGET_SECONDS, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_SECONDS:.0f} s")
     ax_t.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="time")
-    ax_m.plot(sizes, [r["peak_rss_mb"] for r in done], "o-", label="peak RSS")
-    ax_m.plot(sizes, [r["baseline_rss_mb"] for r in done], "s--", label="the process before the run")
     ax_m.axhline(TARGET_MB, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_MB:,.0f} MB")
-    ax_m.set(xscale="log", yscale="log", xlabel="articles", ylabel="MB", title="peak resident memory")
-    # A stopped size: how far it got (its time and memory when stopped are lower bounds).
-    stopped = [r for r in results if "seconds_until_stopped" in r]
-    if stopped:
-        label = "stopped (a lower bound)"
-        ax_t.plot(
-            [r["n_docs"] for r in stopped],
-            [r["seconds_until_stopped"] for r in stopped],
-            "x",
-            ms=9,
-            mew=2,
-            color="tab:red",
-            label=label,
-        )
-        ax_m.plot(
-            [r["n_docs"] for r in stopped],
-            [r["peak_rss_mb"] for r in stopped],
-            "x",
-            ms=9,
-            mew=2,
-            color="tab:red",
-            label=label,
-        )
-        ax_m.plot([r["n_docs"] for r in stopped], [r["baseline_rss_mb"] for r in stopped], "s", color="tab:orange")
+    ax_m.set(xscale="log", yscale="log", xlabel="articles", ylabel="MB", title="peak memory")
     for ax in (ax_t, ax_m):
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     import textwrap
 
     fig.suptitle("\n".join(textwrap.wrap(title, 110)), fontsize=9)
@@ -339,6 +350,67 @@ def plot(results: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _row(r: dict[str, Any]) -> list[str]:
+    if "seconds" in r:
+        return [f"{r['n_docs']:,}", f"{r['text_mchars']:,.1f}", f"{r['seconds']:.2f}", f"{r['n_docs'] / r['seconds']:,.0f}",
+                f"{r['peak_rss_mb']:,.0f}", f"{r['baseline_rss_mb']:,.0f}", f"{r['candidates']:,}",
+                f"{r.get('capped_buckets', 0):,}", f"{r['pairs']:,}", f"{r['duplicates']:,}"]
+    where = (f" in {r['phase']} after {r['seconds_until_stopped']:.0f} s (last progress: {r['stage']})"
+             if r.get("stage") else "")
+    return [f"{r['n_docs']:,}", f"{r['text_mchars']:,.1f}" if "text_mchars" in r else "—",
+            f"**stopped**: {r.get('stopped') or r.get('skipped')}{where}", "—",
+            f"{r['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r else "—",
+            f"{r['baseline_rss_mb']:,.0f}" if "baseline_rss_mb" in r else "—", "—", "—", "—", "—"]
+
+
+def summary(results: list[dict[str, Any]], cores: int) -> dict[str, Any]:
+    """The time exponent and the targets at 1,000,000 articles of one setting's sizes."""
+    exponent = time_exponent(results)
+    at = next((r for r in results if r["n_docs"] == TARGET_N), None)
+    if at is None:
+        state = "not measured (no 1,000,000-article size)"
+    elif "seconds" not in at:
+        state = f"stopped: {at.get('stopped') or at.get('skipped')}"
+    else:
+        state = "completed"
+    done = at is not None and "seconds" in at
+    return {
+        "exponent": exponent,
+        "at_target": {"n_docs": TARGET_N, "state": state, "cores": cores,
+                      "seconds": at["seconds"] if done else None,
+                      "peak_rss_mb": at.get("peak_rss_mb") if at is not None else None,
+                      "seconds_met": done and at["seconds"] <= TARGET_SECONDS,
+                      "memory_met": done and at["peak_rss_mb"] <= TARGET_MB},
+    }
+
+
+def _summary_table(s: dict[str, Any]) -> str:
+    e, t = s["exponent"], s["at_target"]
+    if e["exponent"] is None:
+        exp_text = "not computed: fewer than two completed sizes"
+    else:
+        over = "100,000–1,000,000" if e["in_range"] else "all completed sizes (fewer than two from 100,000 to 1,000,000)"
+        exp_text = f"{e['exponent']:.2f} over {over}: {', '.join(f'{n:,}' for n in e['sizes'])}"
+        if e["missing"]:
+            exp_text += f"; a lower bound: {', '.join(f'{n:,}' for n in e['missing'])} stopped"
+    measured_s = f"{t['seconds']:.0f} s" if t["seconds"] is not None else t["state"]
+    measured_mb = (f"{t['peak_rss_mb']:,.0f} MB" + ("" if t["seconds"] is not None else " when stopped")
+                   if t["peak_rss_mb"] is not None else t["state"])
+    rows = [
+        [f"time exponent ≤ {TARGET_EXPONENT}", exp_text, "yes" if e["met"] else "no"],
+        [f"{TARGET_N:,} articles in ≤ {TARGET_SECONDS:.0f} s ({t['cores']} cores)", measured_s, "yes" if t["seconds_met"] else "no"],
+        [f"{TARGET_N:,} articles with ≤ {TARGET_MB:,.0f} MB peak", measured_mb, "yes" if t["memory_met"] else "no"],
+    ]
+    return table(rows, ["target", "measured", "met"])
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -351,125 +423,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# dedup at {revision}")
     command = shlex.join(["python", "benchmarks/bench_scaling.py", *argv])
     source = args.corpus.name if args.corpus is not None else "synthetic corpus"
-    print(f"# {source}; sizes {', '.join(f'{n:,}' for n in args.sizes)}; each in its own process")
-    results: list[dict[str, Any]] = []
+    workers = dedup_find_config(args.workers).workers
+    print(f"# {source}; settings {', '.join(args.settings)}; sizes {', '.join(f'{n:,}' for n in args.sizes)}; "
+          f"workers={workers}; each size in its own process", flush=True)
     feed_dir = None
+    built = source
     if not args.in_memory:
         import tempfile
 
         feed_dir = tempfile.TemporaryDirectory(prefix="dedup-scaling-")
         args.feed = Path(feed_dir.name) / "corpus.jsonl"
         t = time.perf_counter()
-        built = _write_feed(args, max(args.sizes), args.feed)
-        print(f"# corpus written to disk in {time.perf_counter() - t:.0f} s: {built}; each size streams its first N records", flush=True)
+        args.n_docs = max(args.sizes)
+        docs, built = get_corpus(args)
+        write_feed(docs, args.feed)
+        del docs
+        built = f"{built}; each size streams its first N records from a JSON Lines file"
+        print(f"# corpus written to disk in {time.perf_counter() - t:.0f} s: {built}", flush=True)
     backstop = (args.time_limit + 60) * max(args.repeat, 1) + 1800  # building a large corpus takes minutes too
-    for n in sorted(args.sizes):
-        if results and "stopped" in results[-1]:
-            results.append({"n_docs": n, "skipped": f"a smaller size was stopped ({results[-1]['stopped']})"})
-            continue
-        try:
-            r = run_child(Path(__file__), _child_argv(args, n), timeout=backstop)
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
-            r = {"n_docs": n, "stopped": f"failed: {str(exc).strip().splitlines()[-1][:200]}"}
-        if feed_dir is not None and "corpus" in r:
-            r["corpus"] = f"{built}; each size streams its first N records from a JSON Lines file"
-        results.append(r)
-        print(
-            f"#   {n:,}: "
-            + (f"{r['seconds']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB" if "seconds" in r else r.get("stopped", "")),
-            flush=True,
-        )
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for setting in args.settings:
+        results: list[dict[str, Any]] = []
+        for n in sorted(args.sizes):
+            if results and ("stopped" in results[-1] or "skipped" in results[-1]):
+                why = results[-1].get("stopped") or results[-1].get("skipped")
+                results.append({"n_docs": n, "skipped": f"a smaller size was stopped ({why})"})
+                print(f"#   {setting} {n:,}: skipped", flush=True)
+                continue
+            try:
+                r = run_child(Path(__file__), _child_argv(args, n, setting), timeout=backstop)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                r = {"n_docs": n, "stopped": f"failed: {str(exc).strip().splitlines()[-1][:200]}"}
+            if feed_dir is not None and "corpus" in r:
+                r["corpus"] = built
+            results.append(r)
+            print(f"#   {setting} {n:,}: "
+                  + (f"{r['seconds']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB" if "seconds" in r else f"stopped: {r['stopped']}"),
+                  flush=True)
+        runs[setting] = results
 
-    rows = []
-    for r in results:
-        if "seconds" in r:
-            rows.append(
-                [
-                    f"{r['n_docs']:,}",
-                    f"{r['text_mchars']:,.1f}",
-                    f"{r['seconds']:.2f}",
-                    f"{r['n_docs'] / r['seconds']:,.0f}",
-                    f"{r['peak_rss_mb']:,.0f}",
-                    f"{r['baseline_rss_mb']:,.0f}",
-                    f"{r['candidates']:,}",
-                    f"{r['pairs']:,}",
-                    f"{r['clusters']:,}",
-                ]
-            )
-        else:
-            where = (
-                f" in {r['phase']} after {r['seconds_until_stopped']:.0f} s (last progress: {r['stage']})"
-                if r.get("stage")
-                else ""
-            )
-            mem = f"{r['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r else "—"
-            base = f"{r['baseline_rss_mb']:,.0f}" if "baseline_rss_mb" in r else "—"
-            rows.append(
-                [
-                    f"{r['n_docs']:,}",
-                    f"{r['text_mchars']:,.1f}" if "text_mchars" in r else "—",
-                    f"stopped: {r.get('stopped') or r.get('skipped')}{where}",
-                    "—",
-                    mem,
-                    base,
-                    "—",
-                    "—",
-                    "—",
-                ]
-            )
-    corpora = [r["corpus"] for r in results if "corpus" in r]
+    corpora = [r["corpus"] for results in runs.values() for r in results if "corpus" in r]
+    corpus = corpora[-1] if corpora else built
+    cores = _cores()
+    summaries = {setting: summary(results, cores) for setting, results in runs.items()}
+    header = ["articles", "text, M chars", "seconds", "articles/s", "peak MB", "before the run, peak MB",
+              "candidate pairs", "capped buckets", "verified pairs", "duplicates"]
     blocks = [
-        (
-            f"Scaling of `find_duplicates` (word 5-grams, num_perm=128, threshold 0.5, coverage off), each size in a fresh process, "
-            f"median of {args.repeat} run(s); corpus: {corpora[-1] if corpora else source}. {platform_line()}."
-            + (
-                f" workers={args.workers}: peak memory is the larger of the process's peak RSS and the PSS of it "
-                "and its workers together (sampled every 0.2 s)."
-                if args.workers > 1
-                else ""
-            )
-        ),
-        table(
-            rows,
-            [
-                "articles",
-                "text, M chars",
-                "seconds",
-                "articles/s",
-                "peak RSS MB",
-                "before the run, peak RSS MB",
-                "candidate pairs",
-                "verified pairs",
-                "clusters",
-            ],
-        ),
+        f"Scaling of `find_duplicates`, each size in a fresh process, median of {args.repeat} run(s), workers={workers} "
+        f"(as `dedup find` on this machine{'' if args.workers == 0 else f' with -j {args.workers}'}); corpus: {corpus}. "
+        f"{platform_line()}."
+        + (" Peak memory is the larger of the process's peak RSS and the PSS of it and its workers together "
+           "(sampled every 0.2 s)." if workers > 1 else ""),
     ]
-    at_target = next((r for r in results if r["n_docs"] == TARGET_N), None)
-    if at_target is not None:
-        ok = "seconds" in at_target
+    for k, (setting, results) in enumerate(runs.items(), 1):
         blocks += [
-            f"Targets of issue #4 at {TARGET_N:,} articles.",
-            table(
-                [
-                    [
-                        f"≤ {TARGET_SECONDS:.0f} s",
-                        f"{at_target['seconds']:.0f} s" if ok else "stopped",
-                        ("yes" if at_target["seconds"] <= TARGET_SECONDS else "no") if ok else "no",
-                    ],
-                    [
-                        f"≤ {TARGET_MB:,.0f} MB peak",
-                        f"{at_target['peak_rss_mb']:,.0f} MB" if "peak_rss_mb" in at_target else "—",
-                        ("yes" if at_target["peak_rss_mb"] <= TARGET_MB else "no") if ok else "no",
-                    ],
-                ],
-                ["target", "measured", "met"],
-            ),
+            f"**{k}. {SETTINGS[setting][0].upper() + SETTINGS[setting][1:]}.**",
+            table([_row(r) for r in results], header),
+            f"Targets of issue 7 ({setting}).",
+            _summary_table(summaries[setting]),
         ]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
     if args.plot is not None:
-        plot(results, args.plot, f"dedup find_duplicates (workers={args.workers}), {corpora[-1] if corpora else source}")
+        plot(runs, args.plot, f"dedup find_duplicates (workers={workers}), {corpus}")
         print(f"\n# plot: {args.plot}")
     print(f"\n# reproduce: {command}")
     write_json(
@@ -478,10 +495,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "command": command,
             "revision": revision,
             "platform": platform_line(),
-            "corpus": corpora[-1] if corpora else source,
+            "corpus": corpus,
             "sizes": args.sizes,
+            "settings": args.settings,
+            "workers": workers,
             "repeat": args.repeat,
-            "results": results,
+            "runs": runs,
+            "summary": summaries,
+            "targets": {"n_docs": TARGET_N, "seconds": TARGET_SECONDS, "peak_mb": TARGET_MB, "exponent": TARGET_EXPONENT,
+                        "exponent_range": list(EXPONENT_RANGE)},
             "plot": str(args.plot) if args.plot is not None else None,
             "markdown": markdown,
         },

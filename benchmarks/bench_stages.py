@@ -1,29 +1,31 @@
-"""Each stage of dedup alone, on one corpus: median seconds and share of the total, so the slowest stage is known.
+"""Each stage of dedup alone, as find_duplicates runs it: median seconds and share of the total, so the slowest stage is known.
 
-The stages are those :func:`dedup.find_duplicates` runs (word 5-grams, num_perm=128, threshold and
-candidate threshold 0.5, coverage off), called one by one, each fed the previous stage's output of
-the same round:
+Two settings, the shipped defaults first: ``DedupConfig()`` as a library user gets it (word 2-grams,
+LSH for 0.2, threshold 0.35, coverage on), then the peers' setting (word 5-grams, num_perm=128,
+threshold and candidate threshold 0.5, coverage off). One process (``workers=1``, the library
+default). The stages are called one by one with the pipeline's own functions, each fed the previous
+stage's output of the same round, in the order ``find_duplicates`` runs them:
 
-- input: dicts to ``Article`` (``pipeline._articles``);
-- tokenise+hash, sets, signatures: ``Shingler(unit="word", size=5).shingle_with_figures`` (or
-  ``.shingle`` in a dedup without it), ``.sets()``, ``minhash_signatures``, chunk by chunk of 4,096
-  articles as ``find_duplicates`` makes them;
-- candidates: ``index.batch_candidates`` with ``index.lsh_params(0.5)``;
-- figures: ``verify.fact_sets`` (only in a dedup that does not find them while tokenising);
-- verification: as ``find_duplicates`` does it, the documents in candidate pairs gathered, idf weights
-  over the whole batch, ``verify.Corpus.from_sets`` + ``verify.evidence``;
-- pair results (``DuplicatePair`` objects with reasons), clustering (``cluster.cluster_verdicts``);
-- alignment: ``align(a, b, diff=False)`` of every verified pair, which only ``coverage=True`` (the
-  library default) runs.
+- input: dicts to ``Article`` (``pipeline._article_chunks``);
+- per chunk of 4,096 articles: tokenise+hash (``Shingler.shingle_with_figures``), sets
+  (``ShingleBatch.sets``), signatures (``minhash_signatures``), band keys (``candidates.band_keys``);
+- document frequency of every shingle over the batch (the verifier's idf, ``pipeline._Verifier``);
+- the bounded candidate stream (``candidates.candidate_chunks(keys, limit=bucket_limit)``, chunks of
+  pairs) and, chunk by chunk as they come, verification (figures checked first, then idf-weighted
+  Jaccard / containment on the sets of the chunk's documents: ``pipeline._Verifier``): the time
+  spent producing chunks and verifying them is counted apart;
+- alignment: sentence coverage of every verified pair (``verify.coverage_of``), which only
+  ``coverage=True`` runs (the library default; ``dedup find`` runs it only with ``--pairs``);
+- pair results (``verify.pairs_from_evidence``), clustering (``cluster.cluster_verdicts``).
 
-``find_duplicates`` itself is timed in the same rounds for comparison.
+``find_duplicates`` itself is timed in the same rounds, and its counts (candidates, pairs, clusters)
+are checked against the stages'.
 
     python benchmarks/bench_stages.py --corpus ../shared/data/reuters21578.jsonl.gz --repeat 3 --json /tmp/bench/stages.json
 """
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
 import sys
 import time
@@ -34,147 +36,152 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from _common import base_parser, get_corpus, median, platform_line, print_platform, code_revision, table, write_json  # noqa: E402
+from _common import base_parser, code_revision, get_corpus, median, platform_line, print_platform, table, write_json
 
 import dedup
-from dedup import index, pipeline, verify
+from dedup import pipeline
+from dedup.candidates import band_keys, candidate_chunks, lsh_params
 from dedup.cluster import cluster_verdicts
-from dedup.pipeline import _articles
-from dedup.verify import pairs_from_evidence
+from dedup.verify import coverage_of, pairs_from_evidence
 
-SETTINGS = {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False}
+SETTINGS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "benchmark": {"shingle_size": 5, "threshold": 0.5, "candidate_threshold": 0.5, "coverage": False},
+}
+TITLES = {
+    "defaults": "the shipped defaults, `DedupConfig()`",
+    "benchmark": "the peers' setting (word 5-grams, num_perm=128, threshold 0.5, coverage off)",
+}
 
-# Newer dedup tokenises once for shingles and figures (``Shingler.shingle_with_figures``), as
-# find_duplicates does; older dedup shingles and finds figures (``verify.fact_sets``) separately.
-FUSED = hasattr(dedup.Shingler, "shingle_with_figures")
-
-# (name, what is called, part of find_duplicates with coverage=False)
-STAGES: list[tuple[str, str, bool]] = [
-    ("input", "`pipeline._articles` (dicts to `Article`)", True),
-    (
-        "tokenise+hash",
-        '`Shingler(unit="word", size=5).shingle_with_figures(texts)` (shingles and figures, one tokenising)'
-        if FUSED
-        else '`Shingler(unit="word", size=5).shingle(texts)`',
-        True,
-    ),
-    ("sets", "`ShingleBatch.sets()`", True),
-    ("signatures", "`minhash_signatures(sets, num_perm=128)`", True),
-    ("candidates", "`index.batch_candidates` (`lsh_params(0.5)` = 25 × 5, `limit=bucket_limit`)", True),
-    *([] if FUSED else [("figures", "`verify.fact_sets(texts)`", True)]),
-    (
-        "verification",
-        "idf over the batch, `verify.Corpus.from_sets` + `verify.evidence` of the documents in candidates",
-        True,
-    ),
-    ("pair results", "`verify.pairs_from_evidence` (`DuplicatePair` + reason)", True),
-    ("clustering", "`cluster.cluster_verdicts` (`star_clusters` + verdicts)", True),
-    ("alignment", "`align(a, b, diff=False)` per verified pair", False),
+# (name, what is called); alignment runs only with coverage on.
+STAGES: list[tuple[str, str]] = [
+    ("input", "`pipeline._article_chunks` (dicts to `Article`)"),
+    ("tokenise+hash", "`Shingler.shingle_with_figures(texts)` (shingles and figures, one tokenising)"),
+    ("sets", "`ShingleBatch.sets()`"),
+    ("signatures", "`minhash_signatures(sets, num_perm=...)`"),
+    ("band keys", "`candidates.band_keys(signatures, bands=, rows=)`"),
+    ("document frequency", "idf over the batch (`pipeline._Verifier`: one sort of all set hashes)"),
+    ("candidates", "`candidates.candidate_chunks(keys, limit=bucket_limit)`: the bounded stream of pair chunks"),
+    ("verification", "each chunk as it comes: figures first, then `verify.evidence` on its documents' sets"),
+    ("alignment", "`verify.coverage_of` of the verified pairs (`align(a, b, diff=False)` each)"),
+    ("pair results", "`verify.pairs_from_evidence` (`DuplicatePair` + reason)"),
+    ("clustering", "`cluster.cluster_verdicts` (`star_clusters` + verdicts)"),
 ]
-
-
 CHUNK = getattr(pipeline, "_CHUNK", 4096)
+PAIR_CHUNK = getattr(pipeline, "_PAIR_CHUNK", 1 << 18)
 
 
-def _concat(batches: Sequence[dedup.ShingleBatch]) -> dedup.ShingleBatch:
-    """One batch of several, documents in order."""
-    if not batches:
-        return dedup.ShingleBatch(np.empty(0, np.uint32), np.zeros(1, np.int64))
-    sizes = np.cumsum([0] + [int(b.hashes.shape[0]) for b in batches[:-1]])
-    offsets = np.concatenate([[0]] + [b.offsets[1:] + shift for b, shift in zip(batches, sizes)]).astype(np.int64)
-    return dedup.ShingleBatch(np.concatenate([b.hashes for b in batches]), offsets)
-
-
-def _gather(batch: dedup.ShingleBatch, docs: np.ndarray) -> dedup.ShingleBatch:
-    """The documents ``docs`` (sorted indices) of a batch, as a batch of their own."""
-    starts, ends = batch.offsets[docs], batch.offsets[docs + 1]
-    counts = ends - starts
-    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    positions = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
-    return dedup.ShingleBatch(batch.hashes[positions], offsets)
-
-
-def verification(sets: dedup.ShingleBatch, facts: dedup.ShingleBatch, candidates: np.ndarray, cfg: dedup.DedupConfig):
-    """Scores of the candidate pairs as ``find_duplicates`` computes them: only the documents in some candidate
-    pair are gathered, their shingles weighted by idf over the whole batch (one sort of all set hashes)."""
-    involved = np.unique(candidates)
-    sub_sets, sub_facts = _gather(sets, involved), _gather(facts, involved)
-    everything = np.sort(sets.hashes)
-    df = np.searchsorted(everything, sub_sets.hashes, side="right") - np.searchsorted(
-        everything, sub_sets.hashes, side="left"
-    )
-    weights = np.log((len(sets) + cfg.idf_prior + 1.0) / (df + 1.0))
-    corpus = verify.Corpus.from_sets(sub_sets, sub_facts, [], cfg, weights=weights)
-    ev = verify.evidence(corpus, np.searchsorted(involved, candidates), cfg)
-    return dataclasses.replace(ev, pairs=candidates)
-
-
-def one_round(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict[str, Any]]:
+def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[dict[str, float], dict[str, Any]]:
     """Every stage once, in pipeline order; seconds per stage and what came out."""
-    cfg = dedup.DedupConfig(**SETTINGS)
-    seconds: dict[str, float] = {}
-    state: dict[str, Any] = {}
+    seconds = {name: 0.0 for name, _ in STAGES}
 
     def stage(name: str, fn: Callable[[], Any]) -> Any:
         start = time.perf_counter()
         out = fn()
-        seconds[name] = time.perf_counter() - start
+        seconds[name] += time.perf_counter() - start
         return out
 
-    articles = stage("input", lambda: _articles(docs))
+    bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)
+    articles = stage("input", lambda: [a for chunk in pipeline._article_chunks(docs, CHUNK) for a in chunk])
     texts = [a.text for a in articles]
     ids = [a.id for a in articles]
-    # Shingles, sets and signatures chunk by chunk, as find_duplicates makes them (whole-corpus calls are
-    # slower: more live objects for the garbage collector, larger temporaries).
-    shingler = dedup.Shingler(unit="word", size=cfg.shingle_size)  # a new one: no vocabulary cached from the last round
-    for name in ("tokenise+hash", "sets", "signatures"):
-        seconds[name] = 0.0
-    parts: dict[str, list[Any]] = {"sets": [], "facts": [], "sigs": []}
+    shingler = dedup.Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)  # one per call, as find_duplicates makes
+    chunks = pipeline._Chunks()
+    keys_parts = []
     n_shingles = 0
     for lo in range(0, len(texts), CHUNK):
         part = texts[lo : lo + CHUNK]
-        start = time.perf_counter()
-        if FUSED:
-            batch, facts_part = shingler.shingle_with_figures(part)
-        else:
-            batch = shingler.shingle(part)
-        split = time.perf_counter()
-        sets_part = batch.sets()
-        signed = time.perf_counter()
-        sigs_part = dedup.minhash_signatures(sets_part, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
-        end = time.perf_counter()
-        seconds["tokenise+hash"] += split - start
-        seconds["sets"] += signed - split
-        seconds["signatures"] += end - signed
+        batch, figures = stage("tokenise+hash", lambda part=part: shingler.shingle_with_figures(part))
+        sets = stage("sets", batch.sets)
+        sigs = stage("signatures", lambda sets=sets: dedup.minhash_signatures(
+            sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
+        keys_parts.append(stage("band keys", lambda sigs=sigs: band_keys(sigs, bands=bands, rows=rows)))
+        chunks.append(sets, figures)
         n_shingles += int(batch.hashes.shape[0])
-        parts["sets"].append(sets_part)
-        parts["sigs"].append(sigs_part)
-        if FUSED:
-            parts["facts"].append(facts_part)
-    sets = _concat(parts["sets"])
-    sigs = np.concatenate(parts["sigs"]) if parts["sigs"] else np.empty((0, cfg.num_perm), np.uint32)
-    if FUSED:
-        facts = _concat(parts["facts"])
-    bands, rows = index.lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm)
-    candidates = stage("candidates", lambda: index.batch_candidates(sigs, bands=bands, rows=rows, limit=cfg.bucket_limit))
-    if not FUSED:
-        facts = stage("figures", lambda: verify.fact_sets(texts))
-    ev = stage("verification", lambda: verification(sets, facts, candidates, cfg))
-    pairs = stage("pair results", lambda: pairs_from_evidence(ev, ev.is_duplicate, ids, texts, cfg))
-    keep = ev.is_duplicate
-    clusters, _ = stage("clustering", lambda: cluster_verdicts(ids, [len(t) for t in texts], [a.published for a in articles], ev.pairs[keep], ev.score[keep], cfg))
-    verified = ev.pairs[keep]
-    stage("alignment", lambda: [dedup.align(texts[i], texts[j], diff=False) for i, j in verified.tolist()])
-    state.update(
-        shingles=n_shingles,
-        distinct=int(sets.hashes.shape[0]),
-        candidates=int(candidates.shape[0]),
-        pairs=len(pairs),
-        clusters=len(clusters),
-        bands=bands,
-        rows=rows,
-    )
-    return seconds, state
+    distinct = sum(int(s.hashes.shape[0]) for s in chunks.sets)
+    keys = np.concatenate(keys_parts) if keys_parts else np.empty((0, bands), np.uint64)
+    no_coverage = cfg.replace(coverage=False)  # alignment is timed as its own stage
+    verifier = stage("document frequency", lambda: pipeline._Verifier(chunks, len(ids), texts, no_coverage))
+    stream = candidate_chunks(keys, limit=cfg.bucket_limit, chunk_pairs=PAIR_CHUNK)
+    produced = iter(stream)
+    parts = []
+    while True:
+        chunk = stage("candidates", lambda: next(produced, None))
+        if chunk is None:
+            break
+        verified = stage("verification", lambda chunk=chunk: verifier(chunk))
+        parts.append(verified[0] if isinstance(verified, tuple) else verified)
+    ev, _ = pipeline._concatenate(parts)
+    coverage = stage("alignment", lambda: coverage_of(ev.pairs, texts)) if cfg.coverage else None
+    pairs = stage("pair results", lambda: pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg,
+                                                              coverage=coverage))
+    clusters, _ = stage("clustering", lambda: cluster_verdicts(ids, [len(t) for t in texts], [a.published for a in articles],
+                                                                ev.pairs, ev.score, cfg))
+    counts = {"shingles": n_shingles, "distinct": distinct, "candidates": int(stream.candidates),
+              "capped_buckets": int(stream.capped_buckets), "pairs": len(pairs), "clusters": len(clusters),
+              "bands": bands, "rows": rows}
+    return seconds, counts
+
+
+def measure(docs: Sequence[dict[str, Any]], setting: str, repeat: int) -> dict[str, Any]:
+    cfg = dedup.DedupConfig(**SETTINGS[setting])
+    one_round(docs[:200], cfg)  # warm-up: imports and compiled kernels paid before the timed rounds
+    rounds: dict[str, list[float]] = {name: [] for name, _ in STAGES}
+    whole: list[float] = []
+    inside: list[dict[str, float]] = []
+    counts: dict[str, Any] = {}
+    result = None
+    for _ in range(repeat):
+        seconds, counts = one_round(docs, cfg)
+        for name, value in seconds.items():
+            rounds[name].append(value)
+        start = time.perf_counter()
+        result = dedup.find_duplicates(docs, cfg)
+        whole.append(time.perf_counter() - start)
+        inside.append(dict(result.stats["seconds"]))
+    med = {name: median(values) for name, values in rounds.items()}
+    ran = [name for name, _ in STAGES if name != "alignment" or cfg.coverage]
+    total = sum(med[name] for name in ran)
+    assert result is not None
+    found = {"candidates": int(result.stats["candidates"]), "pairs": len(result.pairs), "clusters": len(result.clusters)}
+    return {
+        "config": {k: v for k, v in SETTINGS[setting].items()},
+        "coverage": cfg.coverage,
+        "stages_run": ran,
+        "seconds": rounds,
+        "median_seconds": med,
+        "share": {name: med[name] / total if total > 0 else 0.0 for name in ran},
+        "total_seconds": total,
+        "find_duplicates_seconds": whole,
+        "find_duplicates_stage_seconds": {k: median([d[k] for d in inside]) for k in inside[0]} if inside else {},
+        "slowest": max(ran, key=med.__getitem__),
+        "alignment_ms_per_pair": 1000 * med["alignment"] / counts["pairs"] if cfg.coverage and counts["pairs"] else None,
+        "counts": counts,
+        "find_duplicates_counts": found,
+        "counts_match": all(counts[k] == v for k, v in found.items()),
+    }
+
+
+def render(setting: str, m: dict[str, Any], n: int) -> list[str]:
+    med, total = m["median_seconds"], m["total_seconds"]
+    rows = []
+    for name, call in STAGES:
+        ran = name in m["stages_run"]
+        rows.append([name, call, f"{med[name]:.3f}" if ran else "not run (coverage off)",
+                     f"{100 * m['share'][name]:.1f}%" if ran and total > 0 else "—",
+                     f"{1e6 * med[name] / n:,.1f}" if ran else "—"])
+    fd = median(m["find_duplicates_seconds"])
+    rows.append(["**sum**", "the stages above", f"{total:.3f}", "100%", f"{1e6 * total / n:,.1f}"])
+    rows.append(["find_duplicates", "as one call, same settings", f"{fd:.3f}", "", f"{1e6 * fd / n:,.1f}"])
+    c = m["counts"]
+    inside = ", ".join(f"{k} {v:.3f} s" for k, v in m["find_duplicates_stage_seconds"].items())
+    note = (f"Slowest stage: **{m['slowest']}** ({100 * m['share'][m['slowest']]:.0f}%). {c['shingles']:,} shingles "
+            f"({c['distinct']:,} distinct per document), {c['bands']} bands × {c['rows']} rows, {c['candidates']:,} candidate "
+            f"pairs ({c['capped_buckets']:,} capped buckets), {c['pairs']:,} verified pairs, {c['clusters']:,} clusters"
+            + (f"; alignment {m['alignment_ms_per_pair']:.2f} ms per verified pair" if m["alignment_ms_per_pair"] else "")
+            + f". find_duplicates' own `stats[\"seconds\"]`: {inside}; its counts "
+            + ("match the stages'." if m["counts_match"] else f"**differ** from the stages': {m['find_duplicates_counts']}."))
+    return [table(rows, ["stage", "call", "median s", "share", "µs per article"]), note]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,109 +192,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# dedup at {revision}")
     docs, description = get_corpus(args)
     command = shlex.join(["python", "benchmarks/bench_stages.py", *argv])
-    print(f"# {description}; {args.repeat} rounds")
-
-    rounds: dict[str, list[float]] = {name: [] for name, _, _ in STAGES}
-    whole: list[float] = []
-    state: dict[str, Any] = {}
-    for _ in range(args.repeat):
-        seconds, state = one_round(docs)
-        for name, value in seconds.items():
-            rounds[name].append(value)
-        start = time.perf_counter()
-        dedup.find_duplicates(docs, **SETTINGS)
-        whole.append(time.perf_counter() - start)
-
-    med = {name: median(values) for name, values in rounds.items()}
-    total = sum(med.values())
-    total_core = sum(med[name] for name, _, core in STAGES if core)
+    print(f"# {description}; {args.repeat} rounds", flush=True)
+    results = {setting: measure(docs, setting, args.repeat) for setting in SETTINGS}
     n = max(len(docs), 1)
-    rows = []
-    for name, call, core in STAGES:
-        share_core = f"{100 * med[name] / total_core:.1f}%" if core and total_core > 0 else "—"
-        rows.append(
-            [
-                name,
-                call,
-                f"{med[name]:.3f}",
-                f"{100 * med[name] / total:.1f}%" if total > 0 else "—",
-                share_core,
-                f"{1e6 * med[name] / n:,.1f}",
-            ]
-        )
-    rows.append(
-        [
-            "**sum, coverage off**",
-            "the stages `find_duplicates(coverage=False)` runs",
-            f"{total_core:.3f}",
-            "",
-            "100%",
-            f"{1e6 * total_core / n:,.1f}",
-        ]
-    )
-    rows.append(
-        [
-            "**sum, all stages**",
-            "with alignment (`coverage=True`, the default)",
-            f"{total:.3f}",
-            "100%",
-            "",
-            f"{1e6 * total / n:,.1f}",
-        ]
-    )
-    rows.append(
-        [
-            "find_duplicates",
-            "`find_duplicates(coverage=False)` as one call",
-            f"{median(whole):.3f}",
-            "",
-            "",
-            f"{1e6 * median(whole) / n:,.1f}",
-        ]
-    )
-    slowest = max((name for name, _, core in STAGES if core), key=med.__getitem__)
-    per_pair_ms = 1000 * med["alignment"] / state["pairs"] if state["pairs"] else 0.0
-    blocks = [
-        (
-            f"Stages of dedup on {description}: word 5-grams, num_perm=128, threshold 0.5; medians of {args.repeat} rounds. "
-            f"{platform_line()}."
-        ),
-        table(rows, ["stage", "call", "median s", "share of all", "share, coverage off", "µs per article"]),
-        (
-            f"Slowest stage: **{slowest}** ({100 * med[slowest] / total_core:.0f}% of the pipeline without alignment). "
-            f"{state['shingles']:,} shingles ({state['distinct']:,} distinct per document), {state['candidates']:,} candidate pairs "
-            f"({state['bands']} bands × {state['rows']} rows), {state['pairs']:,} verified pairs, {state['clusters']:,} clusters; "
-            f"alignment {per_pair_ms:.2f} ms per verified pair."
-        ),
-    ]
+    blocks = [(f"Stages of `find_duplicates` on {description}, one process; medians of {args.repeat} rounds "
+              f"after a warm-up on 200 articles. {platform_line()}.")]
+    for k, (setting, m) in enumerate(results.items(), 1):
+        blocks += [f"**{k}. {TITLES[setting][0].upper() + TITLES[setting][1:]}.**", *render(setting, m, n)]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
     print(f"\n# reproduce: {command}")
-    write_json(
-        args.json,
-        {
-            "command": command,
-            "revision": revision,
-            "platform": platform_line(),
-            "corpus": description,
-            "n_docs": len(docs),
-            "repeat": args.repeat,
-            "seconds": rounds,
-            "median_seconds": med,
-            "share": {name: med[name] / total if total > 0 else 0.0 for name in med},
-            "share_coverage_off": {
-                name: med[name] / total_core if total_core > 0 else 0.0 for name, _, core in STAGES if core
-            },
-            "total_seconds": total,
-            "total_seconds_coverage_off": total_core,
-            "find_duplicates_seconds": whole,
-            "slowest": slowest,
-            "alignment_ms_per_pair": per_pair_ms,
-            "counts": state,
-            "markdown": markdown,
-        },
-    )
+    write_json(args.json, {
+        "command": command,
+        "revision": revision,
+        "platform": platform_line(),
+        "corpus": description,
+        "n_docs": len(docs),
+        "repeat": args.repeat,
+        "settings": results,
+        "markdown": markdown,
+    })
     return 0
 
 
