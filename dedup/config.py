@@ -148,14 +148,20 @@ class DedupConfig:
         return dataclasses.replace(self, **overrides)
 
     def signature_settings(self) -> dict[str, Any]:
-        """The settings that change signatures; an index records them and refuses others."""
+        """The settings that change signatures; an index records them and refuses others.
+
+        ``text_stage`` is :data:`dedup.text.TEXT_STAGE_VERSION`, bumped by any change of the token rules.
+        """
+        from .text import TEXT_STAGE_VERSION
+
         return {
             "num_perm": self.num_perm,
             "seed": self.seed,
             "shingle_unit": self.shingle_unit,
             "shingle_size": self.shingle_size,
             "scheme": "affine32",
-            "hash": "blake2b64-fmix",
+            "hash": "cp64-fmix",
+            "text_stage": TEXT_STAGE_VERSION,
         }
 
     def to_dict(self) -> dict[str, Any]:

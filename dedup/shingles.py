@@ -1,8 +1,10 @@
 """Shingle stage: word or character n-grams hashed to uint32, for a whole batch at once.
 
-Each distinct token is hashed once (64-bit BLAKE2b of its UTF-8 bytes: stable across processes,
-machines and Python versions, unlike ``hash()``); n-gram hashes are then combined from token hashes
-with numpy array arithmetic (:func:`dedup._kernels.ngram_hashes`).
+Tokens are found and hashed in one compiled pass over the folded text (:mod:`dedup._tokenizer`) with
+dedup's own 64-bit hash of their code points (:func:`token_hash`: stable across processes, machines and
+library versions, unlike ``hash()``); n-gram hashes are then combined from token hashes with numpy
+array arithmetic (:func:`dedup._kernels.ngram_hashes`). :func:`shingle_reference` does the same from
+the regex tokens of :func:`dedup.text.tokenize`: the slow, obviously correct path the tests compare with.
 
 :func:`hash_shingle` computes the same 32-bit hash for one shingle given as a sequence of tokens;
 it is the ``hashfunc`` to give ``datasketch.MinHash`` so that its signatures equal dedup's.
@@ -10,26 +12,37 @@ it is the ``hashfunc`` to give ``datasketch.MinHash`` so that its signatures equ
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _tokenizer
 from .config import ConfigError
-from .text import fold, metadata_prefix, raw_tokens, tokenize, undot_token
+from .text import fold, metadata_prefix, tokenize
 
-__all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingles", "token_hash"]
+__all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingle_reference", "shingles", "token_hash"]
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN64 = 0x9E3779B97F4A7C15
+_OFFSET64 = 0xCBF29CE484222325
 
 
 def token_hash(token: str) -> int:
-    """The stable 64-bit hash of one token: BLAKE2b-64 of its UTF-8 bytes, little-endian."""
-    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+    """The stable 64-bit hash of one token ("cp64-fmix"), the scalar reference of the compiled kernel.
+
+    Over the token's code points ``c``: ``h = 0xcbf29ce484222325``; per code point
+    ``h = (h ^ c) * 0x9e3779b97f4a7c15 mod 2**64; h ^= h >> 32``; finally ``fmix64(h ^ len(token))``.
+
+    >>> hex(token_hash("nato"))
+    '0x6d6e74026b59dd43'
+    """
+    h = _OFFSET64
+    for char in token:
+        h = ((h ^ ord(char)) * _GOLDEN64) & _MASK64
+        h ^= h >> 32
+    return _fmix64(h ^ len(token))
 
 
 def _fmix64(h: int) -> int:
@@ -110,14 +123,12 @@ class ShingleBatch:
 
 
 class Shingler:
-    """Turns texts into :class:`ShingleBatch` es; keeps its vocabulary of token hashes between batches.
+    """Turns texts into :class:`ShingleBatch` es (tokens found and hashed by a compiled kernel).
 
     >>> batch = Shingler(unit="word", size=3).shingle(["a b c d", "", "x"])
     >>> batch.offsets.tolist()
     [0, 2, 2, 3]
     """
-
-    _VOCABULARY_LIMIT = 2_000_000
 
     def __init__(self, *, unit: Literal["word", "char"] = "word", size: int = 3) -> None:
         if unit not in ("word", "char"):
@@ -126,13 +137,6 @@ class Shingler:
             raise ConfigError(f"shingle size must be a positive integer; got {size!r}")
         self.unit = unit
         self.size = size
-        self._reset_vocabulary()
-
-    def _reset_vocabulary(self) -> None:
-        self._index: dict[str, int] = {}  # raw token -> vocabulary index of its undotted form
-        self._words: list[str] = []  # undotted token by vocabulary index
-        self._hashes = np.empty(0, np.uint64)  # token hash by vocabulary index
-        self._numeric = np.empty(0, bool)  # whether the token is a figure (starts with a digit)
 
     def shingle(self, texts: Iterable[str]) -> ShingleBatch:
         """Shingle hashes of every text (repeats kept, in order)."""
@@ -143,46 +147,45 @@ class Shingler:
 
         Each text is tokenised once; figures are hashed as the high 32 bits of :func:`token_hash`.
         """
-        texts = list(texts)
-        # Raw tokens: dotted abbreviations are undotted once per distinct token, in the vocabulary.
-        token_lists = [raw_tokens(fold(content(t))) for t in texts]
-        token_ids, offsets = self._token_ids(token_lists)
-        if self.unit == "word":
-            token_hashes, unit_offsets = self._hashes[token_ids], offsets
-        else:
-            token_hashes, unit_offsets = _char_hashes([" ".join(map(undot_token, tokens)) for tokens in token_lists])
-        hashes, shingle_offsets = _kernels.ngram_hashes(token_hashes, unit_offsets, self.size)
-        numeric = self._numeric[token_ids]
-        doc_of = np.repeat(np.arange(len(texts)), np.diff(offsets))
-        counts = np.bincount(doc_of[numeric], minlength=len(texts))
-        figures = ShingleBatch(
-            (self._hashes[token_ids[numeric]] >> np.uint64(32)).astype(np.uint32),
-            np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-        )
-        return ShingleBatch(hashes, shingle_offsets), figures.sets()
+        folded = [fold(content(t)) for t in texts]
+        token_hashes, numeric, offsets = _tokenizer.token_hashes(folded)
+        return _combine(token_hashes, numeric, offsets, folded, unit=self.unit, size=self.size)
 
-    def _token_ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Vocabulary index of every token, hashing each token the first time it is seen."""
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        flat = list(chain.from_iterable(token_lists))
-        if len(self._index) > self._VOCABULARY_LIMIT:
-            self._reset_vocabulary()
-        new = set(flat).difference(self._index)
-        if new:
-            index, words = self._index, self._words
-            start = len(words)
-            for raw in new:
-                word = undot_token(raw)
-                if word not in index:
-                    index[word] = len(words)
-                    words.append(word)
-                index[raw] = index[word]
-            added = words[start:]
-            self._hashes = np.concatenate((self._hashes, np.fromiter(map(token_hash, added), np.uint64, len(added))))
-            self._numeric = np.concatenate((self._numeric, np.fromiter((t[0].isdecimal() for t in added), bool, len(added))))
-        ids = np.fromiter(map(self._index.__getitem__, flat), dtype=np.int64, count=len(flat))
-        return ids, offsets
+
+def shingle_reference(texts: Iterable[str], *, unit: Literal["word", "char"] = "word",
+                      size: int = 3) -> tuple[ShingleBatch, ShingleBatch]:
+    """:meth:`Shingler.shingle_with_figures` from the regex tokens of :func:`dedup.text.tokenize`.
+
+    The slow, obviously correct reference of the compiled path (a Python object and a
+    :func:`token_hash` call per token); the two give identical batches.
+    """
+    Shingler(unit=unit, size=size)  # validates the settings
+    folded = [fold(content(t)) for t in texts]
+    tokens = [tokenize(f, normalized=True) for f in folded]
+    flat = [t for doc in tokens for t in doc]
+    token_hashes = np.fromiter(map(token_hash, flat), np.uint64, len(flat))
+    numeric = np.fromiter((t[0].isdecimal() for t in flat), bool, len(flat))
+    offsets = np.zeros(len(tokens) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, tokens), np.int64, len(tokens)), out=offsets[1:])
+    return _combine(token_hashes, numeric, offsets, folded, unit=unit, size=size)
+
+
+def _combine(token_hashes: np.ndarray, numeric: np.ndarray, offsets: np.ndarray, folded: list[str], *,
+             unit: str, size: int) -> tuple[ShingleBatch, ShingleBatch]:
+    """Shingles and figure sets of a batch from its token hashes (``folded`` is needed for char units)."""
+    if unit == "word":
+        unit_hashes, unit_offsets = token_hashes, offsets
+    else:
+        unit_hashes, unit_offsets = _char_hashes([" ".join(tokenize(f, normalized=True)) for f in folded])
+    hashes, shingle_offsets = _kernels.ngram_hashes(unit_hashes, unit_offsets, size)
+    n_docs = offsets.shape[0] - 1
+    doc_of = np.repeat(np.arange(n_docs), np.diff(offsets))
+    counts = np.bincount(doc_of[numeric], minlength=n_docs)
+    figures = ShingleBatch(
+        (token_hashes[numeric] >> np.uint64(32)).astype(np.uint32),
+        np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+    )
+    return ShingleBatch(hashes, shingle_offsets), figures.sets()
 
 
 def _char_hashes(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:

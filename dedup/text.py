@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "fold", "metadata_prefix", "normalize", "raw_tokens", "split_sentences", "tokenize", "undot_token"]
+__all__ = [
+    "ALNUM", "CJK", "DECIMAL", "SCALE_WORDS", "SPACE", "TEXT_STAGE_VERSION", "WORD_CHAR", "Sentence", "char_class",
+    "fold", "metadata_prefix", "normalize", "split_sentences", "token_matches", "tokenize",
+]
 
-# Quotes, apostrophes and dashes folded to their ASCII forms.
+# Bumped by any change that changes tokens (rules, normalisation, folding): recorded with every signature
+# setting (``DedupConfig.signature_settings()``), so an index refuses signatures of another tokeniser.
+TEXT_STAGE_VERSION = 2
+
+# Quotes, apostrophes and dashes folded to their ASCII forms; marks that must not split a word removed.
 _FOLD = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "\u0060": "'",
@@ -20,6 +28,10 @@ _FOLD = str.maketrans(
         "\u2039": '"', "\u203a": '"', "\u300c": '"', "\u300d": '"',
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
         "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+        # Turkish: casefold("İ") is "i" + U+0307 (the dot would split "istanbul"); dotless ı matches i.
+        "\u0307": None, "\u0131": "i",
+        # Arabic harakat, superscript alef and tatweel: a word with or without them is the same word.
+        **{chr(c): None for c in range(0x064B, 0x0660)}, "\u0670": None, "\u0640": None,
     }
 )
 _SPACE_RE = re.compile(r"\s+")
@@ -37,20 +49,48 @@ _CJK = (
     "\u1000-\u109f"  # Myanmar
     "\u1780-\u17ff"  # Khmer
 )
-# Tokens, matched in one pass; a dotted abbreviation comes out with its dots (see undot_token).
+# Tokens, matched in one pass; a dotted abbreviation comes out with its dots (undotted by tokenize). The
+# compiled kernel (dedup/_tokenizer.py) runs the same rules as a state machine; tests compare the two.
 _TOKEN_RE = re.compile(
     rf"({_DOTTED}"  # dotted abbreviations: u.s. a.m.
     rf"|[{_CJK}]"  # one CJK character
-    rf"|\d+(?:[.,:]\d+)*(?:[^\W\d_{_CJK}]+)?"  # numbers: 155,221  5.93  10:30  1st
+    r"|\d+(?:[.,:]\d+)*(?:(?:st|nd|rd|th)(?![^\W_]))?"  # numbers: 155,221  5.93  10:30  1st; "340mw" is 340 mw
     rf"|[^\W\d_{_CJK}][^\W_{_CJK}]*(?:'(?!s\b)[^\W_{_CJK}]+)*)"  # words, with inner apostrophes
     r"(?:'s\b)?"  # a possessive 's is left out of the token
 )
-# The same pattern for ASCII text, which Python's regex engine runs faster.
-_TOKEN_ASCII_RE = re.compile(
-    r"((?<!\w)[a-zA-Z]\.[a-zA-Z]\.(?:[a-zA-Z]\.)*(?![a-zA-Z])"
-    r"|[0-9]+(?:[.,:][0-9]+)*(?:[a-zA-Z]+)?|[a-zA-Z][a-zA-Z0-9]*(?:'(?!s\b)[a-zA-Z0-9]+)*)(?:'s\b)?",
-    re.ASCII,
-)
+# A comma before a group of exactly three digits separates thousands: "2,500" is "2500".
+_THOUSANDS_RE = re.compile(r",(?=\d{3}(?!\d))")
+# Scale words directly after a figure (glued or after white space): "17m", "17 mln", "17 million" agree.
+SCALE_WORDS = {
+    "m": "million", "mn": "million", "mln": "million", "million": "million",
+    "bn": "billion", "bln": "billion", "billion": "billion",
+    "tn": "trillion", "trillion": "trillion",
+}
+
+# Character classes as the token rules see them (bit flags, see char_class).
+WORD_CHAR, ALNUM, DECIMAL, CJK, SPACE = 1, 2, 4, 8, 16
+_WORD_CHAR_RE, _DECIMAL_RE, _CJK_RE = re.compile(r"\w"), re.compile(r"\d"), re.compile(f"[{_CJK}]")
+
+
+def char_class(char: str) -> int:
+    """The bit flags of one character under the token rules, as the regex sees it.
+
+    ``WORD_CHAR`` (``\\w``), ``ALNUM`` (``\\w`` but not ``_``), ``DECIMAL`` (``\\d``), ``CJK`` (one
+    token per character), ``SPACE`` (white space between a figure and its scale word).
+
+    >>> char_class("a") == WORD_CHAR | ALNUM, char_class("7") == WORD_CHAR | ALNUM | DECIMAL, char_class(" ")
+    (True, True, 16)
+    """
+    flags = 0
+    if _WORD_CHAR_RE.match(char):
+        flags |= WORD_CHAR | (ALNUM if char != "_" else 0)
+    if _DECIMAL_RE.match(char):
+        flags |= DECIMAL
+    if _CJK_RE.match(char):
+        flags |= CJK
+    if char.isspace():
+        flags |= SPACE
+    return flags
 
 
 def normalize(text: str) -> str:
@@ -69,39 +109,66 @@ def normalize(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """NFKC, case folding, quotes and dashes folded: :func:`normalize` before abbreviations and spacing."""
+    """NFKC, case folding, quotes and dashes folded: :func:`normalize` before abbreviations and spacing.
+
+    Also removes what must not split or change a word: the dot left by casefolding Turkish "İ"
+    (and dotless "ı" becomes "i"), Arabic harakat and tatweel, soft hyphens and zero-width characters.
+
+    >>> fold("İSTANBUL") == fold("istanbul") == fold("ıstanbul")
+    True
+    """
     if text.isascii():  # fast path: NFKC is the identity, casefold is lower, only ` needs folding
         text = text.lower()
         return text.replace("`", "'") if "`" in text else text
     return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
 
 
-def raw_tokens(text: str) -> list[str]:
-    """Tokens of already folded text, dotted abbreviations still dotted (``u.s.``); see :func:`tokenize`."""
-    return (_TOKEN_ASCII_RE if text.isascii() else _TOKEN_RE).findall(text)
-
-
-def undot_token(token: str) -> str:
-    """``u.s.`` -> ``us``: the dots of a dotted abbreviation go; numbers (``5.93``) keep theirs."""
-    return token.replace(".", "") if "." in token and not token[0].isdecimal() else token
-
-
 def tokenize(text: str, *, normalized: bool = False) -> list[str]:
-    """Split text into word tokens, for any script.
+    """Split text into word tokens, for any script: the reference definition of the token rules.
 
     Words are runs of letters and digits (hyphens split words; inner apostrophes do not; a
-    possessive "'s" is dropped); numbers keep their separators; Chinese, Japanese, Thai and
-    other scripts written without spaces give one token per character.
+    possessive "'s" is dropped); dotted abbreviations lose their dots ("U.S." -> "us"); Chinese,
+    Japanese, Thai and other scripts written without spaces give one token per character.
+    Numbers keep their decimal point and lose thousands separators ("2,500" -> "2500"); letters
+    glued to a number are a token of their own ("340MW" -> "340", "mw"), except ordinals ("1st");
+    a scale word directly after a number, glued or after white space, is spelled out
+    (m, mn, mln -> "million"; bn, bln -> "billion"; tn -> "trillion"; see ``SCALE_WORDS``).
+    ``normalized=True`` says the text is already :func:`fold` ed.
 
     >>> tokenize("NATO's 32-member alliance said 5.93 mln")
-    ['nato', '32', 'member', 'alliance', 'said', '5.93', 'mln']
+    ['nato', '32', 'member', 'alliance', 'said', '5.93', 'million']
     >>> tokenize("U.S. President at 10 a.m.")
     ['us', 'president', 'at', '10', 'am']
     >>> tokenize("OpenAI考虑与北约")
     ['openai', '考', '虑', '与', '北', '约']
+    >>> tokenize("$12.4bln for 2,500 MW on the 21st")
+    ['12.4', 'billion', 'for', '2500', 'mw', 'on', 'the', '21st']
     """
-    tokens = raw_tokens(text if normalized else fold(text))
-    return [undot_token(t) for t in tokens] if "." in text else tokens
+    return [token for _, _, token in token_matches(text if normalized else fold(text))]
+
+
+def token_matches(folded: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, token)`` of every token of already folded text: where :func:`tokenize` found it.
+
+    ``folded[start:end]`` is the token as written (``u.s.``, ``2,500``, ``mln``), ``token`` its
+    normalised form (``us``, ``2500``, ``million``).
+    """
+    figure_end = -1  # where the last match ended, if it was a figure
+    for match in _TOKEN_RE.finditer(folded):
+        token = match.group(1)
+        if token[0].isdecimal():
+            if "," in token:
+                token = _THOUSANDS_RE.sub("", token)
+            figure_end = match.end()
+        else:
+            if "." in token:
+                token = token.replace(".", "")
+            elif figure_end >= 0 and token in SCALE_WORDS:
+                gap = folded[figure_end : match.start()]
+                if not gap or gap.isspace():
+                    token = SCALE_WORDS[token]
+            figure_end = -1
+        yield match.start(1), match.end(1), token
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,30 +221,35 @@ _GREEK_RE = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
 _ALNUM_RE = re.compile(r"[^\W_]")
 
 # Abbreviations that never end a sentence: a name or a word always follows.
-_TITLES = frozenset(
-    "mr mrs ms messrs mmes mme mlle dr prof gov govs sen sens rep reps gen lt col maj capt cmdr adm sgt cpl pvt "
-    "rev hon pres supt insp atty amb vs v".split()
-)
+_TITLES = frozenset([
+    "mr", "mrs", "ms", "messrs", "mmes", "mme", "mlle", "dr", "prof", "gov", "govs", "sen", "sens", "rep", "reps",
+    "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "cpl", "pvt", "rev", "hon", "pres", "supt", "insp",
+    "atty", "amb", "vs", "v",
+])
 # Abbreviations that never end a sentence before a number: "No. 10", "Art. 5", "Feb. 22".
-_BEFORE_NUMBER = frozenset(
-    "no nos art vol vols p pp fig figs sec ch para paras ed approx ca op nr tel "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
+_BEFORE_NUMBER = frozenset([
+    "no", "nos", "art", "vol", "vols", "p", "pp", "fig", "figs", "sec", "ch", "para", "paras", "ed", "approx", "ca",
+    "op", "nr", "tel", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+])
 # Abbreviations that end a sentence only when a typical sentence opener follows:
 # "Apple Inc. The company ..." splits, "Apple Inc. Chief Executive ..." does not.
-_AMBIGUOUS = frozenset(
-    "inc corp co cos ltd plc bros llc jr sr st ave blvd rd mt ft dept univ assn est etc al "
-    "ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore pa "
-    "tenn tex va vt wash wis wyo".split()
-) | _BEFORE_NUMBER
-_OPENERS = frozenset(
-    """the a an it its it's he he's she she's they they're their them we we're our i i'm you your this that these
-    those there there's here his her in on at for from by with without to of as after before when while since
-    because although though however meanwhile but and or so yet if also still then now later earlier last next
-    both all each some many most several few other others another such one two three four five six seven eight
-    nine ten what who whom whose why how where which according under over about during analysts officials
-    investors shares prices sales police sources not no nor only even just""".split()
-)
+_AMBIGUOUS = frozenset([
+    "inc", "corp", "co", "cos", "ltd", "plc", "bros", "llc", "jr", "sr", "st", "ave", "blvd", "rd", "mt", "ft",
+    "dept", "univ", "assn", "est", "etc", "al", "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga",
+    "ill", "ind", "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla",
+    "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo",
+]) | _BEFORE_NUMBER
+_OPENERS = frozenset([
+    "the", "a", "an", "it", "its", "it's", "he", "he's", "she", "she's", "they", "they're", "their", "them", "we",
+    "we're", "our", "i", "i'm", "you", "your", "this", "that", "these", "those", "there", "there's", "here", "his",
+    "her", "in", "on", "at", "for", "from", "by", "with", "without", "to", "of", "as", "after", "before", "when",
+    "while", "since", "because", "although", "though", "however", "meanwhile", "but", "and", "or", "so", "yet",
+    "if", "also", "still", "then", "now", "later", "earlier", "last", "next", "both", "all", "each", "some", "many",
+    "most", "several", "few", "other", "others", "another", "such", "one", "two", "three", "four", "five", "six",
+    "seven", "eight", "nine", "ten", "what", "who", "whom", "whose", "why", "how", "where", "which", "according",
+    "under", "over", "about", "during", "analysts", "officials", "investors", "shares", "prices", "sales", "police",
+    "sources", "not", "no", "nor", "only", "even", "just",
+])
 # Times of day are followed by a time zone or a day as often as by a new sentence.
 _TIME_ABBR = frozenset({"a.m", "p.m"})
 
@@ -193,7 +265,8 @@ def _is_boundary(text: str, term_start: int, term: str, next_pos: int, *, cased:
         return bool(_GREEK_RE.match(text, max(term_start - 1, 0)))
     if term != ".":
         return True
-    word = _WORD_BEFORE_RE.search(text, max(term_start - 64, 0), term_start).group(1)
+    before = _WORD_BEFORE_RE.search(text, max(term_start - 64, 0), term_start)  # always matches
+    word = before.group(1) if before else ""
     if not word:
         return True
     low = word.lower()

@@ -4,8 +4,8 @@ import sys
 import numpy as np
 import pytest
 
-from dedup import Shingler, hash_shingle, shingles
-from dedup.shingles import token_hash
+from dedup import ConfigError, Shingler, hash_shingle, shingles
+from dedup.shingles import shingle_reference, token_hash
 
 TEXTS = [
     "OpenAI is considering a contract to deploy its AI technology on NATO networks.",
@@ -53,5 +53,28 @@ def test_hashes_are_stable_across_processes():
     code = "from dedup import hash_shingle; print(hash_shingle(('north', 'atlantic', 'treaty')))"
     out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)}
     assert out == {f"{hash_shingle(('north', 'atlantic', 'treaty'))}\n"}
-    # Pinned: BLAKE2b-64 of the UTF-8 bytes, little-endian, the same on every machine.
-    assert token_hash("nato") == 0xE425A6DAC5160B0C
+    # Pinned: cp64-fmix of the code points (dedup.shingles.token_hash), the same on every machine.
+    assert token_hash("nato") == 0x6D6E74026B59DD43
+    assert token_hash("") == 0xEFD01F60BA992926 and token_hash("\u5317") == 0x6200342BA1E89B26
+
+
+@pytest.mark.parametrize("unit", ["word", "char"])
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_kernel_batches_equal_the_regex_reference(unit, size):
+    texts = [*TEXTS, "$12.4bln for 2,500 MW", "\u0130stanbul'da U\uff0eS\uff0e", "1,234,567 m"]
+    fast, fast_figures = Shingler(unit=unit, size=size).shingle_with_figures(texts)
+    slow, slow_figures = shingle_reference(texts, unit=unit, size=size)
+    for a, b in ((fast, slow), (fast_figures, slow_figures)):
+        assert a.hashes.tolist() == b.hashes.tolist() and a.offsets.tolist() == b.offsets.tolist()
+    assert len(fast_figures.doc(len(texts) - 3)) == 2  # 12.4 and 2500
+
+
+def test_figures_ignore_thousands_separators_and_scale_spelling():
+    _, figures = Shingler(size=2).shingle_with_figures(["2,500 tonnes for $17m", "2500 tonnes for 17 million dollars"])
+    assert figures.doc(0).tolist() == figures.doc(1).tolist()
+    assert figures.doc(0).tolist() == sorted({token_hash("2500") >> 32, token_hash("17") >> 32})
+
+
+def test_shingle_reference_validates_its_settings():
+    with pytest.raises(ConfigError, match="shingle size"):
+        shingle_reference(["a"], size=0)
