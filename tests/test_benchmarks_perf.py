@@ -187,3 +187,12 @@ def test_scaling_exponent_and_targets():
     assert s["at_target"]["state"].startswith("stopped") and not s["at_target"]["seconds_met"]
     assert not s["at_target"]["memory_met"]
     assert "stopped" in module._summary_table(s)
+
+
+def test_text(tmp_path, capsys):
+    payload = _run("bench_text", ["--n-docs", "60", "--repeat", "1"], tmp_path, capsys)
+    assert payload["n_docs"] == 60 and payload["megabytes"] > 0
+    assert set(payload["median_seconds"]) == {"before", "reference", "kernel"}
+    assert all(v > 0 for v in payload["mb_per_second"].values())
+    assert payload["kernel_equals_reference"] is True
+    assert payload["shingles"]["kernel"] == payload["shingles"]["reference"] > 0
