@@ -395,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     target_rows = [
         ["≥ 10× faster than datasketch, one process", f"{ratios['datasketch/dedup']:.1f}×", _yes(targets["datasketch"])],
         ["≥ 3× faster than rensa, one process", f"{ratios['rensa/dedup']:.1f}×", _yes(targets["rensa"])],
-        ["`workers=2` faster than one process", (f"{ratios['dedup-2-workers/dedup']:.2f} of its time "
+        ["`workers=2` faster than one process", (f"{ratios['dedup-2-workers/dedup']:.3f} of its time "
          f"(datasketch {ratios['datasketch/dedup-2-workers']:.1f}×, rensa {ratios['rensa/dedup-2-workers']:.1f}×)"),
          _yes(targets["two workers gain"])],
     ]
