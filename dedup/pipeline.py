@@ -63,15 +63,9 @@ def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
     return [article for chunk in _article_chunks(items) for article in chunk]
 
 
-_WORKER_SHINGLERS: dict[tuple[str, int], Shingler] = {}  # one per worker process, kept while the pool lives
-
-
-def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int,
-                shingler: Shingler | None = None) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
+def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
     """Shingle sets, figures and band keys of one chunk (in a worker process when workers > 1)."""
-    if shingler is None:
-        key = (cfg.shingle_unit, cfg.shingle_size)
-        shingler = _WORKER_SHINGLERS.get(key) or _WORKER_SHINGLERS.setdefault(key, Shingler(unit=key[0], size=key[1]))
+    shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
     shingled, figures = shingler.shingle_with_figures(texts)
     sets = shingled.sets()
     signatures = minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
@@ -82,9 +76,8 @@ def _signed_chunks(chunks: Iterable[list[Article]], cfg: DedupConfig, bands: int
                    ) -> Iterator[tuple[list[Article], tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
     """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
     if cfg.workers == 1:
-        shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)  # its vocabulary lives for this call only
         for chunk in chunks:
-            yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows, shingler)
+            yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows)
         return
     pending: list[list[Article]] = []
 
