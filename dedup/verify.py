@@ -208,15 +208,15 @@ def compare(a: str | Article | dict, b: str | Article | dict, *, config: DedupCo
     """Score one pair of texts or articles, with the reason for the verdict.
 
     Weights are those of a batch of just these two articles (nearly uniform); in a batch,
-    :func:`dedup.find_duplicates` weighs shingles by their rarity in the whole batch.
+    :func:`dedup.find_duplicates` weighs shingles by their rarity in the whole batch. The pair is
+    always aligned for ``coverage_a`` / ``coverage_b`` (one alignment is cheap; the setting
+    ``coverage`` is for batches).
     """
     cfg = resolve_config(config, **overrides)
     texts = [x if isinstance(x, str) else as_article(x).text for x in (a, b)]
     corpus = Corpus.build(texts, cfg)
     ev = evidence(corpus, np.array([[0, 1]]), cfg)
-    cov_a = cov_b = None
-    if cfg.coverage:
-        cov_a, cov_b = (float(c[0]) for c in coverage_of(np.array([[0, 1]]), texts))
+    cov_a, cov_b = (float(c[0]) for c in coverage_of(np.array([[0, 1]]), texts))
     return Comparison(
         score=float(ev.score[0]),
         is_duplicate=bool(ev.is_duplicate[0]),

@@ -23,6 +23,8 @@ def _articles(seed_texts):
 
 def test_seeds_found_with_default_settings(seed_texts):
     result = find_duplicates(_articles(seed_texts))
+    assert all(p.coverage_a is None for p in result.pairs)  # alignment only when asked for
+    result = find_duplicates(_articles(seed_texts), coverage=True)
     assert {(p.a, p.b) for p in result.pairs} == {("unn", "reuters"), ("rate-1", "rate-2")}
     by_id = {v.id: v for v in result.verdicts}
     assert by_id["reuters"].status == "representative"  # earliest published
@@ -100,7 +102,7 @@ def test_lsh_weights_trade_candidates_for_recall(seed_texts):
 
 
 def test_workers_give_the_same_result(seed_texts, monkeypatch):
-    import dedup.pipeline as pipeline
+    from dedup import pipeline
 
     articles = _articles(seed_texts) + [
         {"id": f"filler-{k}", "text": f"Story number {k} about the harbour, the weather and {k * 7} boats."} for k in range(40)
