@@ -173,7 +173,8 @@ def word_diff(a: str | Sequence[str], b: str | Sequence[str]) -> tuple[DiffOp, .
             pending_a.clear()
             pending_b.clear()
 
-    for tag, a0, a1, b0, b1 in Indel.opcodes(keys_a, keys_b).as_list():
+    for op_code in Indel.opcodes(keys_a, keys_b):
+        tag, a0, a1, b0, b1 = op_code.tag, op_code.src_start, op_code.src_end, op_code.dest_start, op_code.dest_end
         if tag == "equal":
             flush()
             ops.append(DiffOp("equal", " ".join(chunks_a[a0:a1]), " ".join(chunks_b[b0:b1])))

@@ -100,8 +100,8 @@ def cluster_verdicts(
     reps = np.flatnonzero(center == np.arange(n))
     cluster_of = {int(r): k for k, r in enumerate(reps)}
     members: dict[int, list[int]] = {int(r): [int(r)] for r in reps}
-    for i in np.flatnonzero((center >= 0) & (center != np.arange(n))):
-        members[int(center[i])].append(int(i))
+    for member in np.flatnonzero((center >= 0) & (center != np.arange(n))):
+        members[int(center[member])].append(int(member))
     clusters = tuple(
         Cluster(id=cluster_of[r], ids=tuple(ids[m] for m in ms), representative=ids[r])
         for r, ms in members.items()

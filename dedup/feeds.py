@@ -58,7 +58,9 @@ def _open_binary(path: str) -> IO[bytes]:
         return gzip.GzipFile(fileobj=stream) if head == b"\x1f\x8b" else stream  # type: ignore[return-value]
     with open(path, "rb") as probe:
         head = probe.read(2)
-    return gzip.open(path, "rb") if head == b"\x1f\x8b" else open(path, "rb")  # noqa: SIM115
+    if head == b"\x1f\x8b":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115
 
 
 def _format_of(path: str) -> str:
