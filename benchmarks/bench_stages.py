@@ -1,7 +1,7 @@
 """Each stage of dedup alone, as find_duplicates runs it: median seconds and share of the total, so the slowest stage is known.
 
 Two settings, the shipped defaults first: ``DedupConfig()`` as a library user gets it (word 2-grams,
-LSH for 0.2, threshold 0.35, coverage on), then the peers' setting (word 5-grams, num_perm=128,
+LSH for 0.2, threshold 0.35, coverage off), then the peers' setting (word 5-grams, num_perm=128,
 threshold and candidate threshold 0.5, coverage off). One process (``workers=1``, the library
 default). The stages are called one by one with the pipeline's own functions, each fed the previous
 stage's output of the same round, in the order ``find_duplicates`` runs them:
@@ -15,7 +15,7 @@ stage's output of the same round, in the order ``find_duplicates`` runs them:
   Jaccard / containment on the sets of the chunk's documents: ``pipeline._Verifier``): the time
   spent producing chunks and verifying them is counted apart;
 - alignment: sentence coverage of every verified pair (``verify.coverage_of``), which only
-  ``coverage=True`` runs (the library default; ``dedup find`` runs it only with ``--pairs``);
+  ``coverage=True`` runs (off by default; ``dedup find`` turns it on with ``--pairs``);
 - pair results (``verify.pairs_from_evidence``), clustering (``cluster.cluster_verdicts``).
 
 ``find_duplicates`` itself is timed in the same rounds, and its counts (candidates, pairs, clusters)

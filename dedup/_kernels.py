@@ -209,7 +209,7 @@ def pair_intersections(
     set_offsets: np.ndarray,
     weights: np.ndarray,
     pairs: np.ndarray,
-    chunk_elements: int = 1 << 22,
+    chunk_elements: int = 1 << 20,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Size and total weight of ``S_i & S_j`` for every pair ``(i, j)`` of sorted shingle sets.
 
@@ -256,24 +256,32 @@ def repeated_counts(sorted_hashes: np.ndarray, block: int = 1 << 24) -> tuple[np
     for lo in range(0, max(sorted_hashes.shape[0] - 1, 0), block):
         seg = sorted_hashes[lo : min(lo + block, sorted_hashes.shape[0] - 1) + 1]
         parts.append(seg[:-1][seg[1:] == seg[:-1]])  # a hash held by k documents appears k - 1 times
-    repeated = np.concatenate(parts) if parts else np.empty(0, _U32)
-    table, counts = np.unique(repeated, return_counts=True)
-    return table.astype(_U32), (counts + 1).astype(np.int32)
+    repeated = np.concatenate(parts) if parts else np.empty(0, _U32)  # still sorted: no second sort
+    if repeated.size == 0:
+        return repeated, np.empty(0, np.int32)
+    starts = np.flatnonzero(np.concatenate(([True], repeated[1:] != repeated[:-1])))
+    counts = np.diff(np.append(starts, repeated.shape[0])) + 1
+    return repeated[starts], counts.astype(np.int32)
 
 
-def frequency_lookup(table: np.ndarray, counts: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+def frequency_lookup(table: np.ndarray, counts: np.ndarray, hashes: np.ndarray, block: int = 1 << 21) -> np.ndarray:
     """Document frequency (int64) of each of ``hashes`` from :func:`repeated_counts`' table.
 
-    Each distinct hash is looked up once, in sorted order: several times faster than random probes
-    into a large table, which miss the cache.
+    Each distinct hash of a block of ``block`` hashes is looked up once, in sorted order: several
+    times faster than random probes into a large table, which miss the cache; the blocks bound
+    the sort's memory.
     """
-    distinct, inverse = np.unique(hashes, return_inverse=True)
-    df = np.ones(distinct.shape[0], np.int64)
-    if table.shape[0]:
+    df = np.ones(hashes.shape[0], np.int64)
+    if table.shape[0] == 0:
+        return df
+    for lo in range(0, hashes.shape[0], block):
+        distinct, inverse = np.unique(hashes[lo : lo + block], return_inverse=True)
         pos = np.minimum(np.searchsorted(table, distinct), table.shape[0] - 1)
-        found = table[pos] == distinct
-        df[found] = counts[pos[found]]
-    return df[inverse.reshape(-1)]
+        found = np.flatnonzero(table[pos] == distinct)
+        block_df = np.ones(distinct.shape[0], np.int64)
+        block_df[found] = counts[pos[found]]
+        df[lo : lo + block] = block_df[inverse.reshape(-1)]
+    return df
 
 
 def document_frequency(set_hashes: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ __all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
 
 Progress = Callable[[str, int, int], None]
 _CHUNK = 4096
-_PAIR_CHUNK = 1 << 18  # candidate pairs verified at a time
+_PAIR_CHUNK = 1 << 16  # candidate pairs verified at a time
 
 
 def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | None = None) -> Iterator[list[Article]]:
@@ -125,10 +125,10 @@ class _Chunks:
         sizes = np.concatenate(lengths) if lengths else np.empty(0, np.int64)
         return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
 
-    def document_frequency(self, *, piece: int = 1 << 25) -> tuple[np.ndarray, np.ndarray]:
+    def document_frequency(self, *, piece: int = 1 << 24) -> tuple[np.ndarray, np.ndarray]:
         """How many documents of the batch hold each shingle hash (see :func:`_kernels.repeated_counts`).
 
-        The hash space is cut into ranges of about ``piece`` hashes of the batch; each range is
+        The hash space is cut into ranges of about ``piece`` hashes of the batch (2^24: 64 MB); each range is
         gathered from every chunk and sorted on its own, so the sort needs ``piece`` hashes of
         memory beside the sets, not a second copy of them. Ranges are disjoint and in order, so the
         tables of the ranges, concatenated, are sorted.

@@ -135,7 +135,7 @@ def test_stages(tmp_path, capsys):
         assert m["counts_match"] is True, m["find_duplicates_counts"]  # the stages do what find_duplicates does
         assert m["counts"]["candidates"] >= m["counts"]["pairs"] >= 0
         assert set(m["find_duplicates_stage_seconds"]) >= {"signatures", "candidates+verify"}
-    assert "alignment" in settings["defaults"]["stages_run"]  # coverage=True by default
+    assert "alignment" not in settings["defaults"]["stages_run"]  # coverage is off by default
     assert "alignment" not in settings["benchmark"]["stages_run"]
 
 
