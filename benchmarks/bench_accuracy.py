@@ -27,18 +27,19 @@ import shlex
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import base_parser, get_corpus, platform_line, print_platform, table, write_json  # noqa: E402
+from _common import base_parser, get_corpus, platform_line, print_platform, table, write_json
 
-from dedup import Shingler, minhash_signatures  # noqa: E402
-from dedup.index import batch_candidates, lsh_params  # noqa: E402
-from dedup.shingles import ShingleBatch  # noqa: E402
+from dedup import Shingler, minhash_signatures
+from dedup.index import batch_candidates, lsh_params
+from dedup.shingles import ShingleBatch
 
 SHINGLE_SIZE = 5
 ESTIMATE_NUM_PERMS = (64, 128, 256)

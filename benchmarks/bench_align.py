@@ -17,19 +17,13 @@ import platform
 import random
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from dedup.align import LINKED_KINDS, align
 from dedup.text import split_sentences
 
-_WORDS = (
-    "the a of in on to and said government minister company market shares bank rates police officials report "
-    "week year Monday Tuesday president election talks deal contract network security agency court judge "
-    "million billion percent prices oil exports growth economy workers strike union city region northern "
-    "southern capital country international military alliance statement spokesman spokeswoman according "
-    "would could will not after before during since while announced reported confirmed denied expected"
-).split()
+_WORDS = ["the", "a", "of", "in", "on", "to", "and", "said", "government", "minister", "company", "market", "shares", "bank", "rates", "police", "officials", "report", "week", "year", "Monday", "Tuesday", "president", "election", "talks", "deal", "contract", "network", "security", "agency", "court", "judge", "million", "billion", "percent", "prices", "oil", "exports", "growth", "economy", "workers", "strike", "union", "city", "region", "northern", "southern", "capital", "country", "international", "military", "alliance", "statement", "spokesman", "spokeswoman", "according", "would", "could", "will", "not", "after", "before", "during", "since", "while", "announced", "reported", "confirmed", "denied", "expected"]
 
 
 def synthetic_sentences(rng: random.Random, count: int) -> list[str]:

@@ -31,8 +31,9 @@ import platform
 import random
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process

@@ -15,16 +15,17 @@ import argparse
 import json
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, table, write_json  # noqa: E402
+from _common import ROOT, table, write_json
 
-from dedup import DedupConfig, Shingler, load_articles  # noqa: E402
-from dedup.index import lsh_params  # noqa: E402
+from dedup import DedupConfig, Shingler, load_articles
+from dedup.index import lsh_params
 
 DEFAULT_OUT = ROOT / "docs" / "img" / "lsh-s-curve.png"
 SEEDS = ROOT / "examples" / "seeds"

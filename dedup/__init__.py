@@ -25,8 +25,8 @@ from .errors import (
 from .feeds import FeedRecord, load_articles, read_feed
 from .index import CandidateIndex, MemoryIndex
 from .pipeline import find_duplicates
-from .results import DedupResult, DuplicatePair, Verdict
 from .render import render_html, render_json, render_terminal
+from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler, hash_shingle, shingles
 from .signatures import minhash_signatures, to_datasketch
 from .stream import Deduplicator

@@ -25,10 +25,11 @@ thresholds were chosen.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -39,7 +40,7 @@ from .config import check_fraction
 from .errors import ConfigError, InputError
 from .text import Sentence, normalize, split_sentences, tokenize
 
-__all__ = ["Alignment", "DiffOp", "LINKED_KINDS", "Link", "SCORERS", "align", "word_diff"]
+__all__ = ["LINKED_KINDS", "SCORERS", "Alignment", "DiffOp", "Link", "align", "word_diff"]
 
 LinkKind = Literal["identical", "rewritten", "merged", "split", "moved", "added", "dropped"]
 DiffKind = Literal["equal", "replace", "insert", "delete"]

@@ -14,9 +14,10 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 from .article import Article
 from .errors import FeedError, InputError
@@ -60,7 +61,7 @@ def _open_binary(path: str) -> IO[bytes]:
         head = probe.read(2)
     if head == b"\x1f\x8b":
         return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")  # noqa: SIM115
+    return open(path, "rb")
 
 
 def _format_of(path: str) -> str:
@@ -69,8 +70,7 @@ def _format_of(path: str) -> str:
     if os.path.isdir(path):
         return "folder"
     name = path.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = name.removesuffix(".gz")
     if name.endswith(_CSV_SUFFIXES):
         return "csv"
     if name.endswith(_JSONL_SUFFIXES):

@@ -25,7 +25,7 @@ def test_every_member_is_a_verified_pair_with_its_representative():
 
 
 def test_keep_orders():
-    day = lambda d: datetime(2026, 3, d, tzinfo=timezone.utc)  # noqa: E731
+    day = lambda d: datetime(2026, 3, d, tzinfo=timezone.utc)
     lengths = [10, 30, 20, 30]
     published = [day(5), None, day(4), day(4)]
     assert keep_order(policy="first", lengths=lengths, published=published).tolist() == [0, 1, 2, 3]

@@ -1,9 +1,7 @@
-import datasketch
 import numpy as np
 import pytest
 
 from dedup import DedupConfig, Deduplicator, MemoryIndex, SignatureMismatchError
-from dedup.index import batch_candidates, lsh_params
 
 
 def test_memory_index_refuses_other_signatures():

@@ -50,7 +50,7 @@ def test_terminal_colour(seeds) -> None:
     plain = render_terminal(seeds, color=False, width=120)
     assert "\x1b[" not in plain
     # colour changes how words are marked, not which words are shown
-    words = lambda s: re.sub(r"\[-|-\]|\{\+|\+\}|\|", "", ANSI.sub("", s)).split()  # noqa: E731
+    words = lambda s: re.sub(r"\[-|-\]|\{\+|\+\}|\|", "", ANSI.sub("", s)).split()
     assert sorted(words(coloured)) == sorted(words(plain))
 
 
