@@ -84,13 +84,14 @@ class CandidateStream:
     number of (band, bucket) runs with more than ``limit + 1`` members, where the rule left pairs out.
     """
 
-    def __init__(self, keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20) -> None:
+    def __init__(self, keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20, new_from: int = 0) -> None:
         keys = np.asarray(keys, dtype=np.uint64)
         if keys.ndim != 2:
             raise ValueError(f"keys must be 2-D (n_docs, bands); got shape {keys.shape}")
         self.keys = keys
         self.limit = limit
         self.chunk_pairs = max(int(chunk_pairs), 1)
+        self.new_from = int(new_from)
         self.candidates = 0
         self.capped_buckets = 0
 
@@ -103,12 +104,15 @@ class CandidateStream:
         if n < keys.shape[0]:  # leave empty documents out (no copy when there are none)
             keys = keys[nonempty]
         limit = n if self.limit is None else self.limit
+        old = int(np.searchsorted(nonempty, self.new_from))  # documents (among the nonempty) before new_from
         ranks = np.empty((n, bands), np.int32)
         buffer: list[np.ndarray] = []
         buffered = 0
         for band in range(bands):
             order, sorted_rank, ranks[:, band] = _kernels.bucket_ranks(keys[:, band])
             self.capped_buckets += int(np.count_nonzero(sorted_rank == limit + 1))
+            if old:  # documents before new_from are only partners of later ones
+                sorted_rank = np.where(order >= old, sorted_rank, 0)
             # Slices of members whose pairs number at most about chunk_pairs.
             cum = np.cumsum(np.minimum(sorted_rank, limit))
             lo = 0
@@ -144,11 +148,15 @@ def _emitted_before(keys: np.ndarray, ranks: np.ndarray, pairs: np.ndarray, band
     return done
 
 
-def candidate_chunks(keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20) -> CandidateStream:
-    """Stream the candidate pairs of band keys (see :class:`CandidateStream`); ``limit=None`` pairs every bucket fully."""
+def candidate_chunks(keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20, new_from: int = 0) -> CandidateStream:
+    """Stream the candidate pairs of band keys (see :class:`CandidateStream`); ``limit=None`` pairs every bucket fully.
+
+    With ``new_from``, only pairs ``(i, j)`` with ``j >= new_from`` are made: the documents before it
+    are stored ones (an index's bucket members) that the new documents after it are matched against.
+    """
     if limit is not None:
         _check_int("limit", limit, minimum=1)
-    return CandidateStream(keys, limit=limit, chunk_pairs=chunk_pairs)
+    return CandidateStream(keys, limit=limit, chunk_pairs=chunk_pairs, new_from=new_from)
 
 
 def candidates_from_keys(keys: np.ndarray, *, limit: int | None = None) -> np.ndarray:
