@@ -1,8 +1,8 @@
 """Candidate stage: LSH bands of MinHash signatures, and bounded bucket pairs.
 
 This is the one banding implementation: :func:`find_duplicates` streams the pairs of a batch from
-:func:`candidate_chunks`; :class:`dedup.index.MemoryIndex` keeps, per bucket, the members the same
-rule pairs a new article with. The rule: in every band, an article is paired with at most
+:func:`candidate_chunks`; an incremental store (:mod:`dedup.store`) returns, per bucket, the members
+the same rule pairs a new article with, and the same function pairs them (``new_from``). The rule: in every band, an article is paired with at most
 ``limit`` articles before it in its bucket, the most recent ones (as streaming LSH for first-story
 detection does). A bucket of a templated feed (dividend notices, market tables) can hold most of
 the feed; without the limit its pairs grow with the square of its size.
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _pair_kernels
 from .config import _check_int, check_fraction
 
 __all__ = ["CandidateStream", "band_keys", "batch_candidates", "candidate_chunks", "candidates_from_keys", "lsh_params"]
@@ -122,7 +122,7 @@ class CandidateStream:
                 pairs = _kernels.recent_pairs(order, sorted_rank, limit, lo, hi)
                 lo = hi
                 if band and pairs.shape[0]:
-                    pairs = pairs[~_emitted_before(keys, ranks, pairs, band, limit)]
+                    pairs = pairs[~_pair_kernels.emitted_before(keys, ranks, pairs, band, limit)]
                 if pairs.shape[0]:
                     buffer.append(pairs)
                     buffered += pairs.shape[0]
@@ -139,7 +139,10 @@ class CandidateStream:
 
 
 def _emitted_before(keys: np.ndarray, ranks: np.ndarray, pairs: np.ndarray, band: int, limit: int) -> np.ndarray:
-    """Whether each pair was already paired by the rule in one of the bands before ``band``."""
+    """Whether each pair was already paired by the rule in one of the bands before ``band``.
+
+    The reference of :func:`dedup._pair_kernels.emitted_before`, which the stream runs.
+    """
     i, j = pairs[:, 0], pairs[:, 1]
     done = np.zeros(pairs.shape[0], bool)
     for earlier in range(band):

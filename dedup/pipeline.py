@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _pair_kernels
 from ._workers import can_fork, ordered_map
 from .article import Article, as_article
 from .candidates import band_keys, candidate_chunks, lsh_params
@@ -107,6 +107,12 @@ class _Chunks:
         self.figures.append(figures)
         self.first.append(self.first[-1] + len(sets))
 
+    def all_figures(self) -> ShingleBatch:
+        """The figures of every document of the batch as one batch (a few hashes per article)."""
+        hashes = np.concatenate([b.hashes for b in self.figures] or [np.empty(0, np.uint32)])
+        sizes = np.concatenate([np.diff(b.offsets) for b in self.figures] or [np.empty(0, np.int64)])
+        return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+
     def gather(self, docs: np.ndarray, *, figures: bool = False) -> ShingleBatch:
         """The sets (or the figures) of the documents ``docs`` (sorted global indices), as one batch."""
         source = self.figures if figures else self.sets
@@ -145,25 +151,32 @@ class _Chunks:
         return np.concatenate(tables), np.concatenate(counts)
 
 
+def _gather(batch: ShingleBatch, docs: np.ndarray) -> ShingleBatch:
+    """The documents ``docs`` (sorted indices) of one batch, as a batch."""
+    pos, _ = _kernels.gather_ranges(batch.offsets, docs)
+    sizes = batch.offsets[docs + 1] - batch.offsets[docs]
+    return ShingleBatch(batch.hashes[pos], np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+
+
 class _Verifier:
     """What verifying a chunk of candidates needs of the batch; forked workers inherit it."""
 
     def __init__(self, chunks: _Chunks, n: int, texts: list[str], cfg: DedupConfig) -> None:
         self.chunks, self.n, self.texts, self.cfg = chunks, n, texts, cfg
-        self.df = chunks.document_frequency()  # (hashes in two or more documents, their counts)
+        self.df = _pair_kernels.FrequencyIndex(*chunks.document_frequency())  # hashes in two or more documents
+        self.figures = chunks.all_figures()
+        chunks.figures = []  # now in self.figures only
 
     def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
         """The verified pairs of one chunk of candidates, and their sentence coverage when ``coverage`` is on."""
         cfg, chunks = self.cfg, self.chunks
         # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
         if cfg.fact_agreement > 0:
-            involved = np.unique(candidates)
-            agree = fact_agreement(chunks.gather(involved, figures=True), np.searchsorted(involved, candidates))
-            candidates = candidates[agree >= cfg.fact_agreement]
+            candidates = candidates[fact_agreement(self.figures, candidates) >= cfg.fact_agreement]
         # The rest is verified on the sets of just its documents.
         involved = np.unique(candidates)
-        sets, figures = chunks.gather(involved), chunks.gather(involved, figures=True)
-        counts = _kernels.frequency_lookup(*self.df, sets.hashes)
+        sets, figures = chunks.gather(involved), _gather(self.figures, involved)
+        counts = self.df(sets.hashes)
         weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))
         corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
         ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)

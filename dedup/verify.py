@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _pair_kernels
 from .article import Article, as_article
 from .config import DedupConfig, resolve_config
 from .results import DuplicatePair
@@ -104,7 +104,7 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
     """Score every pair (``(m, 2)`` indices into the corpus) and decide which are near-duplicates."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     sets, facts = corpus.sets, corpus.facts
-    inter, iw = _kernels.pair_intersections(sets.hashes, sets.offsets, corpus.weights, pairs)
+    inter, iw = _pair_kernels.weighted_intersections(sets.hashes, sets.offsets, corpus.weights, pairs)
     size = np.diff(sets.offsets).astype(float)
     sa, sb = size[pairs[:, 0]], size[pairs[:, 1]]
     wa, wb = corpus.doc_weight[pairs[:, 0]], corpus.doc_weight[pairs[:, 1]]
@@ -122,7 +122,7 @@ def fact_agreement(facts: ShingleBatch, pairs: np.ndarray) -> np.ndarray:
     1.0 when a side has no figures (no conflict). Cheap next to the shingle sets (an article has a
     few figures), so the batch pipeline checks it before scoring the shingles.
     """
-    f_inter, _ = _kernels.pair_intersections(facts.hashes, facts.offsets, np.ones(facts.hashes.shape[0]), pairs)
+    f_inter = _pair_kernels.intersections(facts.hashes, facts.offsets, pairs)
     fsize = np.diff(facts.offsets)
     fewer = np.minimum(fsize[pairs[:, 0]], fsize[pairs[:, 1]])
     return np.where(fewer == 0, 1.0, _safe_div(f_inter, fewer))
