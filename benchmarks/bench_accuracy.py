@@ -10,7 +10,7 @@ shingle sets) gives every pair's intersection as ``X @ X.T``, one block of rows 
   permutations: bias, mean absolute error, RMSE beside the RMSE of an ideal MinHash
   (``sqrt(J(1 - J) / num_perm)``), and the share within 2 and 3 of those standard errors.
 - **LSH recall**: every pair with exact Jaccard >= threshold (0.3, 0.5, 0.8) against the
-  candidates of :func:`dedup.index.batch_candidates` with ``lsh_params(threshold, num_perm=128)``;
+  candidates of :func:`dedup.candidates.batch_candidates` with ``lsh_params(threshold, num_perm=128)``;
   candidates per true pair; per Jaccard bin, the measured share found beside the S-curve
   ``1 - (1 - s**r)**b`` averaged over the pairs of the bin.
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import base_parser, get_corpus, platform_line, print_platform, table, write_json
 
 from dedup import Shingler, minhash_signatures
-from dedup.index import batch_candidates, lsh_params
+from dedup.candidates import batch_candidates, lsh_params
 from dedup.shingles import ShingleBatch
 
 SHINGLE_SIZE = 5

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, table, write_json
 
 from dedup import DedupConfig, Shingler, load_articles
-from dedup.index import lsh_params
+from dedup.candidates import lsh_params
 
 DEFAULT_OUT = ROOT / "docs" / "img" / "lsh-s-curve.png"
 SEEDS = ROOT / "examples" / "seeds"

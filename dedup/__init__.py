@@ -18,25 +18,25 @@ from .errors import (
     ConfigError,
     DedupError,
     FeedError,
+    IndexFileError,
     InputError,
     MissingDependencyError,
     SignatureMismatchError,
 )
 from .feeds import FeedRecord, load_articles, read_feed
-from .index import CandidateIndex, MemoryIndex
 from .pipeline import find_duplicates
 from .render import render_html, render_json, render_terminal
 from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler, hash_shingle, shingles
 from .signatures import minhash_signatures, to_datasketch
-from .stream import Deduplicator
+from .stream import Added, Deduplicator, open_index
 from .text import Sentence, metadata_prefix, normalize, split_sentences, tokenize
 from .verify import Comparison, compare
 
 __all__ = [
+    "Added",
     "Alignment",
     "Article",
-    "CandidateIndex",
     "Cluster",
     "Comparison",
     "ConfigError",
@@ -48,9 +48,9 @@ __all__ = [
     "DuplicatePair",
     "FeedError",
     "FeedRecord",
+    "IndexFileError",
     "InputError",
     "Link",
-    "MemoryIndex",
     "MissingDependencyError",
     "Sentence",
     "ShingleBatch",
@@ -66,6 +66,7 @@ __all__ = [
     "metadata_prefix",
     "minhash_signatures",
     "normalize",
+    "open_index",
     "read_feed",
     "render_html",
     "render_json",

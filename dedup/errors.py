@@ -8,6 +8,7 @@
     │   └── FeedError                a bad record or file in a feed; carries .path and .line
     ├── SignatureMismatchError (ValueError)
     │                                signatures made with other settings than the index's
+    ├── IndexFileError (OSError)     a file that is not a dedup index, of a newer format, or in use
     └── MissingDependencyError (ImportError)
                                      an optional dependency is not installed
 
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigError",
     "DedupError",
     "FeedError",
+    "IndexFileError",
     "InputError",
     "MissingDependencyError",
     "SignatureMismatchError",
@@ -58,6 +60,10 @@ class FeedError(InputError):
 
 class SignatureMismatchError(DedupError, ValueError):
     """Signatures made with settings other than the ones an index was built with."""
+
+
+class IndexFileError(DedupError, OSError):
+    """An index file that cannot be used: not a dedup index, a newer format version, or open in another process."""
 
 
 class MissingDependencyError(DedupError, ImportError):

@@ -22,7 +22,7 @@ from typing import IO, Any
 from .article import Article
 from .errors import FeedError, InputError
 
-__all__ = ["FeedRecord", "load_articles", "read_feed", "read_feeds"]
+__all__ = ["FeedRecord", "load_articles", "parse_jsonl_line", "read_feed", "read_feeds"]
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_SUFFIXES = (".csv", ".tsv")
@@ -103,28 +103,32 @@ def _record(
     return FeedRecord(path, line, article=article)
 
 
+def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", text_field: str = "text") -> FeedRecord | None:
+    """One line of a JSON Lines feed as a record (an article or its error); ``None`` for a blank line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FeedRecord(path, line, error=FeedError(
+            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
+            path=path, line=line))
+    if not text.strip():
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return FeedRecord(path, line, error=FeedError(
+            f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object", path=path, line=line))
+    return _record(path, line, data, id_field=id_field, text_field=text_field)
+
+
 def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRecord]:
     shown = "<stdin>" if path == "-" else path
     stream = _open_binary(path)
     try:
         for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield FeedRecord(shown, number, error=FeedError(
-                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
-                    path=shown, line=number))
-                continue
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield FeedRecord(shown, number, error=FeedError(
-                    f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object",
-                    path=shown, line=number))
-                continue
-            yield _record(shown, number, data, id_field=id_field, text_field=text_field)
+            record = parse_jsonl_line(raw, path=shown, line=number, id_field=id_field, text_field=text_field)
+            if record is not None:
+                yield record
     except (OSError, EOFError) as exc:  # truncated or corrupt gzip
         raise FeedError(f"cannot read the file: {exc}", path=shown) from None
     finally:

@@ -1,43 +1,77 @@
-"""The incremental face of dedup: :class:`Deduplicator` adds articles one at a time."""
+"""The incremental face of dedup: :class:`Deduplicator` and :func:`open_index`.
+
+A :class:`Deduplicator` verifies each new article against everything its store holds (in memory,
+or an SQLite index file that outlives the process) and against the articles added with it, then
+stores it. With a ``window``, an article is compared only with stored articles published within
+the window before or after it, and what falls out of the window is evicted.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
+import dataclasses
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
+from ._verdicts import batch_verdicts, stream_verdicts
 from .article import Article, as_article
+from .candidates import lsh_params
 from .cluster import Cluster, cluster_verdicts
 from .config import DedupConfig, resolve_config
-from .errors import InputError
-from .index import CandidateIndex, MemoryIndex, check_settings
-from .results import DuplicatePair
-from .shingles import ShingleBatch, Shingler
-from .signatures import minhash_signatures
-from .verify import Corpus, evidence, fact_agreement, pairs_from_evidence
+from .errors import ConfigError, InputError
+from .matching import Matches, match_batch, prepare_batch
+from .results import DuplicatePair, Verdict
+from .store import MemoryStore, SQLiteStore, Store, check_settings, store_settings
 
-__all__ = ["Deduplicator"]
+__all__ = ["Added", "Deduplicator", "open_index", "parse_window"]
 
-
-def _against_last(q: int) -> np.ndarray:
-    """Pairs ``(i, q)`` for ``i < q``: every candidate against the query, which comes last."""
-    return np.stack((np.arange(q, dtype=np.int64), np.full(q, q, np.int64)), axis=1)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_GENERATIONS_PER_WINDOW = 4  # the store keeps at most the window and a quarter of it
 
 
-def _batch(members: list[np.ndarray]) -> ShingleBatch:
-    offsets = np.concatenate(([0], np.cumsum([m.shape[0] for m in members]))).astype(np.int64)
-    return ShingleBatch(np.concatenate(members), offsets)
+def parse_window(value: str | float | timedelta | None) -> float | None:
+    """A window in seconds from ``"72h"``, ``"7d"``, ``"30m"``, ``"90s"``, ``"2w"``, a number of seconds or a timedelta."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", value.lower())):
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    else:
+        raise ConfigError(f"window must be a duration such as '72h', '7d', '30m' or a number of seconds; got {value!r}")
+    if not seconds > 0:
+        raise ConfigError(f"window must be longer than 0; got {value!r}")
+    return seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What :meth:`Deduplicator.add_many` made of a batch: a verdict per article and the verified pairs."""
+
+    verdicts: tuple[Verdict, ...]
+    pairs: tuple[DuplicatePair, ...]
+    candidates: int = 0
+    evicted: int = 0
 
 
 class Deduplicator:
-    """Incremental near-duplicate detection: ``add()`` articles one at a time, ``query()`` without adding.
+    """Incremental near-duplicate detection against a store that remembers (and, with a window, forgets).
 
-    Candidates come from a :class:`dedup.index.CandidateIndex` (by default a :class:`dedup.MemoryIndex`
-    with the bands and bucket limit of :func:`dedup.find_duplicates`, so articles added in feed order
-    meet the candidates the batch would give them); every candidate is verified as in
-    :func:`find_duplicates`, with idf weights from the articles added so far.
+    ``index`` is a :class:`dedup.store.Store` or the path of an SQLite index file (created if
+    missing); by default the articles are kept in memory. Candidates come from the same bands and
+    bucket rule as :func:`dedup.find_duplicates`, so articles added in feed order meet the
+    candidates the batch gives them; each is verified with idf weights over the store and its batch.
+
+    An article's verdict is final when it is added: "duplicate" of the best-scoring earlier article
+    that is not itself a duplicate, else "unique". Use it as a context manager to close an index file.
 
     >>> d = Deduplicator()
     >>> d.add({"id": "a", "text": "The central bank raised its main rate by half a point to 4.5 percent on Tuesday."})
@@ -46,87 +80,140 @@ class Deduplicator:
     ['a']
     """
 
-    def __init__(self, config: DedupConfig | None = None, *, index: CandidateIndex | None = None, **overrides: Any) -> None:
+    def __init__(self, config: DedupConfig | None = None, *, index: Store | str | os.PathLike[str] | None = None,
+                 window: str | float | timedelta | None = None, keep_texts: bool = True, **overrides: Any) -> None:
         self.config = resolve_config(config, **overrides)
-        settings = self.config.signature_settings()
+        self.window = parse_window(window)
+        self.bands, self.rows = lsh_params(self.config.candidate_threshold, num_perm=self.config.num_perm,
+                                           weights=self.config.lsh_weights)
+        settings = store_settings(self.config, bands=self.bands, rows=self.rows)
+        span = self.window / _GENERATIONS_PER_WINDOW if self.window else 0.0
         if index is None:
-            index = MemoryIndex(settings, threshold=self.config.candidate_threshold, weights=self.config.lsh_weights,
-                                bucket_limit=self.config.bucket_limit)
+            store: Store = MemoryStore(settings, generation_seconds=span)
+        elif isinstance(index, (str, os.PathLike)):
+            store = SQLiteStore(index, settings, generation_seconds=span, keep_texts=keep_texts)
         else:
             check_settings(dict(index.settings), settings)
-        self.index: CandidateIndex = index
-        self._shingler = Shingler(unit=self.config.shingle_unit, size=self.config.shingle_size)
-        self._articles: dict[str, Article] = {}
-        self._position: dict[str, int] = {}
-        self._sets: dict[str, np.ndarray] = {}
-        self._facts: dict[str, np.ndarray] = {}
-        self._df: Counter[int] = Counter()
+            store = index
+        self.store = store
+        self._remember = index is None and self.window is None  # pairs of a bounded run are not accumulated
         self._pairs: list[DuplicatePair] = []
+        self._articles: list[tuple[str, int, Any]] = []  # (id, length, published) while remembering
+
+    # -- context manager -----------------------------------------------------------------------
+
+    def __enter__(self) -> Deduplicator:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
 
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self.store)
 
     def __contains__(self, article_id: object) -> bool:
-        return article_id in self._articles
+        return isinstance(article_id, str) and bool(self.store.contains_many([article_id])[0])
 
-    def _prepare(self, article: Article) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        shingled, figures = self._shingler.shingle_with_figures([article.text])
-        sets = shingled.sets()
-        signature = minhash_signatures(sets, num_perm=self.config.num_perm, seed=self.config.seed)[0]
-        return sets.hashes, figures.hashes, signature
+    # -- adding and querying -------------------------------------------------------------------
 
-    def _verify(self, article: Article, hashes: np.ndarray, facts: np.ndarray, signature: np.ndarray) -> list[DuplicatePair]:
-        keys = [k for k in self.index.query(signature) if k != article.id and k in self._sets]
-        if not keys:
+    def _articles_of(self, items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
+        articles = [as_article(a) for a in items]
+        seen: dict[str, int] = {}
+        for k, a in enumerate(articles):
+            if seen.setdefault(a.id, k) != k:
+                raise InputError(f"duplicate id {a.id!r} (articles #{seen[a.id]} and #{k} of the batch); every article needs its own id")
+        known = self.store.contains_many([a.id for a in articles]) if articles else np.empty(0, bool)
+        if known.any():
+            raise InputError(f"duplicate id {articles[int(np.argmax(known))].id!r}: already in the index; every article needs its own id")
+        return articles
+
+    def _match(self, articles: Sequence[Article]) -> Matches:
+        batch = prepare_batch(articles, self.config, bands=self.bands, rows=self.rows, arrival=time.time())
+        return match_batch(batch, self.store, self.config, window=self.window)
+
+    def query_many(self, articles: Iterable[Article | Mapping[str, Any]]) -> list[list[DuplicatePair]]:
+        """Verified near-duplicates of each article among the stored ones (and the others given), without adding."""
+        found = [as_article(a) for a in articles]
+        if not found:
             return []
-        keys.sort(key=self._position.__getitem__)
-        if self.config.fact_agreement > 0:  # figures first, as in the batch: cheap, and most template pairs fail them
-            batch = _batch([self._facts[k] for k in keys] + [facts])
-            agree = fact_agreement(batch, _against_last(len(keys)))
-            keys = [k for k, ok in zip(keys, agree >= self.config.fact_agreement) if ok]
-            if not keys:
-                return []
-        sets = _batch([self._sets[k] for k in keys] + [hashes])
-        n_docs = len(self._articles) + (article.id not in self._articles)
-        df = np.fromiter(map(self._df.__getitem__, sets.hashes.tolist()), dtype=float, count=sets.hashes.shape[0])
-        if article.id not in self._articles:  # the query's own shingles count in df, as in a batch
-            df[sets.offsets[-2]:] += 1
-        weights = np.log((n_docs + self.config.idf_prior + 1.0) / (df + 1.0))
-        texts = [self._articles[k].text for k in keys] + [article.text]
-        corpus = Corpus.from_sets(sets, _batch([self._facts[k] for k in keys] + [facts]), texts, self.config, weights=weights)
-        ev = evidence(corpus, _against_last(len(keys)), self.config)
-        return pairs_from_evidence(ev, ev.is_duplicate, keys + [article.id], texts, self.config)
+        matches = self._match(found)
+        out: list[list[DuplicatePair]] = [[] for _ in found]
+        for pair, (_, j) in zip(matches.duplicate_pairs(self.config, self.store), matches.evidence.pairs.tolist()):
+            out[j - matches.stored].append(pair)
+        return out
 
     def query(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
-        """Verified near-duplicates of ``article`` among those added, without adding it."""
-        article = as_article(article)
-        return self._verify(article, *self._prepare(article))
+        """Verified near-duplicates of ``article`` among the stored articles, without adding it."""
+        return self.query_many([article])[0]
 
     def add(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
-        """Add ``article`` and return its verified near-duplicates among those added before."""
-        article = as_article(article)
-        if article.id in self._articles:
-            raise InputError(f"duplicate id {article.id!r}: every article needs its own id")
-        hashes, facts, signature = self._prepare(article)
-        found = self._verify(article, hashes, facts, signature)
-        self.index.insert(article.id, signature)
-        self._position[article.id] = len(self._articles)
-        self._articles[article.id] = article
-        self._sets[article.id] = hashes
-        self._facts[article.id] = facts
-        self._df.update(hashes.tolist())
-        self._pairs.extend(found)
-        return found
+        """Add ``article``; return its verified near-duplicates among those stored before."""
+        return list(self.add_many([article]).pairs)
+
+    def add_many(self, articles: Iterable[Article | Mapping[str, Any]], *, clustering: str = "stream") -> Added:
+        """Verify a batch against the store and itself, store it, and say what became of each article.
+
+        ``clustering="stream"`` (the default): each article in turn is a duplicate of the
+        best-scoring earlier article that is not itself a duplicate, else unique; nothing is
+        revised. ``"batch"``: the batch's star clusters as :func:`dedup.find_duplicates` forms them
+        (keep policy and all), with stored articles kept first (they were kept before), stored
+        duplicates never representatives; cluster numbers are the representative's ``seq``.
+        """
+        if clustering not in ("stream", "batch"):
+            raise ConfigError(f"clustering must be 'stream' or 'batch'; got {clustering!r}")
+        found = self._articles_of(articles)
+        if not found:
+            return Added((), ())
+        matches = self._match(found)
+        pairs = matches.duplicate_pairs(self.config, self.store)
+        nodes, first = matches.nodes, matches.stored
+        reps, verdicts = (stream_verdicts if clustering == "stream" else batch_verdicts)(matches, self.config, self.store.next_seq)
+        # An article older than the window when it arrives is verified against what is left of its window and
+        # stored like any other; its generation, already out of the window, is evicted right after.
+        clock = max(self.store.clock, float(np.max(nodes.times[first:])))
+        batch = dataclasses.replace(nodes.take(np.arange(first, len(nodes))), rep=np.asarray(reps, dtype=np.int64),
+                                    texts=[a.text for a in found], seq=None)
+        self.store.add_many(batch)
+        evicted = self.store.evict_before(clock - self.window) if self.window else 0
+        self.store.commit()
+        if self._remember:
+            self._pairs.extend(pairs)
+            self._articles.extend((a.id, len(a.text), a.published) for a in found)
+        return Added(tuple(verdicts), tuple(pairs), candidates=matches.candidates, evicted=evicted)
+
+    def remove(self, article_id: str) -> bool:
+        """Forget a stored article; ``False`` if it was not stored."""
+        return self.store.remove_many([article_id]) == 1
+
+    def remove_many(self, ids: Iterable[str]) -> int:
+        return self.store.remove_many(list(ids))
 
     @property
     def pairs(self) -> tuple[DuplicatePair, ...]:
+        """The pairs found so far (kept for an in-memory deduplicator without a window only)."""
         return tuple(self._pairs)
 
     def clusters(self) -> tuple[Cluster, ...]:
-        """Clusters of the articles added so far (as :func:`find_duplicates` would form them)."""
-        articles = list(self._articles.values())
-        position = {a.id: i for i, a in enumerate(articles)}
+        """Clusters of the articles added so far, as :func:`find_duplicates` would form them (in-memory, no window)."""
+        if not self._remember:
+            raise ConfigError("clusters() needs the whole history in memory: use a Deduplicator without index and window")
+        ids = [a[0] for a in self._articles]
+        position = {article_id: i for i, article_id in enumerate(ids)}
         index_pairs = np.array([[position[p.a], position[p.b]] for p in self._pairs], dtype=np.int64).reshape(-1, 2)
         scores = np.array([p.score for p in self._pairs], dtype=float)
-        return cluster_verdicts([a.id for a in articles], [len(a.text) for a in articles], [a.published for a in articles],
+        return cluster_verdicts(ids, [a[1] for a in self._articles], [a[2] for a in self._articles],
                                 index_pairs, scores, self.config)[0]
+
+
+def open_index(path: str | os.PathLike[str], config: DedupConfig | None = None, *,
+               window: str | float | timedelta | None = None, keep_texts: bool = True, **overrides: Any) -> Deduplicator:
+    """Open (or create) the SQLite index at ``path`` as a :class:`Deduplicator`; use it as a context manager.
+
+    Opening an index with settings other than those it was built with raises
+    :class:`dedup.SignatureMismatchError` naming the setting and both values.
+    """
+    return Deduplicator(config, index=path, window=window, keep_texts=keep_texts, **overrides)
+

@@ -1,4 +1,4 @@
-"""The candidate stage: bands and rows, band keys, bounded bucket pairs, and the incremental index.
+"""The candidate stage: bands and rows, band keys, bounded bucket pairs (batch and against stored members).
 
 The fast paths are checked against slow references written here: every pair of every band for
 the unbounded case, and a per-bucket walk in input order for the bounded one.
@@ -10,7 +10,6 @@ import datasketch
 import numpy as np
 import pytest
 
-from dedup import DedupConfig, MemoryIndex
 from dedup.candidates import band_keys, batch_candidates, candidate_chunks, candidates_from_keys, lsh_params
 
 
@@ -98,33 +97,22 @@ def test_pairs_grow_with_the_feed_not_its_square():
 def test_empty_documents_are_never_candidates():
     sig = np.full((3, 8), 0xFFFFFFFF, dtype=np.uint32)
     assert batch_candidates(sig, bands=4, rows=2).shape == (0, 2)
-    index = MemoryIndex(DedupConfig(num_perm=8).signature_settings(), threshold=0.5)
-    index.insert("empty", sig[0])
-    assert index.query(sig[1]) == [] and "empty" in index and len(index) == 1
 
 
 @pytest.mark.parametrize("limit", [1, 3, None])
-def test_memory_index_meets_the_batch_candidates_in_feed_order(limit):
-    """The incremental index and the batch path are one banding: adding in order finds the batch's pairs."""
-    cfg = DedupConfig(num_perm=12, candidate_threshold=0.5)
-    sig = _collisions(9, n=50)
-    index = MemoryIndex(cfg.signature_settings(), threshold=cfg.candidate_threshold, bucket_limit=limit)
-    incremental = set()
-    for j in range(sig.shape[0]):
-        incremental.update((int(key), j) for key in index.query(sig[j]))
-        index.insert(str(j), sig[j])
-    batch = batch_candidates(sig, bands=index.bands, rows=index.rows, limit=limit)
-    assert incremental == {tuple(p) for p in batch.tolist()}
-
-
-def test_memory_index_remove():
-    cfg = DedupConfig(num_perm=12, candidate_threshold=0.5)
-    sig = _collisions(2, n=5)
-    index = MemoryIndex(cfg.signature_settings(), threshold=0.5)
-    index.insert("a", sig[0])
-    index.insert("b", sig[0])
-    index.remove("a")
-    assert index.query(sig[0]) == ["b"] and "a" not in index and len(index) == 1
+def test_new_from_pairs_only_the_new_documents(limit):
+    """candidate_chunks(new_from=k) is the full rule's pairs whose later member is new, each once."""
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        n = int(rng.integers(2, 60))
+        keys = rng.integers(0, 4, size=(n, 3)).astype(np.uint64)
+        keys[rng.random(n) < 0.1] = 0
+        new_from = int(rng.integers(0, n))
+        full = candidates_from_keys(keys, limit=limit)
+        parts = list(candidate_chunks(keys, limit=limit, new_from=new_from, chunk_pairs=3))
+        got = np.concatenate(parts) if parts else np.empty((0, 2), np.int64)
+        assert len({tuple(p) for p in got.tolist()}) == got.shape[0]
+        assert {tuple(p) for p in got.tolist()} == {tuple(p) for p in full.tolist() if p[1] >= new_from}
 
 
 def test_limit_is_validated():

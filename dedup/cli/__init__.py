@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import DedupError
-from . import diff, find
+from . import diff, find, stream
 
 __all__ = ["main"]
 
-_COMMANDS = (find, diff)
+_COMMANDS = (find, stream, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,14 +8,15 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, *, enabled: bool, stream: TextIO | None = None) -> None:
+    def __init__(self, *, enabled: bool, stream: TextIO | None = None, summary: bool | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled
+        self.summary = enabled if summary is None else summary
         self._last = 0.0
 
     @classmethod
     def for_terminal(cls, *, quiet: bool) -> Progress:
-        return cls(enabled=not quiet and sys.stderr.isatty())
+        return cls(enabled=not quiet and sys.stderr.isatty(), summary=not quiet)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
@@ -40,6 +41,7 @@ class Progress:
             self.stream.flush()
 
     def message(self, text: str) -> None:
-        if self.enabled:
+        """A line on stderr (the run's summary), shown unless ``--quiet``, terminal or not."""
+        if self.summary:
             self.stream.write(text + "\n")
             self.stream.flush()

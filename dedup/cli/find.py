@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import IO
 
 from ..article import Article
 from ..config import DedupConfig
+from ..errors import ConfigError
 from ..feeds import read_feeds
 from ..pipeline import find_duplicates
 from ..results import Verdict
 from ._args import add_field_options, fraction, weights
+from ._indexed import run_indexed as _run_indexed
+from ._output import output
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -55,18 +55,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                    help="processes that shingle and sign in parallel (default 0: one per core; results do not depend on it)")
     p.add_argument("--no-coverage", action="store_true", help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)")
+    p.add_argument("--index", metavar="PATH",
+                   help="an SQLite index file (created if missing): dedup the inputs against every article it holds "
+                   "and against each other, then add them to it")
+    p.add_argument("--window", metavar="DURATION",
+                   help="with --index: compare only articles published within DURATION of each other (72h, 7d, ...) "
+                   "and evict what falls out of it")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     p.set_defaults(run=run)
-
-
-@contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    with open(path, "w", encoding="utf-8") as stream:
-        yield stream
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,10 +100,14 @@ def run(args: argparse.Namespace) -> int:
             else:
                 places.append(Verdict(record.raw_id, "rejected", reason=str(record.error)))
 
+    if args.index is not None:
+        return _run_indexed(args, config, progress, started)
+    if args.window is not None:
+        raise ConfigError("--window needs --index: a single batch has no history to forget; add --index PATH")
     result = find_duplicates(articles(), config, progress=progress)
     progress.done()
     verdicts = iter(result.verdicts)
-    with _output(args.output) as out:
+    with output(args.output) as out:
         if args.pairs:
             for pair in result.pairs:
                 out.write(json.dumps(pair.to_dict(), ensure_ascii=False) + "\n")

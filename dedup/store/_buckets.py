@@ -1,0 +1,103 @@
+"""The candidate index of a store: LSH buckets as sorted numpy runs, per time generation.
+
+Every (band, band key) of a stored article becomes one 64-bit bucket key (the band key mixed with
+a per-band salt) paired with the article's seq. A batch of additions is one sorted run; runs of a
+generation are merged as in a log-structured merge tree (a run is merged into the one before it
+once it is at least half its size), so an addition costs O(log n) amortised and a lookup is a few
+binary searches per run. Within a run the members of a bucket are contiguous and in arrival
+order, so the ``limit`` most recent are the last ``limit`` of its range. A generation leaves
+whole. Memory: 16 bytes per article and band.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _kernels
+
+__all__ = ["BucketIndex"]
+
+_SALT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def bucket_keys(keys: np.ndarray) -> np.ndarray:
+    """``(n, bands)`` band keys as ``(n, bands)`` bucket keys unique across bands (uint64)."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    salt = (np.arange(1, keys.shape[1] + 1, dtype=np.uint64) * _SALT) if keys.ndim == 2 else _SALT
+    return keys ^ salt
+
+
+class BucketIndex:
+    """Bucket keys and seq numbers of stored articles, grouped by generation."""
+
+    def __init__(self) -> None:
+        self._runs: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._removed: set[int] = set()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes + s.nbytes for runs in self._runs.values() for k, s in runs)
+
+    def add(self, keys: np.ndarray, seq: np.ndarray, generation: np.ndarray) -> None:
+        """Index articles ``seq`` (increasing) with band keys ``keys``; rows whose key is 0 (empty) are left out."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        live = keys[:, 0] != 0 if keys.shape[0] else np.zeros(0, bool)
+        for g in np.unique(generation[live]).tolist():
+            rows = np.flatnonzero(live & (generation == g))
+            flat = bucket_keys(keys[rows]).ravel()
+            owner = np.repeat(seq[rows], keys.shape[1])
+            order = np.argsort(flat, kind="stable")
+            self._push(g, flat[order], owner[order])
+
+    def _push(self, g: int, keys: np.ndarray, seq: np.ndarray) -> None:
+        runs = self._runs.setdefault(g, [])
+        runs.append((keys, seq))
+        while len(runs) > 1 and runs[-1][0].shape[0] * 2 >= runs[-2][0].shape[0]:
+            (k1, s1), (k2, s2) = runs[-2], runs.pop()
+            merged_keys = np.concatenate((k1, k2))
+            order = np.argsort(merged_keys, kind="stable")  # two sorted runs: a merge; older members stay first
+            merged_seq = np.concatenate((s1, s2))[order]
+            merged_keys = merged_keys[order]
+            if self._removed:
+                keep = ~np.isin(merged_seq, np.fromiter(self._removed, np.int64))
+                merged_keys, merged_seq = merged_keys[keep], merged_seq[keep]
+            runs[-1] = (merged_keys, merged_seq)
+
+    def members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
+        """Sorted seqs among the ``limit`` latest of every run's bucket of each band key of ``keys`` (rows of key 0 skipped).
+
+        A superset of the ``limit`` latest stored members of each bucket, which is all the
+        bounded-bucket rule needs (:func:`dedup.candidates.candidate_chunks` picks among them).
+        """
+        keys = np.asarray(keys, dtype=np.uint64)
+        if keys.shape[0] == 0:
+            return np.empty(0, np.int64)
+        keys = keys[keys[:, 0] != 0]
+        wanted = np.unique(bucket_keys(keys).ravel())
+        found = []
+        for runs in self._runs.values():
+            for run_keys, run_seq in runs:
+                lo = np.searchsorted(run_keys, wanted, side="left")
+                hi = np.searchsorted(run_keys, wanted, side="right")
+                hit = hi > lo
+                if not hit.any():
+                    continue
+                lo, hi = np.maximum(lo[hit], hi[hit] - limit), hi[hit]
+                pos, _ = _kernels.gather_ranges(np.stack((lo, hi), axis=1).ravel(), np.arange(0, 2 * lo.shape[0], 2))
+                found.append(run_seq[pos])
+        if not found:
+            return np.empty(0, np.int64)
+        out = np.unique(np.concatenate(found))
+        if self._removed:
+            out = out[~np.isin(out, np.fromiter(self._removed, np.int64))]
+        return out
+
+    def remove(self, seq: np.ndarray) -> None:
+        """Leave articles out of every later lookup (their entries go at the next merge)."""
+        self._removed.update(np.asarray(seq, dtype=np.int64).tolist())
+
+    def drop_generation(self, g: int) -> None:
+        self._runs.pop(g, None)
+
+    def generations(self) -> list[int]:
+        return sorted(self._runs)

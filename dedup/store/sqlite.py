@@ -1,0 +1,335 @@
+"""The embedded store: one SQLite file (write-ahead log), no server, no pickle.
+
+Format (version 1, documented in ``docs/index-format.md``)::
+
+    meta(key TEXT PRIMARY KEY, value TEXT)       format = "dedup-index", version, settings (JSON),
+                                                 generation_seconds, next_seq, clock
+    generations(gen INTEGER PRIMARY KEY, articles INTEGER)
+    "docs_<gen>"(seq INTEGER PRIMARY KEY, id TEXT UNIQUE, time REAL, published REAL, length INTEGER,
+                 rep INTEGER, keys BLOB, sets BLOB, figures BLOB, text BLOB)
+
+Articles live in the table of their time generation, so what falls out of the window goes with
+one ``DROP TABLE``, never row by row. Arrays are little-endian blobs (uint64 band keys,
+uint32 shingle and figure hashes); texts are zlib-compressed UTF-8. Every batch is one
+transaction: a process killed in the middle of one leaves the file as it was before it.
+Document frequency and the LSH buckets are not stored: they are rebuilt from the stored sets and
+band keys when the file is opened (:mod:`dedup.store._buckets`), and kept in memory, where a
+lookup costs microseconds instead of a query per band.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from .._dftable import DocumentFrequency
+from ..errors import IndexFileError
+from ..shingles import ShingleBatch
+from ._buckets import BucketIndex
+from .base import Records, check_settings, generation_of
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock, SQLite's own locking remains
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "SQLiteStore"]
+
+FORMAT = "dedup-index"
+FORMAT_VERSION = 1
+_PARAMS = 900  # bound parameters per statement, well under SQLite's limit
+
+
+def _chunks(values: Sequence[Any], size: int = _PARAMS) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _signed(keys: np.ndarray) -> np.ndarray:
+    """uint64 band keys as the int64 SQLite stores (same bits)."""
+    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
+
+
+class SQLiteStore:
+    """A store in one SQLite file; see the module docstring for the format.
+
+    Opening takes an advisory lock on ``PATH.lock``, so a second process opening the same index
+    gets :class:`dedup.IndexFileError` at once instead of interleaving its writes.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], settings: Mapping[str, Any], *,
+                 generation_seconds: float = 0.0, keep_texts: bool = True) -> None:
+        self.path = os.fspath(path)
+        self.keep_texts = keep_texts
+        self._lock = self._take_lock()
+        try:
+            self._conn = self._connect()
+            stored = self._read_meta()
+            if stored is None:
+                self._create(dict(settings), float(generation_seconds))
+                stored = self._read_meta()
+                assert stored is not None
+            check_settings(json.loads(stored["settings"]), settings, where=f"index {self.path}")
+        except BaseException:
+            self._release()
+            raise
+        self.settings: Mapping[str, Any] = json.loads(stored["settings"])
+        self.bands = int(self.settings["bands"])
+        self.generation_seconds = float(stored["generation_seconds"])
+        self._next = int(stored["next_seq"])
+        self._clock = float(stored["clock"])
+        self._gens = {g: n for g, n in self._conn.execute("SELECT gen, articles FROM generations")}
+        self._df = DocumentFrequency(capacity=1 << 16)
+        self._buckets = BucketIndex()
+        for g in sorted(self._gens):
+            self._load_generation(g)
+
+    def _load_generation(self, g: int, *, step: int = 1 << 14) -> None:
+        """Count the sets and index the band keys of generation ``g``, ``step`` articles at a time."""
+        rows = self._conn.execute(f'SELECT seq, keys, sets FROM "docs_{g}" ORDER BY seq')
+        while chunk := rows.fetchmany(step):
+            seq = np.array([r[0] for r in chunk], dtype=np.int64)
+            keys = np.frombuffer(b"".join(r[1] for r in chunk), "<u8").reshape(len(chunk), self.bands)
+            self._buckets.add(keys, seq, np.full(len(chunk), g, np.int64))
+            self._df.add(np.frombuffer(b"".join(r[2] for r in chunk), "<u4"))
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def _take_lock(self) -> IO[bytes] | None:
+        if fcntl is None:
+            return None
+        lock = open(self.path + ".lock", "ab")  # noqa: SIM115 - held open while the index is: the lock lives on it
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise IndexFileError(
+                f"index {self.path} is open in another process; wait for it to finish, or use another index file"
+            ) from None
+        return lock
+
+    def _release(self) -> None:
+        if getattr(self, "_conn", None) is not None:
+            self._conn.close()
+            self._conn = None  # type: ignore[assignment]
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache
+            conn.execute("PRAGMA temp_store=MEMORY")
+        except sqlite3.DatabaseError as exc:
+            raise IndexFileError(f"{self.path} is not a dedup index ({exc}); give a new file name to create one") from None
+        return conn
+
+    def _read_meta(self) -> dict[str, str] | None:
+        try:
+            tables = {name for (name,) in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise IndexFileError(f"{self.path} is not a dedup index ({exc}); give a new file name to create one") from None
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise IndexFileError(f"{self.path} is an SQLite database but not a dedup index; give a new file name to create one")
+        meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise IndexFileError(f"{self.path} is an SQLite database but not a dedup index; give a new file name to create one")
+        version = int(meta.get("version", "0"))
+        if version > FORMAT_VERSION:
+            raise IndexFileError(
+                f"index {self.path} has format version {version}, newer than this dedup reads ({FORMAT_VERSION}); "
+                "upgrade dedup (pip install -U dedup)"
+            )
+        return meta
+
+    def _create(self, settings: dict[str, Any], generation_seconds: float) -> None:
+        meta = {
+            "format": FORMAT, "version": str(FORMAT_VERSION), "settings": json.dumps(settings, sort_keys=True),
+            "generation_seconds": repr(generation_seconds), "next_seq": "0", "clock": repr(-math.inf),
+        }
+        with self._transaction():
+            self._conn.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self._conn.execute("CREATE TABLE generations(gen INTEGER PRIMARY KEY, articles INTEGER NOT NULL)")
+            self._conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+    # -- the Store interface ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(sum(self._gens.values()))
+
+    @property
+    def next_seq(self) -> int:
+        return self._next
+
+    @property
+    def clock(self) -> float:
+        return self._clock
+
+    def contains_many(self, ids: Sequence[str]) -> np.ndarray:
+        found: set[str] = set()
+        ids = list(ids)
+        for g in self._gens:
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                found.update(i for (i,) in self._conn.execute(f'SELECT id FROM "docs_{g}" WHERE id IN ({marks})', part))
+        return np.array([i in found for i in ids], dtype=bool)
+
+    def _ensure_generation(self, g: int) -> None:
+        if g in self._gens:
+            return
+        self._conn.execute(
+            f'CREATE TABLE "docs_{g}"(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time REAL NOT NULL, '
+            "published REAL, length INTEGER NOT NULL, rep INTEGER NOT NULL, keys BLOB NOT NULL, "
+            "sets BLOB NOT NULL, figures BLOB NOT NULL, text BLOB)"
+        )
+        self._conn.execute("INSERT INTO generations VALUES (?, 0)", (g,))
+        self._gens[g] = 0
+
+    def add_many(self, records: Records) -> np.ndarray:
+        n = len(records)
+        seq = np.arange(self._next, self._next + n, dtype=np.int64)
+        if n == 0:
+            return seq
+        gens = generation_of(records.times, self.generation_seconds)
+        keys = _signed(records.keys)
+        sets, figures = records.sets, records.figures
+        texts = records.texts if (self.keep_texts and records.texts is not None) else None
+        clock = max(self._clock, float(np.nanmax(records.times)))
+        with self._transaction():
+            for g in np.unique(gens).tolist():
+                self._ensure_generation(g)
+                rows = np.flatnonzero(gens == g)
+                docs = []
+                for r in rows.tolist():
+                    published = float(records.published[r])
+                    docs.append((
+                        int(seq[r]), records.ids[r], float(records.times[r]), None if math.isnan(published) else published,
+                        int(records.lengths[r]), int(records.rep[r]), keys[r].tobytes(),
+                        sets.hashes[sets.offsets[r]:sets.offsets[r + 1]].astype("<u4").tobytes(),
+                        figures.hashes[figures.offsets[r]:figures.offsets[r + 1]].astype("<u4").tobytes(),
+                        None if texts is None else zlib.compress(texts[r].encode("utf-8"), 1),
+                    ))
+                self._conn.executemany(f'INSERT INTO "docs_{g}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', docs)
+                self._conn.execute("UPDATE generations SET articles = articles + ? WHERE gen = ?", (rows.size, g))
+            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(self._next + n),))
+            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'clock'", (repr(clock),))
+        for g in gens.tolist():
+            self._gens[g] += 1
+        self._next += n
+        self._clock = clock
+        self._df.add(sets.hashes)
+        self._buckets.add(records.keys, seq, gens)
+        return seq
+
+    def bucket_members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
+        return self._buckets.members(keys, limit=limit)
+
+    def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
+        wanted = np.asarray(seq, dtype=np.int64).tolist()
+        columns = "seq, id, time, published, length, rep, keys, sets, figures" + (", text" if texts else "")
+        rows: list[tuple[Any, ...]] = []
+        if wanted and self._gens:
+            listed = json.dumps(wanted)
+            for g in self._gens:
+                rows.extend(self._conn.execute(
+                    f'SELECT {columns} FROM "docs_{g}" WHERE seq IN (SELECT value FROM json_each(?))', (listed,)))
+        rows.sort(key=lambda row: row[0])
+        return self._records(rows, texts=texts)
+
+    def _records(self, rows: list[tuple[Any, ...]], *, texts: bool) -> Records:
+        def batch(column: int) -> ShingleBatch:
+            parts = [np.frombuffer(row[column], "<u4") for row in rows]
+            sizes = [p.shape[0] for p in parts]
+            hashes = np.concatenate(parts).astype(np.uint32) if parts else np.empty(0, np.uint32)
+            return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
+
+        keys = (np.frombuffer(b"".join(row[6] for row in rows), "<u8").reshape(len(rows), self.bands).astype(np.uint64)
+                if rows else np.empty((0, self.bands), np.uint64))
+        return Records(
+            ids=[row[1] for row in rows],
+            times=np.array([row[2] for row in rows], dtype=float),
+            published=np.array([math.nan if row[3] is None else row[3] for row in rows], dtype=float),
+            lengths=np.array([row[4] for row in rows], dtype=np.int64),
+            rep=np.array([row[5] for row in rows], dtype=np.int64),
+            keys=keys, sets=batch(7), figures=batch(8),
+            texts=[zlib.decompress(row[9]).decode("utf-8") if row[9] is not None else "" for row in rows] if texts else None,
+            seq=np.array([row[0] for row in rows], dtype=np.int64),
+        )
+
+    def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
+        return self._df.lookup(hashes)
+
+    def remove_many(self, ids: Sequence[str]) -> int:
+        removed = 0
+        ids = list(ids)
+        with self._transaction():
+            for g in list(self._gens):
+                for part in _chunks(ids):
+                    marks = ",".join("?" * len(part))
+                    rows = self._conn.execute(f'SELECT seq, sets FROM "docs_{g}" WHERE id IN ({marks})', part).fetchall()
+                    for seq, set_blob in rows:
+                        self._buckets.remove(np.array([seq]))
+                        self._df.subtract(np.frombuffer(set_blob, "<u4"))
+                    if rows:
+                        self._conn.execute(f'DELETE FROM "docs_{g}" WHERE id IN ({marks})', part)
+                        self._conn.execute("UPDATE generations SET articles = articles - ? WHERE gen = ?", (len(rows), g))
+                        self._gens[g] -= len(rows)
+                        removed += len(rows)
+        return removed
+
+    def evict_before(self, time: float) -> int:
+        if self.generation_seconds <= 0:
+            return 0
+        old = [g for g in sorted(self._gens) if (g + 1) * self.generation_seconds <= time]
+        if not old:
+            return 0
+        evicted = 0
+        with self._transaction():
+            for g in old:
+                for (blob,) in self._conn.execute(f'SELECT sets FROM "docs_{g}"'):
+                    self._df.subtract(np.frombuffer(blob, "<u4"))
+                self._conn.execute(f'DROP TABLE "docs_{g}"')
+                self._buckets.drop_generation(g)
+                self._conn.execute("DELETE FROM generations WHERE gen = ?", (g,))
+                evicted += self._gens.pop(g)
+        return evicted
+
+    def commit(self) -> None:
+        return None  # every batch commits as it is added
+
+    def close(self) -> None:
+        self._release()
+
+    def __enter__(self) -> SQLiteStore:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on an exception."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        self.conn.execute("ROLLBACK" if kind is not None else "COMMIT")
