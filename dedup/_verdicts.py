@@ -72,7 +72,7 @@ def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tupl
     order = np.concatenate((stored_kept, first + batch_order, stored_dups)).astype(np.int64)
     center, best = star_clusters(n, pairs, scores, order)
     has_pair = np.zeros(n, bool)
-    has_pair[pairs.ravel()] = True
+    has_pair[ev.pairs.ravel()] = True  # every verified pair, also those with stored duplicates
     reps: list[int] = []
     verdicts: list[Verdict] = []
     for j in range(first, n):
@@ -81,7 +81,7 @@ def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tupl
         if c == -1:
             reps.append(-1)
             why = "no near-duplicate found"
-            if has_pair[j] or (ev.pairs.size and (ev.pairs == j).any()):
+            if has_pair[j]:
                 why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
             verdicts.append(Verdict(article_id, "unique", reason=why))
         elif c == j:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._dftable import DocumentFrequency
 from .article import Article
 from .candidates import band_keys, candidate_chunks
 from .config import DedupConfig
@@ -107,10 +108,9 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
     n_docs = len(store) + len(batch)
     hashes = nodes.sets.hashes
     counts = store.document_frequency(hashes)
-    own, own_counts = np.unique(batch.sets.hashes, return_counts=True)
-    if own.size:
-        pos = np.minimum(np.searchsorted(own, hashes), own.size - 1)
-        counts = counts + np.where(own[pos] == hashes, own_counts[pos], 0)
+    own = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
+    own.add(batch.sets.hashes)
+    counts = counts + own.lookup(hashes)
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
     corpus = Corpus.from_sets(nodes.sets, nodes.figures, [], config, weights=weights)
     ev = evidence(corpus, candidates, config)

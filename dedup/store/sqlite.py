@@ -6,11 +6,11 @@ Format (version 1, documented in ``docs/index-format.md``)::
                                                  generation_seconds, next_seq, clock
     generations(gen INTEGER PRIMARY KEY, articles INTEGER)
     "docs_<gen>"(seq INTEGER PRIMARY KEY, id TEXT UNIQUE, time REAL, published REAL, length INTEGER,
-                 rep INTEGER, keys BLOB, sets BLOB, figures BLOB, text BLOB)
+                 rep INTEGER, keys BLOB, sets BLOB, figures BLOB, text TEXT)
 
 Articles live in the table of their time generation, so what falls out of the window goes with
 one ``DROP TABLE``, never row by row. Arrays are little-endian blobs (uint64 band keys,
-uint32 shingle and figure hashes); texts are zlib-compressed UTF-8. Every batch is one
+uint32 shingle and figure hashes); texts are plain text (NULL when not kept). Every batch is one
 transaction: a process killed in the middle of one leaves the file as it was before it.
 Document frequency and the LSH buckets are not stored: they are rebuilt from the stored sets and
 band keys when the file is opened (:mod:`dedup.store._buckets`), and kept in memory, where a
@@ -19,11 +19,11 @@ lookup costs microseconds instead of a query per band.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import sqlite3
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
@@ -33,7 +33,7 @@ from .._dftable import DocumentFrequency
 from ..errors import IndexFileError
 from ..shingles import ShingleBatch
 from ._buckets import BucketIndex
-from .base import Records, check_settings, generation_of
+from .base import Records, check_settings, concat_records, generation_of
 
 try:
     import fcntl
@@ -52,6 +52,11 @@ def _chunks(values: Sequence[Any], size: int = _PARAMS) -> Iterator[Sequence[Any
         yield values[start:start + size]
 
 
+def _blobs(batch: ShingleBatch) -> bytes:
+    """The hashes of a batch as one little-endian uint32 byte string (documents cut from it by offsets * 4)."""
+    return np.ascontiguousarray(batch.hashes, dtype="<u4").tobytes()
+
+
 def _signed(keys: np.ndarray) -> np.ndarray:
     """uint64 band keys as the int64 SQLite stores (same bits)."""
     return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
@@ -65,9 +70,11 @@ class SQLiteStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], settings: Mapping[str, Any], *,
-                 generation_seconds: float = 0.0, keep_texts: bool = True) -> None:
+                 generation_seconds: float = 0.0, keep_texts: bool = True, cache_articles: int = 1 << 15) -> None:
         self.path = os.fspath(path)
         self.keep_texts = keep_texts
+        self.cache_articles = int(cache_articles)
+        self._recent: dict[int, Records] = {}  # first seq -> a batch added by this process, newest last
         self._lock = self._take_lock()
         try:
             self._conn = self._connect()
@@ -126,6 +133,7 @@ class SQLiteStore:
     def _connect(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA page_size=16384")  # before the first table: blobs fit in fewer pages
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache
@@ -195,7 +203,7 @@ class SQLiteStore:
         self._conn.execute(
             f'CREATE TABLE "docs_{g}"(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time REAL NOT NULL, '
             "published REAL, length INTEGER NOT NULL, rep INTEGER NOT NULL, keys BLOB NOT NULL, "
-            "sets BLOB NOT NULL, figures BLOB NOT NULL, text BLOB)"
+            "sets BLOB NOT NULL, figures BLOB NOT NULL, text TEXT)"
         )
         self._conn.execute("INSERT INTO generations VALUES (?, 0)", (g,))
         self._gens[g] = 0
@@ -214,16 +222,19 @@ class SQLiteStore:
             for g in np.unique(gens).tolist():
                 self._ensure_generation(g)
                 rows = np.flatnonzero(gens == g)
-                docs = []
-                for r in rows.tolist():
-                    published = float(records.published[r])
-                    docs.append((
-                        int(seq[r]), records.ids[r], float(records.times[r]), None if math.isnan(published) else published,
-                        int(records.lengths[r]), int(records.rep[r]), keys[r].tobytes(),
-                        sets.hashes[sets.offsets[r]:sets.offsets[r + 1]].astype("<u4").tobytes(),
-                        figures.hashes[figures.offsets[r]:figures.offsets[r + 1]].astype("<u4").tobytes(),
-                        None if texts is None else zlib.compress(texts[r].encode("utf-8"), 1),
-                    ))
+                set_bytes, set_ends = _blobs(sets), sets.offsets * 4
+                fig_bytes, fig_ends = _blobs(figures), figures.offsets * 4
+                key_bytes = keys.tobytes()
+                width = 8 * self.bands
+                published = [None if math.isnan(p) else p for p in records.published.tolist()]
+                times, lengths, reps, seqs = (records.times.tolist(), records.lengths.tolist(), records.rep.tolist(),
+                                              seq.tolist())
+                docs = [
+                    (seqs[r], records.ids[r], times[r], published[r], lengths[r], reps[r],
+                     key_bytes[r * width:(r + 1) * width], set_bytes[set_ends[r]:set_ends[r + 1]],
+                     fig_bytes[fig_ends[r]:fig_ends[r + 1]], None if texts is None else texts[r])
+                    for r in rows.tolist()
+                ]
                 self._conn.executemany(f'INSERT INTO "docs_{g}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', docs)
                 self._conn.execute("UPDATE generations SET articles = articles + ? WHERE gen = ?", (rows.size, g))
             self._conn.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(self._next + n),))
@@ -234,22 +245,49 @@ class SQLiteStore:
         self._clock = clock
         self._df.add(sets.hashes)
         self._buckets.add(records.keys, seq, gens)
+        self._remember(dataclasses.replace(records, seq=seq, texts=texts))
         return seq
+
+    def _remember(self, records: Records) -> None:
+        """Keep the latest ``cache_articles`` articles added here in memory: the next batches' candidates are mostly them."""
+        if self.cache_articles <= 0:
+            return
+        self._recent[int(records.seq[0])] = records  # type: ignore[index]
+        held = sum(len(r) for r in self._recent.values())
+        while held - len(next(iter(self._recent.values()))) >= self.cache_articles:
+            held -= len(self._recent.pop(next(iter(self._recent))))
 
     def bucket_members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
         return self._buckets.members(keys, limit=limit)
 
     def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
-        wanted = np.asarray(seq, dtype=np.int64).tolist()
+        wanted = np.asarray(seq, dtype=np.int64)
+        parts: list[Records] = []
+        if self._recent and wanted.size:  # what this process added lately is served from memory
+            firsts = np.array(list(self._recent), dtype=np.int64)
+            owner = np.searchsorted(firsts, wanted, side="right") - 1
+            batches = list(self._recent.values())
+            hit = owner >= 0
+            hit[hit] = wanted[hit] < firsts[owner[hit]] + np.array([len(batches[o]) for o in owner[hit].tolist()], dtype=np.int64)
+            for o in np.unique(owner[hit]).tolist():
+                rows = wanted[hit & (owner == o)] - firsts[o]
+                part = batches[o].take(rows)
+                parts.append(part if texts and part.texts is not None else dataclasses.replace(part, texts=[""] * len(part) if texts else None))
+            wanted = wanted[~hit]
         columns = "seq, id, time, published, length, rep, keys, sets, figures" + (", text" if texts else "")
         rows: list[tuple[Any, ...]] = []
-        if wanted and self._gens:
-            listed = json.dumps(wanted)
+        if wanted.size and self._gens:
+            listed = json.dumps(wanted.tolist())
             for g in self._gens:
                 rows.extend(self._conn.execute(
                     f'SELECT {columns} FROM "docs_{g}" WHERE seq IN (SELECT value FROM json_each(?))', (listed,)))
-        rows.sort(key=lambda row: row[0])
-        return self._records(rows, texts=texts)
+        if rows or not parts:
+            parts.append(self._records(rows, texts=texts))
+        if len(parts) == 1:
+            return parts[0]
+        merged = concat_records(parts)
+        assert merged.seq is not None
+        return merged.take(np.argsort(merged.seq, kind="stable"))
 
     def _records(self, rows: list[tuple[Any, ...]], *, texts: bool) -> Records:
         def batch(column: int) -> ShingleBatch:
@@ -267,7 +305,7 @@ class SQLiteStore:
             lengths=np.array([row[4] for row in rows], dtype=np.int64),
             rep=np.array([row[5] for row in rows], dtype=np.int64),
             keys=keys, sets=batch(7), figures=batch(8),
-            texts=[zlib.decompress(row[9]).decode("utf-8") if row[9] is not None else "" for row in rows] if texts else None,
+            texts=[row[9] if row[9] is not None else "" for row in rows] if texts else None,
             seq=np.array([row[0] for row in rows], dtype=np.int64),
         )
 
@@ -277,6 +315,7 @@ class SQLiteStore:
     def remove_many(self, ids: Sequence[str]) -> int:
         removed = 0
         ids = list(ids)
+        self._recent.clear()
         with self._transaction():
             for g in list(self._gens):
                 for part in _chunks(ids):
@@ -299,6 +338,7 @@ class SQLiteStore:
         if not old:
             return 0
         evicted = 0
+        self._recent.clear()
         with self._transaction():
             for g in old:
                 for (blob,) in self._conn.execute(f'SELECT sets FROM "docs_{g}"'):
