@@ -270,8 +270,7 @@ class SQLiteStore:
             hit = owner >= 0
             hit[hit] = wanted[hit] < firsts[owner[hit]] + np.array([len(batches[o]) for o in owner[hit].tolist()], dtype=np.int64)
             for o in np.unique(owner[hit]).tolist():
-                rows = wanted[hit & (owner == o)] - firsts[o]
-                part = batches[o].take(rows)
+                part = batches[o].take(wanted[hit & (owner == o)] - firsts[o])
                 parts.append(part if texts and part.texts is not None else dataclasses.replace(part, texts=[""] * len(part) if texts else None))
             wanted = wanted[~hit]
         columns = "seq, id, time, published, length, rep, keys, sets, figures" + (", text" if texts else "")
