@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .results import Cluster, Verdict
+from .results import Cluster, Verdict, _new_verdict
 
 if TYPE_CHECKING:
     from .config import DedupConfig
@@ -35,7 +35,10 @@ def keep_order(
     if policy == "longest":
         return np.lexsort((position, -length))
     # earliest: articles without a date come after dated ones
-    stamps = np.array([p.timestamp() if p is not None else np.inf for p in published], dtype=float)
+    if all(p is None for p in published):  # no dates at all (a common feed): every stamp is inf
+        stamps = np.full(n, np.inf)
+    else:
+        stamps = np.array([p.timestamp() if p is not None else np.inf for p in published], dtype=float)
     return np.lexsort((position, -length, stamps))
 
 
@@ -108,17 +111,20 @@ def cluster_verdicts(
     )
     has_pair = np.zeros(n, bool)
     has_pair[index_pairs.ravel()] = True
-    verdicts = []
+    # Python values for all articles at once, not a numpy scalar per article.
+    centers, paired, scores_of = center.tolist(), has_pair.tolist(), best.tolist()
+    lonely = "no near-duplicate found"
+    left = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
+    verdicts: list[Verdict] = []
+    append = verdicts.append
     for i, article_id in enumerate(ids):
-        c = int(center[i])
+        c = centers[i]
         if c == -1:
-            why = "no near-duplicate found"
-            if has_pair[i]:
-                why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
-            verdicts.append(Verdict(article_id, "unique", reason=why))
+            append(_new_verdict(article_id, "unique", None, None, None, left if paired[i] else lonely))
         elif c == i:
-            verdicts.append(Verdict(article_id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
+            k = cluster_of[c]
+            append(_new_verdict(article_id, "representative", k, None, None, f"kept for cluster {k} (keep={config.keep})"))
         else:
-            verdicts.append(Verdict(article_id, "duplicate", cluster=cluster_of[c], duplicate_of=ids[c], score=float(best[i]),
-                                    reason=f"near-duplicate of {ids[c]!r} (score {best[i]:.2f})"))
+            score = scores_of[i]
+            append(_new_verdict(article_id, "duplicate", cluster_of[c], ids[c], score, f"near-duplicate of {ids[c]!r} (score {score:.2f})"))
     return clusters, verdicts

@@ -59,6 +59,59 @@ def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | No
         yield chunk
 
 
+class _Columns:
+    """One chunk of validated articles as the columns the batch needs: ids, texts, published."""
+
+    __slots__ = ("ids", "published", "texts")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.published: list[datetime | None] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _column_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | None = None) -> Iterator[_Columns]:
+    """What :func:`_article_chunks` validates, as columns and without an ``Article`` per plain record.
+
+    A plain dict whose ``id`` and ``text`` are non-empty ``str`` and ``str``, ``title`` and ``source``
+    ``str`` or absent, and ``published`` absent or empty is taken as it is (``Article`` would accept it
+    unchanged); anything else goes through :func:`as_article`, its checks and its messages.
+    """
+    size = size or _CHUNK
+    seen: dict[str, int] = {}
+    chunk = _Columns()
+    for position, item in enumerate(items):
+        if type(item) is dict:
+            article_id, text, title, source = item.get("id"), item.get("text"), item.get("title"), item.get("source")
+            published = item.get("published")
+            plain = (type(article_id) is str and article_id != "" and type(text) is str
+                     and (title is None or type(title) is str) and (source is None or type(source) is str)
+                     and (published is None or published == ""))
+            when = None
+        else:
+            plain = False
+        if not plain:
+            try:
+                article = as_article(item)
+            except InputError as exc:
+                raise InputError(f"article #{position}: {exc}") from None
+            article_id, text, when = article.id, article.text, article.published
+        first = seen.setdefault(article_id, position)  # type: ignore[arg-type]
+        if first != position:
+            raise InputError(f"duplicate id {article_id!r} (articles #{first} and #{position}); every article needs its own id")
+        chunk.ids.append(article_id)  # type: ignore[arg-type]
+        chunk.texts.append(text)  # type: ignore[arg-type]
+        chunk.published.append(when)
+        if len(chunk.ids) == size:
+            yield chunk
+            chunk = _Columns()
+    if chunk.ids:
+        yield chunk
+
+
 def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
     return [article for chunk in _article_chunks(items) for article in chunk]
 
@@ -72,19 +125,19 @@ def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tu
     return sets, figures, band_keys(signatures, bands=bands, rows=rows)
 
 
-def _signed_chunks(chunks: Iterable[list[Article]], cfg: DedupConfig, bands: int, rows: int
-                   ) -> Iterator[tuple[list[Article], tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
+def _signed_chunks(chunks: Iterable[_Columns], cfg: DedupConfig, bands: int, rows: int
+                   ) -> Iterator[tuple[_Columns, tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
     """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
     if cfg.workers == 1:
         for chunk in chunks:
-            yield chunk, _sign_chunk([a.text for a in chunk], cfg, bands, rows)
+            yield chunk, _sign_chunk(chunk.texts, cfg, bands, rows)
         return
-    pending: list[list[Article]] = []
+    pending: list[_Columns] = []
 
     def texts() -> Iterator[tuple[list[str], DedupConfig, int, int]]:
         for chunk in chunks:
             pending.append(chunk)
-            yield [a.text for a in chunk], cfg, bands, rows
+            yield chunk.texts, cfg, bands, rows
 
     for signed in ordered_map(_sign_task, texts(), workers=cfg.workers):
         yield pending.pop(0), signed
@@ -274,12 +327,12 @@ def find_duplicates(
     chunks = _Chunks()
     key_chunks = []
     # Articles are read lazily, chunk by chunk; a chunk's signatures live only until its band keys are made.
-    for chunk, (sets, figures, keys) in _signed_chunks(_article_chunks(articles), cfg, bands, rows):
-        ids.extend(a.id for a in chunk)
-        lengths.extend(len(a.text) for a in chunk)
-        published.extend(a.published for a in chunk)
+    for chunk, (sets, figures, keys) in _signed_chunks(_column_chunks(articles), cfg, bands, rows):
+        ids.extend(chunk.ids)
+        lengths.extend(map(len, chunk.texts))
+        published.extend(chunk.published)
         if cfg.coverage:
-            texts.extend(a.text for a in chunk)
+            texts.extend(chunk.texts)
         chunks.append(sets, figures)
         key_chunks.append(keys)
         report("signatures", len(ids), total)
