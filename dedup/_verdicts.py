@@ -20,6 +20,8 @@ __all__ = ["batch_verdicts", "stream_verdicts"]
 def _seqs(matches: Matches, next_seq: int) -> np.ndarray:
     """The seq of every node: the stored ones' own, the batch's as the store will number them."""
     nodes, first = matches.nodes, matches.stored
+    if nodes.seq is not None and (first == len(nodes) or nodes.seq[first] >= 0):  # the batch is numbered already
+        return nodes.seq
     stored = nodes.seq[:first] if nodes.seq is not None else np.empty(0, np.int64)
     return np.concatenate((stored, next_seq + np.arange(len(nodes) - first, dtype=np.int64)))
 

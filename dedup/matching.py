@@ -82,15 +82,22 @@ class Matches:
 
 
 def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: float | None = None,
-                chunk_pairs: int = 1 << 16) -> Matches:
-    """Verify the batch's candidates among the store's bucket members and the batch itself."""
-    members = store.bucket_members(batch.keys, limit=config.bucket_limit)
+                members: np.ndarray | None = None, counted: bool = False, chunk_pairs: int = 1 << 16) -> Matches:
+    """Verify the batch's candidates among the store's bucket members and the batch itself.
+
+    ``members`` are the bucket members when the caller has them already (a shared store returns
+    them from the same atomic call that claims the batch); ``counted`` says the store's length and
+    document frequency include the batch already.
+    """
+    if members is None:
+        members = store.bucket_members(batch.keys, limit=config.bucket_limit)
     if members.size:
         stored = store.fetch(members)
         first_new = len(stored)
         nodes = dataclasses.replace(
             concat_records([dataclasses.replace(stored, texts=None),
-                            dataclasses.replace(batch, texts=None, seq=np.full(len(batch), -1, np.int64))]),
+                            dataclasses.replace(batch, texts=None,
+                                                seq=batch.seq if batch.seq is not None else np.full(len(batch), -1, np.int64))]),
             texts=[""] * first_new + list(batch.texts or [""] * len(batch)),
         )
     else:
@@ -105,12 +112,13 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
         candidates = candidates[fact_agreement(nodes.figures, candidates) >= config.fact_agreement]
     candidates = candidates[np.lexsort((candidates[:, 1], candidates[:, 0]))] if candidates.size else candidates
     # idf over the store and the batch: what a batch run over both would count.
-    n_docs = len(store) + len(batch)
+    n_docs = len(store) + (0 if counted else len(batch))
     hashes = nodes.sets.hashes
     counts = store.document_frequency(hashes)
-    own = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
-    own.add(batch.sets.hashes)
-    counts = counts + own.lookup(hashes)
+    if not counted:
+        own = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
+        own.add(batch.sets.hashes)
+        counts = counts + own.lookup(hashes)
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
     corpus = Corpus.from_sets(nodes.sets, nodes.figures, [], config, weights=weights)
     ev = evidence(corpus, candidates, config)

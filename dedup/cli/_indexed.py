@@ -44,7 +44,7 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
     verdicts: list[Verdict] = []
     pairs: list[DuplicatePair] = []
     candidates = evicted = 0
-    with open_index(args.index, config, window=args.window) as index:
+    with open_index(args.index, config, window=args.window, name=args.index_name) as index:
         stored_before = len(index)
         records = _checked(read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field), index, args.on_error)
         while batch := list(itertools.islice(records, _BATCH)):

@@ -56,8 +56,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="processes that shingle and sign in parallel (default 0: one per core; results do not depend on it)")
     p.add_argument("--no-coverage", action="store_true", help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)")
     p.add_argument("--index", metavar="PATH",
-                   help="an SQLite index file (created if missing): dedup the inputs against every article it holds "
-                   "and against each other, then add them to it")
+                   help="an SQLite index file (created if missing) or redis://HOST:PORT/DB: dedup the inputs against "
+                   "every article it holds and against each other, then add them to it")
+    p.add_argument("--index-name", default="dedup", metavar="NAME",
+                   help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)")
     p.add_argument("--window", metavar="DURATION",
                    help="with --index: compare only articles published within DURATION of each other (72h, 7d, ...) "
                    "and evict what falls out of it")

@@ -32,7 +32,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "{id, status, cluster, duplicate_of, score, reason}; status is unique, duplicate (of an earlier article) "
         "or rejected. Verdicts are final. With --index the history survives restarts.",
     )
-    p.add_argument("--index", metavar="PATH", help="an SQLite index file to remember the feed in (created if missing)")
+    p.add_argument("--index", metavar="PATH",
+                   help="an SQLite index file to remember the feed in (created if missing), or redis://HOST:PORT/DB")
+    p.add_argument("--index-name", default="dedup", metavar="NAME",
+                   help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)")
     p.add_argument("--window", metavar="DURATION",
                    help="compare only articles published within DURATION of each other (72h, 7d, ...); older ones are evicted")
     add_field_options(p)
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     tally = _Tally()
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        with Deduplicator(config, index=args.index, window=args.window) as dedup:
+        with Deduplicator(config, index=args.index, window=args.window, index_name=args.index_name) as dedup:
             stored = len(dedup)
             try:
                 _serve(args, dedup, tally, progress)
