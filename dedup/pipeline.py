@@ -284,9 +284,11 @@ def find_duplicates(
     config: DedupConfig | None = None,
     *,
     progress: Progress | None = None,
+    index: Any = None,
+    window: Any = None,
     **overrides: Any,
 ) -> DedupResult:
-    """Find the near-duplicates in a batch of articles.
+    """Find the near-duplicates in a batch of articles (and, with ``index``, against an index's history).
 
     Parameters
     ----------
@@ -297,6 +299,14 @@ def find_duplicates(
     progress : callable, optional
         Called as ``progress(stage, done, total)`` while the batch is processed; ``total`` is 0
         while it is unknown (articles given as an iterator).
+    index : str, path or dedup.store.Store, optional
+        An index (an SQLite file, ``redis://...``, or a store): the articles are matched against
+        everything it holds and against each other, then added to it (what ``dedup find --index``
+        does; see :func:`dedup.open_index`). ``duplicate_of`` may then name a stored article, and
+        cluster numbers are the representatives' arrival numbers in the index.
+    window : str, float or timedelta, optional
+        Compare only articles published within this duration of each other (``"7d"``); with an
+        index, what falls out of the window is evicted from it.
 
     Returns
     -------
@@ -317,6 +327,10 @@ def find_duplicates(
     """
     cfg = resolve_config(config, **overrides)
     report = progress or (lambda stage, done, total: None)
+    if index is not None or window is not None:
+        from .stream import find_in_index  # the incremental engine, batch clustering
+
+        return find_in_index(articles, cfg, index=index, window=window, progress=report)
     total = len(articles) if isinstance(articles, Sized) else 0
     started = time.perf_counter()
     bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)

@@ -26,11 +26,11 @@ from .cluster import Cluster, cluster_verdicts
 from .config import DedupConfig, resolve_config
 from .errors import ConfigError, InputError
 from .matching import Matches, match_batch, prepare_batch
-from .results import DuplicatePair, Verdict
+from .results import DedupResult, DuplicatePair, Verdict
 from .store import MemoryStore, SQLiteStore, Store, check_settings, store_settings
 from .store.base import Records
 
-__all__ = ["Added", "Deduplicator", "open_index", "parse_window"]
+__all__ = ["Added", "Deduplicator", "find_in_index", "open_index", "parse_window"]
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 PENDING = -2  # rep of a claimed article whose verdict its worker has not finalised yet
@@ -292,3 +292,44 @@ def await_reps(matches: Matches, store: Store, *, timeout: float = 60.0) -> Matc
         waiting = waiting[rep[waiting] == PENDING]
     rep[:first][rep[:first] == PENDING] = -1
     return dataclasses.replace(matches, nodes=dataclasses.replace(nodes, rep=rep))
+
+
+def find_in_index(articles: Iterable[Article | Mapping[str, Any]], config: DedupConfig, *, index: Any = None,
+                  window: Any = None, progress: Any = None, batch_size: int = 4096) -> DedupResult:
+    """:func:`dedup.find_duplicates` against an index: batches of ``batch_size`` matched and added in turn."""
+    report = progress or (lambda stage, done, total: None)
+    started = time.perf_counter()
+    verdicts: list[Verdict] = []
+    pairs: list[DuplicatePair] = []
+    candidates = evicted = 0
+    dedup = Deduplicator(config, index=index, window=window)
+    try:
+        pending: list[Article | Mapping[str, Any]] = []
+        for item in [*articles, None]:
+            if item is not None:
+                pending.append(item)
+            if pending and (item is None or len(pending) == batch_size):
+                added = dedup.add_many(pending, clustering="batch")
+                verdicts.extend(added.verdicts)
+                pairs.extend(added.pairs)
+                candidates += added.candidates
+                evicted += added.evicted
+                pending = []
+                report("verify", len(verdicts), 0)
+        stored = len(dedup)
+    finally:
+        if index is None or isinstance(index, (str, os.PathLike)):
+            dedup.close()  # a store handed in stays open for its owner
+    members: dict[int, list[str]] = {}
+    for v in verdicts:
+        if v.cluster is not None:
+            group = members.setdefault(v.cluster, [v.duplicate_of] if v.duplicate_of else [])
+            if v.status == "representative":
+                group.insert(0, v.id)  # type: ignore[arg-type]
+            elif v.id not in group:
+                group.append(v.id)  # type: ignore[arg-type]
+    clusters = tuple(Cluster(id=c, ids=tuple(dict.fromkeys(ids)), representative=ids[0]) for c, ids in sorted(members.items()))
+    stats = {"articles": len(verdicts), "candidates": candidates, "pairs": len(pairs), "clusters": len(clusters),
+             "duplicates": sum(v.status == "duplicate" for v in verdicts), "stored": stored, "evicted": evicted,
+             "seconds": {"total": time.perf_counter() - started}}
+    return DedupResult(tuple(pairs), clusters, tuple(verdicts), config, stats)

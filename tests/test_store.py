@@ -202,3 +202,22 @@ def test_batch_clustering_keeps_stored_articles(seed_texts):
     assert (verdicts[0].status, verdicts[0].duplicate_of) == ("duplicate", "unn")
     with pytest.raises(ValueError, match="clustering must be"):
         d.add_many([], clustering="nope")
+
+
+def test_find_duplicates_against_an_index_in_two_runs(tmp_path):
+    from dedup import find_duplicates, load_articles
+
+    from .conftest import ROOT
+
+    articles = load_articles(ROOT / "examples" / "news_feed.jsonl")
+    whole = find_duplicates(articles)
+    path = tmp_path / "two.db"
+    first, second = find_duplicates(articles[:12], index=path), find_duplicates(articles[12:], index=path)
+    assert {(p.a, p.b) for p in first.pairs + second.pairs} == {(p.a, p.b) for p in whole.pairs}
+    assert second.stats["stored"] == len(articles) and len(second.verdicts) == len(articles) - 12
+    by_id = {v.id: v for v in second.verdicts}
+    assert by_id["unn-openai-nato"].duplicate_of == "reuters-openai-nato"  # stored by the first run
+    cluster = next(c for c in second.clusters if "unn-openai-nato" in c.ids)
+    assert cluster.representative == "reuters-openai-nato" and cluster.id == by_id["unn-openai-nato"].cluster
+    windowed = find_duplicates(articles, window="2d")  # in memory, with a window
+    assert {(p.a, p.b) for p in windowed.pairs} <= {(p.a, p.b) for p in whole.pairs} and windowed.stats["evicted"] > 0
