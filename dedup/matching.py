@@ -27,7 +27,7 @@ from .config import DedupConfig
 from .results import DuplicatePair
 from .shingles import Shingler
 from .signatures import minhash_signatures
-from .store.base import Records, Store, concat_records
+from .store.base import Records, Store, _take, concat_records
 from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["Matches", "match_batch", "prepare_batch"]
@@ -111,17 +111,19 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
     if config.fact_agreement > 0 and candidates.size:
         candidates = candidates[fact_agreement(nodes.figures, candidates) >= config.fact_agreement]
     candidates = candidates[np.lexsort((candidates[:, 1], candidates[:, 0]))] if candidates.size else candidates
-    # idf over the store and the batch: what a batch run over both would count.
+    # idf over the store and the batch: what a batch run over both would count; weighed only where a pair needs it.
+    involved = np.unique(candidates) if candidates.size else np.empty(0, np.int64)
+    sets = _take(nodes.sets, involved)
     n_docs = len(store) + (0 if counted else len(batch))
-    hashes = nodes.sets.hashes
-    counts = store.document_frequency(hashes)
+    counts = store.document_frequency(sets.hashes)
     if not counted:
         own = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
         own.add(batch.sets.hashes)
-        counts = counts + own.lookup(hashes)
+        counts = counts + own.lookup(sets.hashes)
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
-    corpus = Corpus.from_sets(nodes.sets, nodes.figures, [], config, weights=weights)
-    ev = evidence(corpus, candidates, config)
+    corpus = Corpus.from_sets(sets, _take(nodes.figures, involved), [], config, weights=weights)
+    ev = evidence(corpus, np.searchsorted(involved, candidates), config)
     keep = np.flatnonzero(ev.is_duplicate)
     ev = Evidence(**{name: getattr(ev, name)[keep] for name in ev.__dataclass_fields__})
+    ev = dataclasses.replace(ev, pairs=candidates[keep])
     return Matches(nodes=nodes, stored=first_new, evidence=ev, candidates=int(stream.candidates))
