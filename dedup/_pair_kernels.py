@@ -14,6 +14,8 @@ Each is the fast path of a numpy reference that stays in :mod:`dedup._kernels` o
 - :func:`emitted_before`: whether the bounded-bucket rule already paired ``(i, j)`` in an earlier
   band, reading each document's row of band keys once per pair and stopping at the first match,
   where the numpy reference makes one gather per earlier band over the whole chunk.
+- :func:`star_centers`: the visit of :func:`dedup.cluster.star_clusters` in one compiled loop, where
+  the reference makes a few small numpy calls per article with a verified pair.
 
 Compiled on first use and cached on disk (``cache=True``), as :mod:`dedup._tokenizer` is.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FrequencyIndex", "emitted_before", "intersections", "weighted_intersections"]
+__all__ = ["FrequencyIndex", "emitted_before", "intersections", "star_centers", "weighted_intersections"]
 
 
 def _jit(fn):  # type: ignore[no-untyped-def]
@@ -154,3 +156,36 @@ class FrequencyIndex:
         if hashes.shape[0] and self.table.shape[0]:
             _lookup(self.table, self.counts, self.directory, self.shift, hashes, out)
         return out
+
+
+@_jit
+def _star_centers(visit, starts, dst, sc, center, best):  # type: ignore[no-untyped-def]
+    degree = 0
+    for i in visit:
+        degree = max(degree, starts[i + 1] - starts[i])
+    free = np.zeros(degree, np.bool_)
+    for i in visit:
+        if center[i] != -1:
+            continue
+        lo, hi = starts[i], starts[i + 1]
+        # Which neighbours are free is decided before any is taken, as the reference's mask is.
+        anyfree = False
+        for p in range(lo, hi):
+            free[p - lo] = center[dst[p]] == -1
+            anyfree |= free[p - lo]
+        if not anyfree:
+            continue
+        center[i] = i
+        best[i] = 1.0
+        for p in range(lo, hi):
+            if free[p - lo]:
+                center[dst[p]] = i
+                best[dst[p]] = sc[p]
+
+
+def star_centers(visit: np.ndarray, starts: np.ndarray, dst: np.ndarray, sc: np.ndarray,
+                 center: np.ndarray, best: np.ndarray) -> None:
+    """Visit the articles ``visit`` in order over the adjacency ``starts``/``dst``/``sc`` (CSR), filling
+    ``center`` and ``best`` in place as :func:`dedup.cluster.star_clusters`' loop does."""
+    _star_centers(np.ascontiguousarray(visit, dtype=np.int64), np.ascontiguousarray(starts, dtype=np.int64),
+                  np.ascontiguousarray(dst, dtype=np.int64), np.ascontiguousarray(sc, dtype=np.float64), center, best)

@@ -9,12 +9,15 @@ near-duplicate of its own representative: A~B and B~C never put A and C together
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import _pair_kernels
 from .results import Cluster, Verdict, _new_verdict
 
 if TYPE_CHECKING:
@@ -42,7 +45,8 @@ def keep_order(
     return np.lexsort((position, -length, stamps))
 
 
-def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarray, *, compiled: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each article a cluster without chaining.
 
     Parameters
@@ -55,6 +59,9 @@ def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarr
         Their scores.
     order : (n,) int array
         Keep priority (see :func:`keep_order`).
+    compiled : bool
+        Visit the articles in a compiled loop (:func:`dedup._pair_kernels.star_centers`); ``False``
+        runs the numpy loop it is tested against.
 
     Returns
     -------
@@ -77,7 +84,11 @@ def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarr
     starts = np.searchsorted(src, np.arange(n + 1))
     has_edges = np.flatnonzero(np.diff(starts) > 0)
     # Only articles with at least one verified pair are visited, in priority order.
-    for i in has_edges[np.argsort(rank[has_edges], kind="stable")]:
+    visit = has_edges[np.argsort(rank[has_edges], kind="stable")]
+    if compiled:
+        _pair_kernels.star_centers(visit, starts, dst, sc, center, best)
+        return center, best
+    for i in visit:  # the reference of the compiled loop
         if center[i] != -1:
             continue
         nbrs = dst[starts[i] : starts[i + 1]]
@@ -89,6 +100,19 @@ def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarr
         center[nbrs[free]] = i
         best[nbrs[free]] = sc[starts[i] : starts[i + 1]][free]
     return center, best
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a verdict per article is made: they hold no cycles, and with a
+    million articles alive each full collection walks all of them (the collector is on again after)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def cluster_verdicts(
@@ -117,14 +141,16 @@ def cluster_verdicts(
     left = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
     verdicts: list[Verdict] = []
     append = verdicts.append
-    for i, article_id in enumerate(ids):
-        c = centers[i]
-        if c == -1:
-            append(_new_verdict(article_id, "unique", None, None, None, left if paired[i] else lonely))
-        elif c == i:
-            k = cluster_of[c]
-            append(_new_verdict(article_id, "representative", k, None, None, f"kept for cluster {k} (keep={config.keep})"))
-        else:
-            score = scores_of[i]
-            append(_new_verdict(article_id, "duplicate", cluster_of[c], ids[c], score, f"near-duplicate of {ids[c]!r} (score {score:.2f})"))
+    with _collector_paused():
+        for i, article_id in enumerate(ids):
+            c = centers[i]
+            if c == -1:
+                append(_new_verdict(article_id, "unique", None, None, None, left if paired[i] else lonely))
+            elif c == i:
+                k = cluster_of[c]
+                append(_new_verdict(article_id, "representative", k, None, None, f"kept for cluster {k} (keep={config.keep})"))
+            else:
+                score = scores_of[i]
+                append(_new_verdict(article_id, "duplicate", cluster_of[c], ids[c], score,
+                                    f"near-duplicate of {ids[c]!r} (score {score:.2f})"))
     return clusters, verdicts

@@ -170,17 +170,36 @@ def pairs_from_evidence(ev: Evidence, keep: np.ndarray, ids: Sequence[str], text
     selected = np.flatnonzero(keep)
     if config.coverage and coverage is None:
         coverage = coverage_of(ev.pairs[selected], texts)
-    pairs = []
-    for n, k in enumerate(selected.tolist()):
-        i, j = (int(x) for x in ev.pairs[k])
-        pairs.append(DuplicatePair(
-            a=ids[i], b=ids[j], score=float(ev.score[k]), jaccard=float(ev.jaccard[k]),
-            containment_a=float(ev.containment_a[k]), containment_b=float(ev.containment_b[k]),
-            facts=float(ev.facts[k]), reason=reason(ev, k, config),
-            coverage_a=None if coverage is None else float(coverage[0][n]),
-            coverage_b=None if coverage is None else float(coverage[1][n]),
-        ))
-    return pairs
+    # Python values of the selected pairs taken once (not numpy scalars pair by pair).
+    pa, pb = ev.pairs[selected, 0].tolist(), ev.pairs[selected, 1].tolist()
+    score, jac, ca, cb, facts = (getattr(ev, name)[selected].tolist()
+                                 for name in ("score", "jaccard", "containment_a", "containment_b", "facts"))
+    cov_a = [None] * len(pa) if coverage is None else np.asarray(coverage[0], float).tolist()
+    cov_b = [None] * len(pa) if coverage is None else np.asarray(coverage[1], float).tolist()
+    reasons = _reasons(_select_fields(ev, selected), config)
+    return [DuplicatePair(ids[i], ids[j], s, jc, a, b, f, r, xa, xb)
+            for i, j, s, jc, a, b, f, r, xa, xb in zip(pa, pb, score, jac, ca, cb, facts, reasons, cov_a, cov_b)]
+
+
+def _select_fields(ev: Evidence, selected: np.ndarray) -> Evidence:
+    return Evidence(**{name: getattr(ev, name)[selected] for name in Evidence.__slots__})
+
+
+def _reasons(ev: Evidence, config: DedupConfig) -> list[str]:
+    """``[reason(ev, k, config) for k in range(len(ev.pairs))]`` from Python values taken once."""
+    columns = zip(*(getattr(ev, name).tolist() for name in (
+        "score", "weighted_jaccard", "weighted_containment_a", "weighted_containment_b", "facts", "is_duplicate")))
+    out = []
+    threshold, agreement = config.threshold, config.fact_agreement
+    for score, wjac, wca, wcb, facts, dup in columns:
+        parts = f"score {score:.2f} (weighted jaccard {wjac:.2f}, containment {wca:.2f}/{wcb:.2f})"
+        if dup:
+            out.append(f"near-duplicate: {parts} >= threshold {threshold:.2f}; figures agree {facts:.2f}")
+        elif score >= threshold:
+            out.append(f"not a duplicate: {parts} but their figures differ (agreement {facts:.2f} < {agreement:.2f})")
+        else:
+            out.append(f"not a duplicate: {parts} < threshold {threshold:.2f}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)

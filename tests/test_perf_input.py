@@ -114,3 +114,33 @@ def test_new_verdict_is_the_dataclass() -> None:
         assert fast == slow and repr(fast) == repr(slow) and fast.to_dict() == slow.to_dict() and hash(fast) == hash(slow)
         with pytest.raises(AttributeError):
             fast.id = "c"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_star_clusters_compiled_as_the_numpy_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    pairs = rng.integers(0, n, (500, 2))
+    if seed < 2:  # as the pipeline gives them: i < j, each once
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+        pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    scores = rng.random(pairs.shape[0])  # else repeats, both orders and self pairs: the public function takes any
+    order = rng.permutation(n)
+    fast = star_clusters(n, pairs, scores, order)
+    slow = star_clusters(n, pairs, scores, order, compiled=False)
+    assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1], equal_nan=True)
+    assert (fast[0] >= 0).sum() > 50
+
+
+def test_collector_on_again_after_the_verdicts() -> None:
+    import gc
+
+    ids, pairs = ["a", "b", "c"], np.array([[0, 1]])
+    cluster_verdicts(ids, [3, 2, 1], [None] * 3, pairs, np.array([0.9]), DedupConfig())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cluster_verdicts(ids, [3, 2, 1], [None] * 3, pairs, np.array([0.9]), DedupConfig())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
