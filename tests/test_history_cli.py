@@ -381,9 +381,6 @@ def test_a_second_writer_gets_a_one_line_error_while_find_runs(tmp_path):
         assert index.add_many([{"id": "x", "text": "Heavy rain flooded the old town overnight."}]).verdicts[0].status == "unique"
 
 
-@pytest.mark.xfail(strict=True, raises=sqlite3.IntegrityError,
-                   reason="the lock is PATH + '.lock' for the path as given: a second writer through a symlink takes "
-                   "another lock and opens the index; the first writer's next batch then reuses a seq the second took")
 def test_a_second_writer_through_a_symlink_either_is_stopped_or_both_work(tmp_path):
     """Two writers of one file by two names (flock conflicts between two opens in one process as between processes)."""
     db, link = tmp_path / "news.db", tmp_path / "link.db"
@@ -673,8 +670,6 @@ def test_bad_index_files_get_one_line_errors(tmp_path, capsys):
     assert_one_line_error(done, f"dedup stream: error: {garbage} is not a dedup index")
 
 
-@pytest.mark.xfail(strict=True, reason="SQLiteStore._connect sets PRAGMA journal_mode=WAL before checking that the "
-                   "file is a dedup index: a refused foreign SQLite database is left switched to WAL mode")
 def test_a_refused_sqlite_database_is_left_as_it_was(tmp_path):
     other = tmp_path / "other.db"
     with closing(sqlite3.connect(other)) as conn:

@@ -65,7 +65,7 @@ def _signed(keys: np.ndarray) -> np.ndarray:
 class SQLiteStore:
     """A store in one SQLite file; see the module docstring for the format.
 
-    Opening takes an advisory lock on ``PATH.lock``, so a second process opening the same index
+    Opening takes an advisory ``flock`` on the file itself, so a second process opening the same index
     gets :class:`dedup.IndexFileError` at once instead of interleaving its writes.
     """
 
@@ -78,11 +78,13 @@ class SQLiteStore:
         self._lock = self._take_lock()
         try:
             self._conn = self._connect()
-            stored = self._read_meta()
+            stored = self._read_meta()  # reads only: a file that is not a dedup index is left as it was
             if stored is None:
+                self._conn.execute("PRAGMA page_size=16384")  # before the first table: blobs fit in fewer pages
                 self._create(dict(settings), float(generation_seconds))
                 stored = self._read_meta()
                 assert stored is not None
+            self._conn.execute("PRAGMA journal_mode=WAL")  # persistent: set on creation, a no-op after
             check_settings(json.loads(stored["settings"]), settings, where=f"index {self.path}")
         except BaseException:
             self._release()
@@ -112,7 +114,9 @@ class SQLiteStore:
     def _take_lock(self) -> IO[bytes] | None:
         if fcntl is None:
             return None
-        lock = open(self.path + ".lock", "ab")  # noqa: SIM115 - held open while the index is: the lock lives on it
+        # The lock is on the database file itself (its inode), so a symlink or a hard link to it meets the
+        # same lock; flock() and SQLite's own fcntl() locks do not interfere on Linux.
+        lock = open(self.path, "ab")  # noqa: SIM115 - held open while the index is: the lock lives on it
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -133,8 +137,6 @@ class SQLiteStore:
     def _connect(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            conn.execute("PRAGMA page_size=16384")  # before the first table: blobs fit in fewer pages
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache
             conn.execute("PRAGMA temp_store=MEMORY")
