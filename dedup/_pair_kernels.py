@@ -8,6 +8,10 @@ Each is the fast path of a numpy reference that stays in :mod:`dedup._kernels` o
   :func:`dedup._kernels.pair_intersections` concatenates and sorts them. Weights are added in
   increasing hash order, the order in which the reference's ``bincount`` adds them, so the
   floating-point sums are the same.
+- :func:`figures_agree`: ``fact_agreement(...) >= threshold`` of :mod:`dedup.verify` without the
+  exact agreement: a 128-bit sketch per document (one bit per figure) bounds the common figures
+  from above, so most pairs are decided from two 32-byte rows, the rest by a merge that stops
+  once the figures left cannot reach the threshold.
 - :class:`FrequencyIndex`: document frequency of each hash from the table of
   :func:`dedup._kernels.repeated_counts` through a directory by the high bits of the hash (two
   memory reads per hash), where :func:`dedup._kernels.frequency_lookup` sorts each block first.
@@ -25,7 +29,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FrequencyIndex", "emitted_before", "intersections", "star_centers", "weighted_intersections"]
+__all__ = ["FrequencyIndex", "emitted_before", "figure_sketches", "figures_agree", "intersections", "star_centers", "weighted_intersections"]
 
 
 def _jit(fn):  # type: ignore[no-untyped-def]
@@ -53,6 +57,60 @@ def _intersections(hashes, offsets, pairs, out):  # type: ignore[no-untyped-def]
             else:
                 q += 1
         out[k] = count
+
+
+@_jit
+def _popcount(x):  # type: ignore[no-untyped-def]
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@_jit
+def _figure_sketches(hashes, offsets, out):  # type: ignore[no-untyped-def]
+    for d in range(offsets.shape[0] - 1):
+        w0 = np.uint64(0)
+        w1 = np.uint64(0)
+        for p in range(offsets[d], offsets[d + 1]):
+            bit = np.uint64(hashes[p] & np.uint32(127))
+            if bit < 64:
+                w0 |= np.uint64(1) << bit
+            else:
+                w1 |= np.uint64(1) << (bit - np.uint64(64))
+        out[d, 0] = w0
+        out[d, 1] = w1
+        out[d, 2] = offsets[d + 1] - offsets[d]
+
+
+@_jit
+def _figures_agree(hashes, offsets, sketches, pairs, threshold, out):  # type: ignore[no-untyped-def]
+    for k in range(pairs.shape[0]):
+        i, j = pairs[k, 0], pairs[k, 1]
+        na, nb = np.int64(sketches[i, 2]), np.int64(sketches[j, 2])
+        fewer = min(na, nb)
+        if fewer == 0:
+            out[k] = 1.0 >= threshold
+            continue
+        # need: the least count whose agreement count / fewer (float64, as the reference divides) reaches it.
+        need = max(int(threshold * fewer) - 1, 0)
+        while need <= fewer and need / fewer < threshold:
+            need += 1
+        # A bit set for a but not for b stands for at least one figure of a that b lacks.
+        a0, a1, b0, b1 = sketches[i, 0], sketches[i, 1], sketches[j, 0], sketches[j, 1]
+        only_a = np.int64(_popcount(a0 & ~b0) + _popcount(a1 & ~b1))
+        only_b = np.int64(_popcount(b0 & ~a0) + _popcount(b1 & ~a1))
+        if min(na - only_a, nb - only_b) < need:
+            continue
+        p, pe = offsets[i], offsets[i + 1]
+        q, qe = offsets[j], offsets[j + 1]
+        count = 0
+        while p < pe and q < qe and count + min(pe - p, qe - q) >= need:
+            a, b = hashes[p], hashes[q]
+            count += a == b
+            p += a <= b
+            q += b <= a
+        out[k] = count >= need
 
 
 @_jit
@@ -94,6 +152,28 @@ def intersections(hashes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) ->
     out = np.zeros(pairs.shape[0], np.int64)
     if pairs.shape[0]:
         _intersections(hashes, np.asarray(offsets, dtype=np.int64), pairs, out)
+    return out
+
+
+def figure_sketches(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """One 32-byte row per document for :func:`figures_agree`: a 128-bit set of ``hash & 127`` over its
+    figures, and their number."""
+    out = np.zeros((offsets.shape[0] - 1, 4), np.uint64)
+    if out.shape[0]:
+        _figure_sketches(hashes, np.asarray(offsets, dtype=np.int64), out)
+    return out
+
+
+def figures_agree(hashes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, threshold: float,
+                  sketches: np.ndarray | None = None) -> np.ndarray:
+    """Whether ``verify.fact_agreement`` of each pair is at least ``threshold`` (the same booleans);
+    ``sketches`` from :func:`figure_sketches` of the same figures (made here when not given)."""
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out = np.zeros(pairs.shape[0], np.bool_)
+    if pairs.shape[0]:
+        if sketches is None:
+            sketches = figure_sketches(hashes, offsets)
+        _figures_agree(hashes, np.asarray(offsets, dtype=np.int64), sketches, pairs, float(threshold), out)
     return out
 
 

@@ -29,7 +29,7 @@ from .errors import InputError
 from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
+from .verify import Corpus, Evidence, coverage_of, evidence, pairs_from_evidence
 
 __all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
 
@@ -218,6 +218,7 @@ class _Verifier:
         self.chunks, self.n, self.texts, self.cfg = chunks, n, texts, cfg
         self.df = _pair_kernels.FrequencyIndex(*chunks.document_frequency())  # hashes in two or more documents
         self.figures = chunks.all_figures()
+        self.sketches = _pair_kernels.figure_sketches(self.figures.hashes, self.figures.offsets)
         chunks.figures = []  # now in self.figures only
 
     def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
@@ -225,7 +226,9 @@ class _Verifier:
         cfg, chunks = self.cfg, self.chunks
         # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
         if cfg.fact_agreement > 0:
-            candidates = candidates[fact_agreement(self.figures, candidates) >= cfg.fact_agreement]
+            figures = self.figures
+            candidates = candidates[_pair_kernels.figures_agree(figures.hashes, figures.offsets, candidates, cfg.fact_agreement,
+                                                               self.sketches)]
         # The rest is verified on the sets of just its documents.
         involved = np.unique(candidates)
         sets, figures = chunks.gather(involved), _gather(self.figures, involved)

@@ -36,6 +36,33 @@ def test_intersections_match_the_sorting_reference(universe: int) -> None:
     assert np.array_equal(_pair_kernels.intersections(sets.hashes, sets.offsets, pairs), ref_inter)
 
 
+def _near_copies(rng: np.random.Generator, sets: ShingleBatch) -> ShingleBatch:
+    """Every other document a copy of the one before it less a few of its elements."""
+    docs = [sets.hashes[sets.offsets[d]:sets.offsets[d + 1]] for d in range(len(sets))]
+    for d in range(1, len(docs), 2):
+        prev = docs[d - 1]
+        docs[d] = prev[rng.random(prev.shape[0]) < 0.85]
+    sizes = np.array([x.shape[0] for x in docs], np.int64)
+    return ShingleBatch(np.concatenate(docs), np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 1.0])
+@pytest.mark.parametrize("universe, size", [(12, 10), (2**32 - 1, 30), (300, 200)])
+def test_figures_agree_as_the_agreement_against_its_threshold(threshold: float, universe: int, size: int) -> None:
+    """Small universe: every agreement from 0 to 1; large: random figures and near-copies; 300 of 200: full sketches."""
+    from dedup.verify import fact_agreement
+
+    rng = np.random.default_rng(int(threshold * 100) + size)
+    figures = _random_sets(rng, 400, universe, size)
+    if universe > 1000:
+        figures = _near_copies(rng, figures)
+    pairs = np.concatenate((_random_pairs(rng, 400, 20000), np.arange(400).reshape(-1, 2)))
+    expected = fact_agreement(figures, pairs) >= threshold
+    assert np.array_equal(_pair_kernels.figures_agree(figures.hashes, figures.offsets, pairs, threshold), expected)
+    if 0 < threshold < 1:
+        assert 0 < expected.sum() < expected.shape[0]
+
+
 def test_intersections_of_no_pairs() -> None:
     sets = ShingleBatch(np.empty(0, np.uint32), np.zeros(3, np.int64))
     assert _pair_kernels.intersections(sets.hashes, sets.offsets, np.empty((0, 2), np.int64)).shape == (0,)
@@ -121,6 +148,11 @@ def test_find_duplicates_same_with_the_references(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(verify._pair_kernels, "weighted_intersections", weighted_ref)
     monkeypatch.setattr(verify._pair_kernels, "intersections", lambda h, o, p: weighted_ref(h, o, np.ones(h.shape[0]), p)[0])
     monkeypatch.setattr(pipeline._pair_kernels, "FrequencyIndex", LookupRef)
+
+    def agree_ref(h, o, p, t, sketches=None):  # type: ignore[no-untyped-def]
+        return verify.fact_agreement(ShingleBatch(h, o), p) >= t
+
+    monkeypatch.setattr(pipeline._pair_kernels, "figures_agree", agree_ref)
     slow = find_duplicates(docs, bucket_limit=4)
     assert fast.pairs and fast.pairs == slow.pairs and fast.verdicts == slow.verdicts
     assert fast.stats["candidates"] == slow.stats["candidates"]
