@@ -1,0 +1,417 @@
+"""The Lua scripts of :class:`dedup.store.redis.RedisStore` (Redis 7.0, one EVALSHA per batch).
+
+Keys (``P`` = ``"{name}:"``; ``g`` a time generation; see ``docs/redis.md``)::
+
+    P meta              hash: format, version, settings, generation_seconds, df_depth, df_width
+    P seq, P clock      the seq counter (INCRBY) and the latest time stored
+    P gens              sorted set of the live generations
+    P g:g               hash: linear-hashing state of both tables (pL ps pc, iL is ic), n articles,
+                        x (its EXPIREAT, 0: none), dlo dhi (range of record chunks)
+    P p:g:a             postings: field = 8-byte bucket key, value = its <= 16 latest seqs (uint32 LE),
+                        or "" when the bucket has more and lives in the string P o:g:<bucket key>
+    P i:g:a             ids: field = id, value = seq (decimal: a listpack integer)
+    P d:g:c             records of seqs c*256 .. c*256+255: field = seq, value = the packed record
+    P cm:g              count-min sketch of document frequency: depth x width uint32 (BITFIELD)
+
+Both tables of a generation are linear hash tables (Litwin): address ``a`` of a field with hash
+``h`` is ``h mod 2^L``, or ``h mod 2^(L+1)`` below the split pointer ``s``; a table of ``c`` fields
+has ``2^L + s`` hashes, split one at a time as ``c`` grows past ``LOAD`` fields per hash, so every
+hash stays a small listpack whatever the size of the generation.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CLAIM", "CONTAINS", "DF", "EVICT", "FETCH", "FINALIZE", "LEN", "MEMBERS", "REMOVE"]
+
+_COMMON = r"""
+local P = ARGV[1]
+local LOAD = 32
+local GF = {'pL', 'ps', 'pc', 'iL', 'is', 'ic', 'n', 'x', 'dlo', 'dhi'}
+local gens = {}
+local function fmt(v) return string.format('%d', v) end
+local function hash_of(t, f)
+  if t == 'p' then return (struct.unpack('<I4', f)) end
+  local h = 5381
+  for k = 1, #f do h = (h * 33 + string.byte(f, k)) % 4294967296 end
+  return h
+end
+local function load_gen(g)
+  local st = gens[g]
+  if st ~= nil then return st end
+  local v = redis.call('HMGET', P .. 'g:' .. g, unpack(GF))
+  if not v[1] then gens[g] = false; return false end
+  st = {}
+  for k, name in ipairs(GF) do st[name] = tonumber(v[k]) end
+  gens[g] = st
+  return st
+end
+local function tkey(st, t, g, h)
+  local m = 2 ^ st[t .. 'L']
+  local a = h % m
+  if a < st[t .. 's'] then a = h % (2 * m) end
+  return P .. t .. ':' .. g .. ':' .. fmt(a)
+end
+local function live_gens()
+  return redis.call('ZRANGE', P .. 'gens', 0, -1)
+end
+local function rec_key(g, seq) return P .. 'd:' .. g .. ':' .. fmt(math.floor(seq / 256)) end
+local function group(fields, key_of)
+  local by_key, order = {}, {}
+  for _, f in ipairs(fields) do
+    local key = key_of(f)
+    local list = by_key[key]
+    if not list then list = {}; by_key[key] = list; order[#order + 1] = key end
+    list[#list + 1] = f
+  end
+  return by_key, order
+end
+-- field -> value of `fields` in table t of generation g: one HMGET per hash
+local function lookup(st, t, g, fields)
+  local by_key, order = group(fields, function(f) return tkey(st, t, g, hash_of(t, f)) end)
+  local out = {}
+  for _, key in ipairs(order) do
+    local list = by_key[key]
+    local got = redis.call('HMGET', key, unpack(list))
+    for k, f in ipairs(list) do if got[k] then out[f] = got[k] end end
+  end
+  return out
+end
+-- the buckets of `fields` in generation g (field -> packed seqs), and which of them live in an overflow string
+local function buckets(st, g, fields)
+  local vals, over = lookup(st, 'p', g, fields), {}
+  for f, v in pairs(vals) do
+    if v == '' then over[f] = true; vals[f] = redis.call('GET', P .. 'o:' .. g .. ':' .. f) or nil end
+  end
+  return vals, over
+end
+local function find_ids(live, ids)
+  local found = {}
+  for _, g in ipairs(live) do
+    local st = load_gen(g)
+    if st then
+      for id, v in pairs(lookup(st, 'i', g, ids)) do if not found[id] then found[id] = {tonumber(v), g} end end
+    end
+  end
+  return found
+end
+-- seq -> {record, its key} of the seqs found, one HMGET per record chunk and live generation
+local function find_records(live, seqs)
+  local found, names = {}, {}
+  for _, s in ipairs(seqs) do names[#names + 1] = fmt(s) end
+  for _, g in ipairs(live) do
+    if load_gen(g) then
+      local by_key, order = group(names, function(f) return rec_key(g, tonumber(f)) end)
+      for _, key in ipairs(order) do
+        local list = by_key[key]
+        local got = redis.call('HMGET', key, unpack(list))
+        for k, f in ipairs(list) do if got[k] and not found[f] then found[f] = {got[k], key} end end
+      end
+    end
+  end
+  return found
+end
+-- the `limit` latest members of each bucket `fields` (unique 8-byte bucket keys) in every live generation
+local function members(live, fields, limit, out, cache)
+  for _, g in ipairs(live) do
+    local st = load_gen(g)
+    if st then
+      local vals, over = buckets(st, g, fields)
+      if cache then cache[g] = {vals, over} end
+      for _, v in pairs(vals) do
+        local count = #v / 4
+        for k = math.max(0, count - limit), count - 1 do out[(struct.unpack('<I4', v, 4 * k + 1))] = true end
+      end
+    end
+  end
+end
+local function sorted_keys(set)
+  local list = {}
+  for k in pairs(set) do list[#list + 1] = k end
+  table.sort(list)
+  return list
+end
+local function fields_of(blob, into, seen)
+  for k = 1, #blob, 8 do
+    local f = string.sub(blob, k, k + 7)
+    if not seen[f] then seen[f] = true; into[#into + 1] = f end
+  end
+end
+local function bitfield(key, op, offsets, value)
+  local out, args, n = {}, {}, 0
+  for k = 1, #offsets do
+    args[n + 1] = op; args[n + 2] = 'u32'; args[n + 3] = '#' .. offsets[k]
+    if value then args[n + 4] = value; n = n + 4 else n = n + 3 end
+    if n >= 6000 or k == #offsets then
+      local got = redis.call('BITFIELD', key, unpack(args, 1, n))
+      for _, v in ipairs(got) do out[#out + 1] = v end
+      n = 0
+    end
+  end
+  return out
+end
+"""
+
+CONTAINS = _COMMON + r"""
+local ids = {}
+for k = 2, #ARGV do ids[#ids + 1] = ARGV[k] end
+local found, out = find_ids(live_gens(), ids), {}
+for k, id in ipairs(ids) do out[k] = found[id] and 1 or 0 end
+return out
+"""
+
+LEN = _COMMON + r"""
+local total = 0
+for _, g in ipairs(live_gens()) do
+  local st = load_gen(g)
+  if st then total = total + st.n end
+end
+return total
+"""
+
+MEMBERS = _COMMON + r"""
+local limit, fields, seen, out = tonumber(ARGV[2]), {}, {}, {}
+for k = 3, #ARGV do fields_of(ARGV[k], fields, seen) end
+members(live_gens(), fields, limit, out)
+return sorted_keys(out)
+"""
+
+# ARGV: P, texts (0/1), bands, seq...  ->  {seq, record, ...} of the records found (text cut when texts=0), in order
+FETCH = _COMMON + r"""
+local texts, bands, seqs = ARGV[2] == '1', tonumber(ARGV[3]), {}
+for k = 4, #ARGV do seqs[#seqs + 1] = tonumber(ARGV[k]) end
+local found, out = find_records(live_gens(), seqs), {}
+for _, s in ipairs(seqs) do
+  local hit = found[fmt(s)]
+  if hit then
+    local v = hit[1]
+    if not texts then
+      local ns, nf, _, il = struct.unpack('<I4I4I4I2', v, 33)
+      v = string.sub(v, 1, 47 + il + 8 * bands + 4 * (ns + nf))
+    end
+    out[#out + 1] = s
+    out[#out + 1] = v
+  end
+end
+return out
+"""
+
+# ARGV: P, seq, rep, seq, rep, ...  ->  how many records were found and updated
+FINALIZE = _COMMON + r"""
+local seqs, rep = {}, {}
+for k = 2, #ARGV, 2 do seqs[#seqs + 1] = tonumber(ARGV[k]); rep[ARGV[k]] = tonumber(ARGV[k + 1]) end
+local done = 0
+for name, hit in pairs(find_records(live_gens(), seqs)) do
+  local v = hit[1]
+  redis.call('HSET', hit[2], name, string.sub(v, 1, 24) .. struct.pack('<i8', rep[name]) .. string.sub(v, 33))
+  done = done + 1
+end
+return done
+"""
+
+# ARGV: P, depth, offsets blob (uint32: depth counters per hash)  ->  per hash, the sum over live generations
+# of the minimum of its counters
+DF = _COMMON + r"""
+local depth, blob, offsets = tonumber(ARGV[2]), ARGV[3], {}
+for k = 1, #blob, 4 do offsets[#offsets + 1] = (struct.unpack('<I4', blob, k)) end
+local out = {}
+for k = 1, #offsets / depth do out[k] = 0 end
+for _, g in ipairs(live_gens()) do
+  if load_gen(g) then
+    local got = bitfield(P .. 'cm:' .. g, 'GET', offsets)
+    for k = 1, #out do
+      local m = got[(k - 1) * depth + 1]
+      for r = 2, depth do m = math.min(m, got[(k - 1) * depth + r]) end
+      out[k] = out[k] + m
+    end
+  end
+end
+return out
+"""
+
+REMOVE = _COMMON + r"""
+local ids = {}
+for k = 2, #ARGV do ids[#ids + 1] = ARGV[k] end
+local removed = 0
+for id, hit in pairs(find_ids(live_gens(), ids)) do
+  local seq, g = hit[1], hit[2]
+  local st = gens[g]
+  redis.call('HDEL', tkey(st, 'i', g, hash_of('i', id)), id)
+  redis.call('HDEL', rec_key(g, seq), fmt(seq))
+  redis.call('HINCRBY', P .. 'g:' .. g, 'n', -1)
+  removed = removed + 1
+end
+return removed
+"""
+
+# ARGV: P, time, span  ->  articles dropped with the generations that end at or before time
+EVICT = _COMMON + r"""
+local time, span, evicted = tonumber(ARGV[2]), tonumber(ARGV[3]), 0
+for _, g in ipairs(live_gens()) do
+  if (tonumber(g) + 1) * span <= time then
+    local st = load_gen(g)
+    if st then
+      evicted = evicted + st.n
+      for _, t in ipairs({'p', 'i'}) do
+        for a = 0, 2 ^ st[t .. 'L'] + st[t .. 's'] - 1 do redis.call('UNLINK', P .. t .. ':' .. g .. ':' .. fmt(a)) end
+      end
+      for c = st.dlo, st.dhi do redis.call('UNLINK', P .. 'd:' .. g .. ':' .. fmt(c)) end
+      for _, key in ipairs(redis.call('SMEMBERS', P .. 'ov:' .. g)) do redis.call('UNLINK', key) end
+      redis.call('UNLINK', P .. 'ov:' .. g, P .. 'cm:' .. g, P .. 'g:' .. g)
+    end
+    redis.call('ZREM', P .. 'gens', g)
+  end
+end
+return evicted
+"""
+
+# ARGV: P, limit (0: no members), n, depth, window (-1: none), span, depth * width, then per article:
+#   id, generation, time, record, bucket keys (8 bytes per band; "" for an empty document), sketch offsets (uint32)
+# -> {seq per article (-1 - seq for an id already stored), sorted seqs of the bucket members stored before this call}
+CLAIM = _COMMON + r"""
+local limit, n, depth = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local window, span, cells = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local keep = math.max(limit, 1)
+local function arg(k, field) return ARGV[8 + 6 * (k - 1) + field] end  -- field 0 id .. 5 sketch offsets
+local live, touched, now = live_gens(), {}, tonumber(redis.call('TIME')[1])
+for _, g in ipairs(live) do if not load_gen(g) then redis.call('ZREM', P .. 'gens', g) end end
+local clock = tonumber(redis.call('GET', P .. 'clock') or '') or -math.huge
+for k = 1, n do clock = math.max(clock, tonumber(arg(k, 2))) end
+redis.call('SET', P .. 'clock', string.format('%.17g', clock))
+-- (1) ids already stored (or twice in the batch) get -1 - their seq; the others consecutive new seqs
+local ids = {}
+for k = 1, n do ids[k] = arg(k, 0) end
+local known, seqs, fresh, first_of, again, rows = find_ids(live, ids), {}, 0, {}, {}, {}
+for k, id in ipairs(ids) do
+  if known[id] then seqs[k] = -1 - known[id][1]
+  elseif first_of[id] then again[k] = first_of[id]
+  else seqs[k] = fresh; fresh = fresh + 1; first_of[id] = k; rows[#rows + 1] = k end
+end
+local base = redis.call('INCRBY', P .. 'seq', fresh) - fresh
+for _, k in ipairs(rows) do seqs[k] = base + seqs[k] end
+for k, first in pairs(again) do seqs[k] = -1 - seqs[first] end
+-- (2) the members stored before this call
+local found, cache, fields = {}, {}, {}
+do
+  local seen = {}
+  for _, k in ipairs(rows) do fields_of(arg(k, 4), fields, seen) end
+end
+if limit > 0 then members(live, fields, limit, found, cache) end
+-- (3) store the new articles, generation by generation
+local function split(st, t, g)
+  local m = 2 ^ st[t .. 'L']
+  local s = st[t .. 's']
+  local old, new = P .. t .. ':' .. g .. ':' .. fmt(s), P .. t .. ':' .. g .. ':' .. fmt(s + m)
+  local all, moved, gone = redis.call('HGETALL', old), {}, {}
+  for k = 1, #all, 2 do
+    if hash_of(t, all[k]) % (2 * m) ~= s then
+      moved[#moved + 1] = all[k]; moved[#moved + 1] = all[k + 1]; gone[#gone + 1] = all[k]
+    end
+  end
+  if #gone > 0 then
+    redis.call('HSET', new, unpack(moved))
+    redis.call('HDEL', old, unpack(gone))
+    touched[new] = st.x
+  end
+  s = s + 1
+  if s == m then st[t .. 'L'] = st[t .. 'L'] + 1; s = 0 end
+  st[t .. 's'] = s
+end
+-- write field -> value into table t of generation g, `added` of them new: split first, then one HSET per hash
+local function write(st, t, g, values, added)
+  st[t .. 'c'] = st[t .. 'c'] + added
+  while st[t .. 'c'] > LOAD * (2 ^ st[t .. 'L'] + st[t .. 's']) do split(st, t, g) end
+  local names = {}
+  for f in pairs(values) do names[#names + 1] = f end
+  local by_key, order = group(names, function(f) return tkey(st, t, g, hash_of(t, f)) end)
+  for _, key in ipairs(order) do
+    local args = {}
+    for _, f in ipairs(by_key[key]) do args[#args + 1] = f; args[#args + 1] = values[f] end
+    redis.call('HSET', key, unpack(args))
+    touched[key] = st.x
+  end
+end
+local by_gen, order = {}, {}
+for _, k in ipairs(rows) do
+  local g = arg(k, 1)
+  if not by_gen[g] then by_gen[g] = {}; order[#order + 1] = g end
+  table.insert(by_gen[g], k)
+end
+for _, g in ipairs(order) do
+  local st, batch = load_gen(g), by_gen[g]
+  if not st then
+    local x = 0
+    if window >= 0 and span > 0 then x = now + math.max(0, math.ceil((tonumber(g) + 1) * span + window - clock)) end
+    st = {pL = 0, ps = 0, pc = 0, iL = 0, is = 0, ic = 0, n = 0, x = x, dlo = math.huge, dhi = -1}
+    gens[g] = st
+    redis.call('ZADD', P .. 'gens', tonumber(g), g)
+    local sketch = P .. 'cm:' .. g  -- allocated whole at once (grown by BITFIELD it would take twice the room)
+    if redis.call('EXISTS', sketch) == 0 then redis.call('SETRANGE', sketch, 4 * cells - 1, '\0') end
+  end
+  -- records, one HSET per chunk of 256 seqs
+  local names, blob = {}, {}
+  for _, k in ipairs(batch) do
+    local s = seqs[k]
+    names[#names + 1] = fmt(s); blob[fmt(s)] = arg(k, 3)
+    local c = math.floor(s / 256)
+    st.dlo, st.dhi = math.min(st.dlo, c), math.max(st.dhi, c)
+  end
+  local by_key, keys = group(names, function(f) return rec_key(g, tonumber(f)) end)
+  for _, key in ipairs(keys) do
+    local args = {}
+    for _, f in ipairs(by_key[key]) do args[#args + 1] = f; args[#args + 1] = blob[f] end
+    redis.call('HSET', key, unpack(args))
+    touched[key] = st.x
+  end
+  -- ids
+  local id_values = {}
+  for _, k in ipairs(batch) do id_values[ids[k]] = fmt(seqs[k]) end
+  write(st, 'i', g, id_values, #batch)
+  -- postings: each bucket its `keep` latest seqs; more than 16 (64 bytes) go to an overflow string
+  local vals, over
+  if cache[g] then vals, over = cache[g][1], cache[g][2]
+  elseif st.pc > 0 then
+    local mine, seen = {}, {}
+    for _, k in ipairs(batch) do fields_of(arg(k, 4), mine, seen) end
+    vals, over = buckets(st, g, mine)
+  else vals, over = {}, {} end
+  local values, added = {}, 0
+  for _, k in ipairs(batch) do
+    local keys_blob, packed = arg(k, 4), struct.pack('<I4', seqs[k])
+    for b = 1, #keys_blob, 8 do
+      local f = string.sub(keys_blob, b, b + 7)
+      local v = values[f] or vals[f]
+      if not v then v = ''; if not over[f] then added = added + 1 end end
+      v = v .. packed
+      if #v > 4 * keep then v = string.sub(v, #v - 4 * keep + 1) end
+      values[f] = v
+    end
+  end
+  for f, v in pairs(values) do
+    if over[f] or #v > 64 then
+      local okey = P .. 'o:' .. g .. ':' .. f
+      redis.call('SET', okey, v, 'KEEPTTL')
+      redis.call('SADD', P .. 'ov:' .. g, okey)
+      touched[okey] = st.x; touched[P .. 'ov:' .. g] = st.x
+      values[f] = ''
+    end
+  end
+  write(st, 'p', g, values, added)
+  -- document frequency: a count-min sketch, each hash's `depth` counters + 1 (never below the true count)
+  local offsets = {}
+  for _, k in ipairs(batch) do
+    local b = arg(k, 5)
+    for j = 1, #b, 4 do offsets[#offsets + 1] = (struct.unpack('<I4', b, j)) end
+  end
+  bitfield(P .. 'cm:' .. g, 'INCRBY', offsets, 1)
+  touched[P .. 'cm:' .. g] = st.x
+  st.n = st.n + #batch
+  local meta = {}
+  for _, name in ipairs(GF) do meta[#meta + 1] = name; meta[#meta + 1] = fmt(st[name]) end
+  redis.call('HSET', P .. 'g:' .. g, unpack(meta))
+  touched[P .. 'g:' .. g] = st.x
+end
+for key, x in pairs(touched) do
+  if x > 0 then redis.call('EXPIREAT', key, x, 'NX') end
+end
+return {seqs, sorted_keys(found)}
+"""

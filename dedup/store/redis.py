@@ -1,0 +1,274 @@
+"""A store shared by many processes on one Redis server (7.0 or later): :class:`RedisStore`.
+
+Every batch is one Lua script call (EVALSHA), so a batch costs one round trip and is atomic:
+:meth:`RedisStore.claim_many` numbers a batch, reads the bucket members stored before it and stores
+it in one step, which is what lets several workers ingest at once without losing a pair (each article
+meets exactly the articles claimed before it). The layout (``docs/redis.md``; key by key in
+:mod:`dedup.store._redis_lua`): per time generation, postings and ids in linear hash tables of small
+Redis hashes (listpacks), records packed one binary string per article, document frequency in a
+count-min sketch; with a window, every key of a generation expires
+(``EXPIREAT ... NX``) when the generation leaves the window, so memory is bounded with no sweeping.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexFileError, MissingDependencyError
+from ..shingles import ShingleBatch
+from . import _redis_lua as lua
+from ._buckets import bucket_keys
+from .base import Records, check_settings, generation_of
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "PENDING", "RedisStore"]
+
+FORMAT = "dedup-index"
+FORMAT_VERSION = 1
+PENDING = -2  # the rep of an article claimed but not yet finalized
+_HEAD = struct.Struct("<ddqqIIIHB")  # time, published, length, rep, sets, figures, text bytes, id bytes, flags
+_ZLIB = 1  # flags: the text is zlib-compressed
+_CREATE = """if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])"""
+_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                  0x27D4EB2F165667C5, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0xFF51AFD7ED558CCD], dtype=np.uint64)
+
+
+def _client(url: str) -> Any:
+    try:
+        import redis
+    except ImportError:
+        raise MissingDependencyError(
+            "a Redis index needs the redis client: pip install 'dedup[redis]'"
+        ) from None
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    except ValueError as exc:
+        raise IndexFileError(f"cannot use Redis URL {url}: {exc}") from None
+
+
+class RedisStore:
+    """A store on a Redis server, shared by every process that opens the same ``url`` and ``name``.
+
+    ``window`` (seconds) makes every key of a generation expire when the generation has left the
+    window; ``df_width`` counters per row (``df_depth`` rows) size the document-frequency sketch of
+    each generation (``4 * depth * width`` bytes; fixed when the index is created). Not for Redis
+    Cluster (the scripts reach keys they compute).
+    """
+
+    shared = True
+
+    def __init__(self, url: str, settings: Mapping[str, Any], *, name: str = "dedup", generation_seconds: float = 0.0,
+                 keep_texts: bool = True, bucket_limit: int = 32, window: float | None = None,
+                 df_depth: int = 4, df_width: int = 1 << 20) -> None:
+        self.url, self.name = url, name
+        self.keep_texts, self.bucket_limit = keep_texts, int(bucket_limit)
+        self.window = None if window is None else float(window)
+        self._prefix = f"{name}:"
+        self._redis = _client(url)
+        import redis
+
+        self._errors = (redis.ConnectionError, redis.TimeoutError)
+        self._redis_error = redis.RedisError
+        try:
+            self._redis.ping()
+        except redis.RedisError as exc:
+            raise IndexFileError(f"cannot reach Redis at {url}: {_one_line(exc)}") from None
+        meta = self._open_meta(dict(settings), float(generation_seconds), int(df_depth), int(df_width))
+        check_settings(json.loads(meta["settings"]), settings, where=f"index {name!r} at {url}")
+        self.settings: Mapping[str, Any] = json.loads(meta["settings"])
+        self.bands = int(self.settings["bands"])
+        self.generation_seconds = float(meta["generation_seconds"])
+        self.df_depth, self.df_width = int(meta["df_depth"]), int(meta["df_width"])
+        self._cells = self.df_width - 4  # per row: the whole sketch fits its allocation class (no string header spill)
+        self._rows = np.arange(self.df_depth, dtype=np.uint64) * np.uint64(self._cells)
+        self._scripts = {s: self._redis.register_script(getattr(lua, s)) for s in lua.__all__}
+
+    def _open_meta(self, settings: dict[str, Any], span: float, depth: int, width: int) -> dict[str, str]:
+        if not 1 <= depth <= _MULT.shape[0] or width < 2 or width & (width - 1) or depth * width > 1 << 27:
+            raise ValueError(f"df_depth must be 1..{_MULT.shape[0]} and df_width a power of two with depth*width <= 2**27")
+        created = {"format": FORMAT, "version": str(FORMAT_VERSION), "settings": json.dumps(settings, sort_keys=True),
+                   "generation_seconds": repr(span), "df_depth": str(depth), "df_width": str(width)}
+        key = self._prefix + "meta"
+        try:  # created once, by whoever comes first
+            raw = self._redis.eval(_CREATE, 1, key, *[v for item in created.items() for v in item])
+        except self._redis_error as exc:
+            raise IndexFileError(f"cannot read index {self.name!r} at {self.url}: {_one_line(exc)}") from None
+        raw = dict(zip(raw[0::2], raw[1::2]))
+        meta = {k.decode(): v.decode() for k, v in raw.items()}
+        if meta.get("format") != FORMAT or "settings" not in meta:
+            raise IndexFileError(f"{key} at {self.url} is not a dedup index; give another --index-name to create one")
+        if int(meta.get("version", "0")) > FORMAT_VERSION:
+            raise IndexFileError(f"index {self.name!r} at {self.url} has format version {meta['version']}, newer than "
+                                 f"this dedup reads ({FORMAT_VERSION}); upgrade dedup (pip install -U dedup)")
+        return meta
+
+    def _run(self, script: str, *args: Any) -> Any:
+        try:
+            return self._scripts[script](args=[self._prefix, *args])
+        except self._errors as exc:
+            raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
+
+    # -- the Store interface ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._run("LEN"))
+
+    @property
+    def next_seq(self) -> int:
+        """The server's seq counter: the next seq any worker will claim (other workers may claim it first)."""
+        return int(self._redis.get(self._prefix + "seq") or 0)
+
+    @property
+    def clock(self) -> float:
+        value = self._redis.get(self._prefix + "clock")
+        return -math.inf if value is None else float(value)
+
+    def contains_many(self, ids: Sequence[str]) -> np.ndarray:
+        if not ids:
+            return np.zeros(0, bool)
+        return np.array(self._run("CONTAINS", *ids), dtype=bool)
+
+    def _offsets(self, hashes: np.ndarray) -> np.ndarray:
+        """The sketch counters of each hash: ``(n, depth)`` uint32, row ``r`` at ``r * width``."""
+        h = np.asarray(hashes, dtype=np.uint64)[:, None]
+        with np.errstate(over="ignore"):
+            idx = (((h * _MULT[None, :self.df_depth]) >> np.uint64(32)) * np.uint64(self._cells)) >> np.uint64(32)
+        return (idx + self._rows[None, :]).astype("<u4")
+
+    def _pack(self, records: Records, rep: np.ndarray) -> list[bytes]:
+        n = len(records)
+        keys = np.ascontiguousarray(records.keys, dtype="<u8").tobytes()
+        sets, figs = records.sets, records.figures
+        set_bytes, fig_bytes = np.ascontiguousarray(sets.hashes, "<u4").tobytes(), np.ascontiguousarray(figs.hashes, "<u4").tobytes()
+        so, fo = (sets.offsets * 4).tolist(), (figs.offsets * 4).tolist()
+        texts = records.texts if self.keep_texts and records.texts is not None else [""] * n
+        times, published = records.times.tolist(), records.published.tolist()
+        lengths, reps, width = records.lengths.tolist(), rep.tolist(), 8 * self.bands
+        out = []
+        for r in range(n):
+            ident, text = records.ids[r].encode(), zlib.compress(texts[r].encode(), 1) if texts[r] else b""
+            out.append(_HEAD.pack(times[r], published[r], lengths[r], reps[r], (so[r + 1] - so[r]) // 4,
+                                  (fo[r + 1] - fo[r]) // 4, len(text), len(ident), _ZLIB) + ident
+                       + keys[r * width:(r + 1) * width] + set_bytes[so[r]:so[r + 1]] + fig_bytes[fo[r]:fo[r + 1]] + text)
+        return out
+
+    def _claim(self, records: Records, limit: int, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(records)
+        if n == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        gens = generation_of(records.times, self.generation_seconds).tolist()
+        packed = self._pack(records, rep)
+        empty = np.asarray(records.keys)[:, 0] == 0
+        buckets = np.ascontiguousarray(bucket_keys(records.keys), dtype="<u8").tobytes()
+        offsets = self._offsets(records.sets.hashes).tobytes()
+        so, width, depth = (records.sets.offsets * 4 * self.df_depth).tolist(), 8 * self.bands, self.df_depth
+        args: list[Any] = [limit, n, depth, -1 if self.window is None else repr(self.window), repr(self.generation_seconds),
+                           depth * self._cells]
+        for r in range(n):
+            args += [records.ids[r], str(gens[r]), repr(float(records.times[r])), packed[r],
+                     b"" if empty[r] else buckets[r * width:(r + 1) * width], offsets[so[r]:so[r + 1]]]
+        seqs, members = self._run("CLAIM", *args)
+        return np.array(seqs, dtype=np.int64), np.array(members, dtype=np.int64)
+
+    def claim_many(self, records: Records, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """Number, match and store a batch of new articles in one atomic script call.
+
+        Returns ``(seq, members)``: the seq of each article, or ``-1 - seq`` for an id already
+        stored (nothing is stored for it again: a retried batch is idempotent); and the sorted seqs
+        of the bucket members of the batch's band keys stored before this call (at most ``limit``
+        latest per bucket and generation), never the batch itself. Articles are stored with rep
+        :data:`PENDING` until :meth:`finalize_many`; buckets keep their ``limit`` latest members.
+        """
+        return self._claim(records, int(limit), np.full(len(records), PENDING, np.int64))
+
+    def finalize_many(self, seq: np.ndarray, rep: np.ndarray) -> None:
+        """Set the final rep (-1 kept, or the representative's seq) of claimed articles; records gone are skipped."""
+        pairs = [str(v) for s, r in zip(np.asarray(seq).tolist(), np.asarray(rep).tolist()) for v in (s, r)]
+        if pairs:
+            self._run("FINALIZE", *pairs)
+
+    def add_many(self, records: Records) -> np.ndarray:
+        """Store ``records`` with their reps (ids already stored get ``-1 - seq`` and are not stored again)."""
+        return self._claim(records, 0, np.asarray(records.rep, dtype=np.int64))[0]
+
+    def bucket_members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
+        keys = np.asarray(keys, dtype=np.uint64)
+        keys = keys[keys[:, 0] != 0] if keys.shape[0] else keys
+        if keys.shape[0] == 0:
+            return np.empty(0, np.int64)
+        blob = np.ascontiguousarray(bucket_keys(keys), dtype="<u8").tobytes()
+        return np.array(self._run("MEMBERS", int(limit), blob), dtype=np.int64)
+
+    def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
+        """The stored records of ``seq``, sorted; records no longer on the server (expired, evicted) are left out."""
+        wanted = np.unique(np.asarray(seq, dtype=np.int64))
+        got = self._run("FETCH", int(texts), self.bands, *wanted.tolist()) if wanted.size else []
+        seqs, blobs = [int(s) for s in got[0::2]], got[1::2]
+        head, n, width = _HEAD.size, len(blobs), 8 * self.bands
+        cols = [_HEAD.unpack_from(b) for b in blobs]
+        ids, keys, sets, figs, text = [], [], [], [], []
+        for b, (_, _, _, _, ns, nf, tl, il, flags) in zip(blobs, cols):
+            at = head + il
+            ids.append(b[head:at].decode())
+            keys.append(b[at:at + width])
+            sets.append(b[at + width:at + width + 4 * ns])
+            figs.append(b[at + width + 4 * ns:at + width + 4 * (ns + nf)])
+            if texts:
+                raw = b[at + width + 4 * (ns + nf):]
+                text.append((zlib.decompress(raw) if flags & _ZLIB and raw else raw).decode())
+        column = np.array(cols, dtype=float).reshape(n, 9)
+        return Records(
+            ids=ids, times=column[:, 0], published=column[:, 1], lengths=column[:, 2].astype(np.int64),
+            rep=np.array([c[3] for c in cols], dtype=np.int64),
+            keys=np.frombuffer(b"".join(keys), "<u8").reshape(n, self.bands).astype(np.uint64),
+            sets=_batch(sets), figures=_batch(figs), texts=text if texts else None, seq=np.array(seqs, dtype=np.int64),
+        )
+
+    def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
+        """How many stored articles hold each hash, from the sketches of the live generations: never below the truth."""
+        hashes = np.asarray(hashes, dtype=np.uint32)
+        if hashes.size == 0:
+            return np.zeros(0, np.int64)
+        unique, inverse = np.unique(hashes, return_inverse=True)
+        counts = np.array(self._run("DF", self.df_depth, self._offsets(unique).tobytes()), dtype=np.int64)
+        return counts[inverse.reshape(-1)]
+
+    def remove_many(self, ids: Sequence[str]) -> int:
+        """Forget articles: their records and ids go; their postings and sketch counts stay (a fetch skips them)."""
+        return int(self._run("REMOVE", *ids)) if ids else 0
+
+    def evict_before(self, time: float) -> int:
+        """Drop the generations that end at or before ``time`` now (expiry would drop them later, by the wall clock)."""
+        if self.generation_seconds <= 0:
+            return 0
+        return int(self._run("EVICT", repr(float(time)), repr(self.generation_seconds)))
+
+    def commit(self) -> None:
+        return None  # every batch is stored when its script returns
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def __enter__(self) -> RedisStore:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _batch(parts: list[bytes]) -> ShingleBatch:
+    sizes = [len(p) // 4 for p in parts]
+    hashes = np.frombuffer(b"".join(parts), "<u4").astype(np.uint32)
+    return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
