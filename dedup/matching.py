@@ -72,8 +72,9 @@ class Matches:
             old = involved[involved < self.stored]
             if old.size and self.nodes.seq is not None:
                 fetched = store.fetch(self.nodes.seq[old], texts=True)
-                for k, text in zip(old.tolist(), fetched.texts or ()):
-                    texts[k] = text
+                by_seq = dict(zip(fetched.seq.tolist() if fetched.seq is not None else [], fetched.texts or ()))
+                for k in old.tolist():
+                    texts[k] = by_seq.get(int(self.nodes.seq[k]), "")  # gone since (expired, removed): no text
             batch_texts = self.nodes.texts or []
             for k in involved[involved >= self.stored].tolist():
                 texts[k] = batch_texts[k]
