@@ -265,3 +265,48 @@ def test_bytes_per_article_on_reuters(url, capsys):
         assert kinds["p"] + kinds["o"] < 9726 / 10  # postings: at most 1/10 of datasketch's bytes per article
         assert kinds["cm"] * 3000 <= 4 * 4 * (1 << 20) + 1024  # the sketch: one fixed-size string per generation
     assert lean["used_memory"] - lean["cm"] < 9726 / 5  # everything verification needs: at most 1/5
+
+
+def test_tokens_are_resp_bulk_strings_of_counter_offsets():
+    from dedup.store.redis import _tokens
+
+    values = np.array([0, 7, 9, 10, 99, 100, 12345, 4194287, 10**12])
+    assert _tokens(values) == b"".join(b"$%d\r\n#%d\r\n" % (len(b"#%d" % v), v) for v in values.tolist())
+    assert _tokens(np.empty(0, np.int64)) == b""
+
+
+def _evalsha_calls(client) -> int:
+    return int(client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_members_records_and_count_come_with_the_claim(url):
+    """claim_many (and bucket_members) read the members' records and the count in the same call: no extra round trip."""
+    client = redis.Redis.from_url(url)
+    keys = np.array([[1, 2, 3], [1, 5, 6], [7, 8, 9], [1, 2, 9]], np.uint64)
+    store = RedisStore(url, SETTINGS)
+    store.claim_many(_records(keys[:3], ["a", "b", "c"]), limit=8)
+    before = _evalsha_calls(client)
+    _, members = store.claim_many(_records(keys[3:], ["d"]), limit=8)
+    stored = store.fetch(members)
+    assert len(store) == 4 and _evalsha_calls(client) - before == 1  # claim, fetch, len: one call
+    assert members.tolist() == [0, 1, 2] and stored.seq.tolist() == [0, 1, 2] and stored.ids == ["a", "b", "c"]
+    fresh = store.fetch(members)  # once only: the next fetch asks the server
+    assert _evalsha_calls(client) - before == 2 and fresh.ids == stored.ids and fresh.keys.tolist() == stored.keys.tolist()
+    assert fresh.sets.hashes.tolist() == stored.sets.hashes.tolist() and fresh.rep.tolist() == stored.rep.tolist()
+    before = _evalsha_calls(client)
+    found = store.bucket_members(keys[3:], limit=8)
+    assert store.fetch(found).ids == ["a", "b", "c", "d"] and len(store) == 4 and _evalsha_calls(client) - before == 1
+    store.bucket_members(keys[3:], limit=8)
+    store.finalize_many(np.array([3]), np.array([-1]))  # any other call drops what came with the members
+    assert store.fetch(found).rep.tolist() == [PENDING] * 3 + [-1] and _evalsha_calls(client) - before == 4
+
+
+def test_a_retried_batch_with_new_and_known_ids_counts_only_the_new(url):
+    """The sketch increments are aggregated by the client for the ids it takes for new; a wrong guess is redone."""
+    store = RedisStore(url, SETTINGS)
+    sets = ShingleBatch(np.array([5, 6, 5, 7], np.uint32), np.array([0, 2, 3, 4], np.int64))
+    keys = np.ones((3, 3), np.uint64)
+    store.claim_many(_records(keys[:1], ["a"], sets=ShingleBatch(sets.hashes[:2], sets.offsets[:2])), limit=2)
+    seq, _ = store.claim_many(_records(keys, ["a", "b", "c"], sets=sets), limit=2)
+    assert seq.tolist() == [-1, 1, 2]
+    assert store.document_frequency(np.array([5, 6, 7, 8], np.uint32)).tolist() == [2, 1, 1, 0]

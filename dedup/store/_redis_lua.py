@@ -136,18 +136,44 @@ local function fields_of(blob, into, seen)
     if not seen[f] then seen[f] = true; into[#into + 1] = f end
   end
 end
-local function bitfield(key, op, offsets, value)
-  local out, args, n = {}, {}, 0
-  for k = 1, #offsets do
-    args[n + 1] = op; args[n + 2] = 'u32'; args[n + 3] = '#' .. offsets[k]
-    if value then args[n + 4] = value; n = n + 4 else n = n + 3 end
-    if n >= 6000 or k == #offsets then
-      local got = redis.call('BITFIELD', key, unpack(args, 1, n))
-      for _, v in ipairs(got) do out[#out + 1] = v end
-      n = 0
+-- BITFIELD `op` (GET, or INCRBY `by` with OVERFLOW SAT) of the counters named in ARGV[first .. last]
+-- ('#offset', pre-formatted by the client: no per-counter string work here), in chunks of at most
+-- 7,000 arguments; the values read are appended to `out` (if given)
+local function counters(cmd, key, op, by, first, last, out)
+  local args, n, base = {}, 0, 0
+  if by then args[1] = 'OVERFLOW'; args[2] = 'SAT'; n = 2; base = 2 end
+  local m = out and #out or 0
+  for k = first, last do
+    args[n + 1] = op; args[n + 2] = 'u32'; args[n + 3] = ARGV[k]
+    if by then args[n + 4] = by; n = n + 4 else n = n + 3 end
+    if n >= 7000 or k == last then
+      local got = redis.call(cmd, key, unpack(args, 1, n))
+      if out then for j = 1, #got do out[m + j] = got[j] end; m = m + #got end
+      n = base
     end
   end
+end
+-- a record without its text (texts are kept at the end of the record)
+local function cut(v, bands)
+  local ns, nf, _, il = struct.unpack('<I4I4I4I2', v, 33)
+  return string.sub(v, 1, 47 + il + 8 * bands + 4 * (ns + nf))
+end
+-- {seq, record without text, ...} of the seqs (sorted) whose records are still there
+local function records_of(live, seqs, bands)
+  local found, out = find_records(live, seqs), {}
+  for _, s in ipairs(seqs) do
+    local hit = found[fmt(s)]
+    if hit then out[#out + 1] = s; out[#out + 1] = cut(hit[1], bands) end
+  end
   return out
+end
+local function total_len()
+  local total = 0
+  for _, g in ipairs(live_gens()) do
+    local st = load_gen(g)
+    if st then total = total + st.n end
+  end
+  return total
 end
 """
 
@@ -160,19 +186,18 @@ return out
 """
 
 LEN = _COMMON + r"""
-local total = 0
-for _, g in ipairs(live_gens()) do
-  local st = load_gen(g)
-  if st then total = total + st.n end
-end
-return total
+return total_len()
 """
 
+# ARGV: P, limit, bands, bucket keys blob...  ->  {sorted member seqs, {seq, record without text, ...}, articles stored}
+# (the records and the count that verification needs come back with the members: one round trip)
 MEMBERS = _COMMON + r"""
-local limit, fields, seen, out = tonumber(ARGV[2]), {}, {}, {}
-for k = 3, #ARGV do fields_of(ARGV[k], fields, seen) end
-members(live_gens(), fields, limit, out)
-return sorted_keys(out)
+local limit, bands, fields, seen, out = tonumber(ARGV[2]), tonumber(ARGV[3]), {}, {}, {}
+for k = 4, #ARGV do fields_of(ARGV[k], fields, seen) end
+local live = live_gens()
+members(live, fields, limit, out)
+local list = sorted_keys(out)
+return {list, records_of(live, list, bands), total_len()}
 """
 
 # ARGV: P, texts (0/1), bands, seq...  ->  {seq, record, ...} of the records found (text cut when texts=0), in order
@@ -183,13 +208,8 @@ local found, out = find_records(live_gens(), seqs), {}
 for _, s in ipairs(seqs) do
   local hit = found[fmt(s)]
   if hit then
-    local v = hit[1]
-    if not texts then
-      local ns, nf, _, il = struct.unpack('<I4I4I4I2', v, 33)
-      v = string.sub(v, 1, 47 + il + 8 * bands + 4 * (ns + nf))
-    end
     out[#out + 1] = s
-    out[#out + 1] = v
+    out[#out + 1] = texts and hit[1] or cut(hit[1], bands)
   end
 end
 return out
@@ -208,21 +228,15 @@ end
 return done
 """
 
-# ARGV: P, depth, offsets blob (uint32: depth counters per hash)  ->  per hash, the sum over live generations
-# of the minimum of its counters
+# ARGV: P, then the counters to read ('#offset', any order)  ->  per live generation, their values
+# separated by spaces (the client takes the minimum over the rows and sums the generations)
 DF = _COMMON + r"""
-local depth, blob, offsets = tonumber(ARGV[2]), ARGV[3], {}
-for k = 1, #blob, 4 do offsets[#offsets + 1] = (struct.unpack('<I4', blob, k)) end
 local out = {}
-for k = 1, #offsets / depth do out[k] = 0 end
 for _, g in ipairs(live_gens()) do
   if load_gen(g) then
-    local got = bitfield(P .. 'cm:' .. g, 'GET', offsets)
-    for k = 1, #out do
-      local m = got[(k - 1) * depth + 1]
-      for r = 2, depth do m = math.min(m, got[(k - 1) * depth + r]) end
-      out[k] = out[k] + m
-    end
+    local got = {}
+    counters('BITFIELD_RO', P .. 'cm:' .. g, 'GET', nil, 2, #ARGV, got)
+    out[#out + 1] = table.concat(got, ' ')
   end
 end
 return out
@@ -264,19 +278,22 @@ end
 return evicted
 """
 
-# ARGV: P, limit (0: no members), n, depth, window (-1: none), span, depth * width, then per article:
-#   id, generation, time, record, bucket keys (8 bytes per band; "" for an empty document), sketch offsets (uint32)
-# -> {seq per article (-1 - seq for an id already stored), sorted seqs of the bucket members stored before this call}
+# ARGV: P, limit (0: no members), n, bands, window (-1: none), span, sketch bytes (4 * depth * width),
+#   fresh ('1'/'0' per article: the client's guess of which articles are new), then per article:
+#   id, generation, time, record, bucket keys (8 bytes per band; "" for an empty document);
+#   then the sketch increments of the fresh articles, aggregated by the client: the number of
+#   generations, per generation: g, the number of groups, per group (increment, counters); then every
+#   group's counters ('#offset', sorted), in that order
+# -> {seq per article (-1 - seq for an id already stored), sorted seqs of the bucket members stored
+#     before this call, {seq, record without text, ...} of those members, articles stored}
+#    or {'retry', fresh}: the guess was wrong (an id already stored), nothing was written
 CLAIM = _COMMON + r"""
-local limit, n, depth = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local window, span, cells = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local limit, n, bands = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local window, span, sketch_bytes, guess = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local keep = math.max(limit, 1)
-local function arg(k, field) return ARGV[8 + 6 * (k - 1) + field] end  -- field 0 id .. 5 sketch offsets
+local function arg(k, field) return ARGV[9 + 5 * (k - 1) + field] end  -- field 0 id .. 4 bucket keys
 local live, touched, now = live_gens(), {}, tonumber(redis.call('TIME')[1])
 for _, g in ipairs(live) do if not load_gen(g) then redis.call('ZREM', P .. 'gens', g) end end
-local clock = tonumber(redis.call('GET', P .. 'clock') or '') or -math.huge
-for k = 1, n do clock = math.max(clock, tonumber(arg(k, 2))) end
-redis.call('SET', P .. 'clock', string.format('%.17g', clock))
 -- (1) ids already stored (or twice in the batch) get -1 - their seq; the others consecutive new seqs
 local ids = {}
 for k = 1, n do ids[k] = arg(k, 0) end
@@ -286,9 +303,37 @@ for k, id in ipairs(ids) do
   elseif first_of[id] then again[k] = first_of[id]
   else seqs[k] = fresh; fresh = fresh + 1; first_of[id] = k; rows[#rows + 1] = k end
 end
+do  -- the sketch increments were aggregated over the articles the client took for new: check, before writing
+  local mask = {}
+  for k = 1, n do mask[k] = '0' end
+  for _, k in ipairs(rows) do mask[k] = '1' end
+  mask = table.concat(mask)
+  if mask ~= guess then return {'retry', mask} end
+end
+local clock = tonumber(redis.call('GET', P .. 'clock') or '') or -math.huge
+for k = 1, n do clock = math.max(clock, tonumber(arg(k, 2))) end
+redis.call('SET', P .. 'clock', string.format('%.17g', clock))
 local base = redis.call('INCRBY', P .. 'seq', fresh) - fresh
 for _, k in ipairs(rows) do seqs[k] = base + seqs[k] end
 for k, first in pairs(again) do seqs[k] = -1 - seqs[first] end
+-- the sketch section: generation -> {{increment, first, last}, ...} (ranges of ARGV)
+local sketch = {}
+do
+  local at = 9 + 5 * n
+  local heads = {}
+  for i = 1, tonumber(ARGV[at]) do
+    local g, groups, list = ARGV[at + 1], tonumber(ARGV[at + 2]), {}
+    at = at + 2
+    for j = 1, groups do list[j] = {ARGV[at + 1], tonumber(ARGV[at + 2])}; at = at + 2 end
+    heads[i] = {g, list}
+  end
+  local tok = at + 1
+  for _, h in ipairs(heads) do
+    local ranges = {}
+    for j, grp in ipairs(h[2]) do ranges[j] = {grp[1], tok, tok + grp[2] - 1}; tok = tok + grp[2] end
+    sketch[h[1]] = ranges
+  end
+end
 -- (2) the members stored before this call
 local found, cache, fields = {}, {}, {}
 do
@@ -344,8 +389,8 @@ for _, g in ipairs(order) do
     st = {pL = 0, ps = 0, pc = 0, iL = 0, is = 0, ic = 0, n = 0, x = x, dlo = math.huge, dhi = -1}
     gens[g] = st
     redis.call('ZADD', P .. 'gens', tonumber(g), g)
-    local sketch = P .. 'cm:' .. g  -- allocated whole at once (grown by BITFIELD it would take twice the room)
-    if redis.call('EXISTS', sketch) == 0 then redis.call('SETRANGE', sketch, 4 * cells - 1, '\0') end
+    local cm = P .. 'cm:' .. g  -- allocated whole at once (grown by BITFIELD it would take twice the room)
+    if redis.call('EXISTS', cm) == 0 then redis.call('SETRANGE', cm, sketch_bytes - 1, '\0') end
   end
   -- records, one HSET per chunk of 256 seqs
   local names, blob = {}, {}
@@ -396,13 +441,9 @@ for _, g in ipairs(order) do
     end
   end
   write(st, 'p', g, values, added)
-  -- document frequency: a count-min sketch, each hash's `depth` counters + 1 (never below the true count)
-  local offsets = {}
-  for _, k in ipairs(batch) do
-    local b = arg(k, 5)
-    for j = 1, #b, 4 do offsets[#offsets + 1] = (struct.unpack('<I4', b, j)) end
-  end
-  bitfield(P .. 'cm:' .. g, 'INCRBY', offsets, 1)
+  -- document frequency: a count-min sketch, each hash's `depth` counters + 1 per article (never below
+  -- the true count); one BITFIELD per few thousand counters, each counter once with its batch's count
+  for _, r in ipairs(sketch[g] or {}) do counters('BITFIELD', P .. 'cm:' .. g, 'INCRBY', r[1], r[2], r[3]) end
   touched[P .. 'cm:' .. g] = st.x
   st.n = st.n + #batch
   local meta = {}
@@ -413,5 +454,6 @@ end
 for key, x in pairs(touched) do
   if x > 0 then redis.call('EXPIREAT', key, x, 'NX') end
 end
-return {seqs, sorted_keys(found)}
+local list = sorted_keys(found)
+return {seqs, list, records_of(live, list, bands), total_len()}
 """

@@ -12,6 +12,7 @@ count-min sketch; with a window, every key of a generation expires
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -88,7 +89,12 @@ class RedisStore:
         self.df_depth, self.df_width = int(meta["df_depth"]), int(meta["df_width"])
         self._cells = self.df_width - 4  # per row: the whole sketch fits its allocation class (no string header spill)
         self._rows = np.arange(self.df_depth, dtype=np.uint64) * np.uint64(self._cells)
-        self._scripts = {s: self._redis.register_script(getattr(lua, s)) for s in lua.__all__}
+        self._scripts = {s: (getattr(lua, s).encode(), hashlib.sha1(getattr(lua, s).encode()).hexdigest().encode())
+                         for s in lua.__all__}
+        # What the last claim_many / bucket_members read in the same atomic call, for the fetch of those
+        # members and the len() that verification asks for next (one use each; any other call drops them)
+        self._prefetched: tuple[np.ndarray, Records] | None = None
+        self._prefetched_len: int | None = None
 
     def _open_meta(self, settings: dict[str, Any], span: float, depth: int, width: int) -> dict[str, str]:
         if not 1 <= depth <= _MULT.shape[0] or width < 2 or width & (width - 1) or depth * width > 1 << 27:
@@ -109,16 +115,45 @@ class RedisStore:
                                  f"this dedup reads ({FORMAT_VERSION}); upgrade dedup (pip install -U dedup)")
         return meta
 
-    def _run(self, script: str, *args: Any) -> Any:
-        try:
-            return self._scripts[script](args=[self._prefix, *args])
-        except self._errors as exc:
-            raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
+    def _run(self, script: str, *args: Any, tail: bytes = b"", tail_count: int = 0) -> Any:
+        """One EVALSHA of ``script`` (loaded on NOSCRIPT), its arguments then ``tail_count`` packed ones in ``tail``.
+
+        The command is packed here and sent as is (a batch's sketch counters come pre-packed by numpy:
+        redis-py would pack each of its hundreds of thousands of arguments in Python).
+        """
+        self._prefetched = self._prefetched_len = None
+        source, sha = self._scripts[script]
+        parts = [b"EVALSHA", sha, b"0", self._prefix.encode(), *map(_arg, args)]
+        head = b"*%d\r\n" % (len(parts) + tail_count) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+        import redis
+
+        pool = self._redis.connection_pool
+        for attempt in (0, 1):
+            conn = pool.get_connection()
+            try:
+                conn.send_packed_command([head, tail] if tail else [head])
+                return conn.read_response()
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise
+                conn.send_command("SCRIPT", "LOAD", source)
+                conn.read_response()
+            except self._errors as exc:
+                conn.disconnect()
+                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
+            except BaseException:
+                conn.disconnect()  # a reply may be left unread on it
+                raise
+            finally:
+                pool.release(conn)
+        raise AssertionError("unreachable")
 
     # -- the Store interface ---------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._run("LEN"))
+        """Articles stored; right after :meth:`claim_many` or :meth:`bucket_members`, as that atomic call counted them."""
+        known, self._prefetched_len = self._prefetched_len, None
+        return int(self._run("LEN")) if known is None else known
 
     @property
     def next_seq(self) -> int:
@@ -159,23 +194,60 @@ class RedisStore:
                        + keys[r * width:(r + 1) * width] + set_bytes[so[r]:so[r + 1]] + fig_bytes[fo[r]:fo[r + 1]] + text)
         return out
 
+    def _sketch(self, offsets: np.ndarray, doc: np.ndarray, gens: list[str], fresh: np.ndarray) -> tuple[bytes, int]:
+        """The sketch increments of the ``fresh`` articles, per generation: each counter once, with its count."""
+        heads: list[Any] = []
+        bodies: list[bytes] = []
+        count = 0
+        use = fresh[doc]
+        gen_of = np.asarray(gens)[doc] if doc.size else np.empty(0, str)
+        names = sorted({gens[r] for r in np.flatnonzero(fresh).tolist()})
+        heads.append(len(names))
+        for g in names:
+            flat = offsets[use & (gen_of == g)].ravel()
+            counters, times = np.unique(flat, return_counts=True)
+            by = np.unique(times)
+            heads += [g, by.size]
+            for t in by.tolist():
+                mine = counters[times == t]  # sorted: neighbouring counters, fewer cache misses on the server
+                heads += [t, mine.size]
+                bodies.append(_tokens(mine))
+                count += mine.size
+        head = b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in map(_arg, heads))
+        return head + b"".join(bodies), len(heads) + count
+
     def _claim(self, records: Records, limit: int, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(records)
         if n == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        gens = generation_of(records.times, self.generation_seconds).tolist()
+        gens = [str(g) for g in generation_of(records.times, self.generation_seconds).tolist()]
         packed = self._pack(records, rep)
         empty = np.asarray(records.keys)[:, 0] == 0
         buckets = np.ascontiguousarray(bucket_keys(records.keys), dtype="<u8").tobytes()
-        offsets = self._offsets(records.sets.hashes).tobytes()
-        so, width, depth = (records.sets.offsets * 4 * self.df_depth).tolist(), 8 * self.bands, self.df_depth
-        args: list[Any] = [limit, n, depth, -1 if self.window is None else repr(self.window), repr(self.generation_seconds),
-                           depth * self._cells]
+        offsets = self._offsets(records.sets.hashes)
+        doc = np.repeat(np.arange(n), np.diff(records.sets.offsets))
+        width = 8 * self.bands
+        args: list[Any] = [limit, n, self.bands, -1 if self.window is None else repr(self.window),
+                           repr(self.generation_seconds), 4 * self.df_depth * self._cells, ""]
         for r in range(n):
-            args += [records.ids[r], str(gens[r]), repr(float(records.times[r])), packed[r],
-                     b"" if empty[r] else buckets[r * width:(r + 1) * width], offsets[so[r]:so[r + 1]]]
-        seqs, members = self._run("CLAIM", *args)
-        return np.array(seqs, dtype=np.int64), np.array(members, dtype=np.int64)
+            args += [records.ids[r], gens[r], repr(float(records.times[r])), packed[r],
+                     b"" if empty[r] else buckets[r * width:(r + 1) * width]]
+        fresh = np.zeros(n, bool)  # the guess: every id new but the repeats within the batch
+        fresh[np.unique(np.array(records.ids, dtype=object), return_index=True)[1]] = True
+        for _ in range(n + 2):  # each wrong guess was corrected by the server: a retry only races with other writers
+            tail, count = self._sketch(offsets, doc, gens, fresh)
+            args[6] = "".join("1" if f else "0" for f in fresh.tolist())
+            reply = self._run("CLAIM", *args, tail=tail, tail_count=count)
+            if reply[0] != b"retry":
+                break
+            fresh = np.frombuffer(reply[1], np.uint8) == ord("1")
+        else:
+            raise IndexFileError(f"index {self.name!r} at {self.url}: the ids of a batch kept changing under its claim")
+        seqs, members, recs, total = reply
+        members = np.array(members, dtype=np.int64)
+        self._prefetched = (members, self._records(recs[0::2], recs[1::2], texts=False))
+        self._prefetched_len = int(total)
+        return np.array(seqs, dtype=np.int64), members
 
     def claim_many(self, records: Records, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
         """Number, match and store a batch of new articles in one atomic script call.
@@ -204,13 +276,27 @@ class RedisStore:
         if keys.shape[0] == 0:
             return np.empty(0, np.int64)
         blob = np.ascontiguousarray(bucket_keys(keys), dtype="<u8").tobytes()
-        return np.array(self._run("MEMBERS", int(limit), blob), dtype=np.int64)
+        members, recs, total = self._run("MEMBERS", int(limit), self.bands, blob)
+        members = np.array(members, dtype=np.int64)
+        self._prefetched = (members, self._records(recs[0::2], recs[1::2], texts=False))
+        self._prefetched_len = int(total)
+        return members
 
     def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
-        """The stored records of ``seq``, sorted; records no longer on the server (expired, evicted) are left out."""
+        """The stored records of ``seq``, sorted; records no longer on the server (expired, evicted) are left out.
+
+        The members just returned by :meth:`claim_many` or :meth:`bucket_members` come with that call
+        (read in the same atomic step): fetching exactly them next, without texts, costs no round trip.
+        """
         wanted = np.unique(np.asarray(seq, dtype=np.int64))
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and not texts and np.array_equal(prefetched[0], wanted):
+            return prefetched[1]
         got = self._run("FETCH", int(texts), self.bands, *wanted.tolist()) if wanted.size else []
-        seqs, blobs = [int(s) for s in got[0::2]], got[1::2]
+        return self._records(got[0::2], got[1::2], texts=texts)
+
+    def _records(self, seq_list: list[Any], blobs: list[bytes], *, texts: bool) -> Records:
+        seqs = [int(s) for s in seq_list]
         head, n, width = _HEAD.size, len(blobs), 8 * self.bands
         cols = [_HEAD.unpack_from(b) for b in blobs]
         ids, keys, sets, figs, text = [], [], [], [], []
@@ -237,7 +323,13 @@ class RedisStore:
         if hashes.size == 0:
             return np.zeros(0, np.int64)
         unique, inverse = np.unique(hashes, return_inverse=True)
-        counts = np.array(self._run("DF", self.df_depth, self._offsets(unique).tobytes()), dtype=np.int64)
+        flat = self._offsets(unique).ravel().astype(np.int64)
+        order = np.argsort(flat, kind="stable")  # read in address order: neighbouring counters, fewer cache misses
+        counts = np.zeros(unique.size, np.int64)
+        for values in self._run("DF", tail=_tokens(flat[order]), tail_count=flat.size):
+            rows = np.empty(flat.size, np.int64)
+            rows[order] = np.array(values.split(), dtype=np.int64)
+            counts += rows.reshape(unique.size, self.df_depth).min(axis=1)
         return counts[inverse.reshape(-1)]
 
     def remove_many(self, ids: Sequence[str]) -> int:
@@ -267,6 +359,36 @@ def _batch(parts: list[bytes]) -> ShingleBatch:
     sizes = [len(p) // 4 for p in parts]
     hashes = np.frombuffer(b"".join(parts), "<u4").astype(np.uint32)
     return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
+
+
+def _arg(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+def _tokens(values: np.ndarray) -> bytes:
+    """``values`` (ascending, >= 0) as packed RESP bulk strings ``#<decimal>``: BITFIELD's counter offsets.
+
+    Vectorised: the values of one number of digits are a contiguous run (they are sorted), laid out as
+    one fixed-width block of bytes.
+    """
+    v = np.asarray(values, dtype=np.int64)
+    out, lo = [], 0
+    for digits in range(1, 20):
+        hi = int(np.searchsorted(v, 10 ** digits)) if digits < 19 else v.size
+        if hi > lo:
+            head = b"$%d\r\n#" % (digits + 1)
+            block = np.empty((hi - lo, len(head) + digits + 2), np.uint8)
+            block[:, :len(head)] = np.frombuffer(head, np.uint8)
+            block[:, -2:] = (13, 10)
+            x = v[lo:hi].copy()
+            for k in range(digits - 1, -1, -1):
+                block[:, len(head) + k] = x % 10 + 48
+                x //= 10
+            out.append(block.tobytes())
+            lo = hi
+        if lo >= v.size:
+            break
+    return b"".join(out)
 
 
 def _one_line(exc: BaseException) -> str:
