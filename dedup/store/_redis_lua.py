@@ -167,11 +167,12 @@ local function records_of(live, seqs, bands)
   end
   return out
 end
-local function total_len()
+-- articles stored in the live generations (`now`: leave out those whose keys expired in this call)
+local function total_len(now)
   local total = 0
   for _, g in ipairs(live_gens()) do
     local st = load_gen(g)
-    if st then total = total + st.n end
+    if st and not (now and st.x > 0 and st.x <= now) then total = total + st.n end
   end
   return total
 end
@@ -455,5 +456,5 @@ for key, x in pairs(touched) do
   if x > 0 then redis.call('EXPIREAT', key, x, 'NX') end
 end
 local list = sorted_keys(found)
-return {seqs, list, records_of(live, list, bands), total_len()}
+return {seqs, list, records_of(live, list, bands), total_len(now)}
 """

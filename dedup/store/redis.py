@@ -49,7 +49,8 @@ def _client(url: str) -> Any:
             "a Redis index needs the redis client: pip install 'dedup[redis]'"
         ) from None
     try:
-        return redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        # A batch's script waits behind other workers' scripts on a busy server: seconds, not redis-py's default 5 s
+        return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=300, health_check_interval=30)
     except ValueError as exc:
         raise IndexFileError(f"cannot use Redis URL {url}: {exc}") from None
 
