@@ -118,3 +118,10 @@ def test_installed_command_and_module_run(tmp_path, seed_texts):
     done = subprocess.run([sys.executable, "-m", "dedup", "find", "-"], input=feed.read_text(encoding="utf-8"),
                           capture_output=True, text=True, check=True)
     assert len(done.stdout.splitlines()) == 3
+
+
+def test_output_that_is_an_input_is_refused(tmp_path, seed_texts, capsys):
+    feed = _feed(tmp_path, seed_texts)
+    before = feed.read_bytes()
+    assert main(["find", str(feed), "-o", str(feed)]) == 1
+    assert "is also an input" in capsys.readouterr().err and feed.read_bytes() == before

@@ -492,7 +492,7 @@ def test_two_halves_through_an_index_find_the_pairs_of_the_whole(tmp_path, capsy
     second.write_text("".join(records[half:]), encoding="utf-8")
     first_ids = {json.loads(r)["id"] for r in records[:half]}
     db, copy = tmp_path / "halves.db", tmp_path / "halves-copy.db"
-    out = {name: tmp_path / f"{name}.jsonl" for name in ("whole", "first", "second", "verdicts")}
+    out = {name: tmp_path / f"{name}-out.jsonl" for name in ("whole", "first", "second", "verdicts")}
 
     def find(*args: object) -> None:
         assert main(["find", *map(str, args), "-q"]) == 0

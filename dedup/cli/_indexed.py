@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 
 from ..config import DedupConfig
-from ..errors import FeedError
+from ..errors import FeedError, IndexFileError
 from ..feeds import FeedRecord, read_feeds
-from ..results import DuplicatePair, Verdict
+from ..results import Verdict
 from ..stream import Deduplicator, open_index
 from ._output import output
 from ._progress import Progress
@@ -39,44 +39,48 @@ def _checked(records: Iterator[FeedRecord], index: Deduplicator, on_error: str) 
 
 
 def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progress, started: float) -> int:
-    """Match the inputs batch by batch against the index (batch clustering); write verdicts or pairs in input order."""
-    out_rows: list[Verdict | None] = []  # per record: None for an article (its verdict comes in order), or the rejection
-    verdicts: list[Verdict] = []
-    pairs: list[DuplicatePair] = []
-    candidates = evicted = 0
-    with open_index(args.index, config, window=args.window, name=args.index_name) as index:
+    """Match the inputs batch by batch against the index (batch clustering); write each batch's lines as it is stored.
+
+    A run that stops (a lost server, a kill) leaves the lines of every batch it stored, and its
+    error says how many records that was.
+    """
+    records_done = kept = duplicates = rejected = candidates = evicted = 0
+    with open_index(args.index, config, window=args.window, name=args.index_name) as index, output(args.output) as out:
         stored_before = len(index)
         records = _checked(read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field), index, args.on_error)
-        while batch := list(itertools.islice(records, _BATCH)):
-            articles = []
-            for record in batch:
-                if record.article is not None:
-                    articles.append(record.article)
-                    out_rows.append(None)
-                else:
-                    out_rows.append(Verdict(record.raw_id, "rejected", reason=str(record.error)))
-            added = index.add_many(articles, clustering="batch")
-            verdicts.extend(added.verdicts)
-            if args.pairs:
-                pairs.extend(added.pairs)
-            candidates += added.candidates
-            evicted += added.evicted
-            progress("verify", len(out_rows), 0)
+        try:
+            while batch := list(itertools.islice(records, _BATCH)):
+                articles = [record.article for record in batch if record.article is not None]
+                added = index.add_many(articles, clustering="batch")
+                found = iter(added.verdicts)
+                lines = []
+                for record in batch:
+                    if record.article is None:
+                        verdict = Verdict(record.raw_id, "rejected", reason=str(record.error))
+                    else:
+                        verdict = next(found)
+                    rejected += verdict.status == "rejected"
+                    duplicates += verdict.status == "duplicate"
+                    kept += verdict.status in ("unique", "representative")
+                    if not args.pairs:
+                        lines.append(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
+                if args.pairs:
+                    lines = [json.dumps(pair.to_dict(), ensure_ascii=False) + "\n" for pair in added.pairs]
+                out.write("".join(lines))
+                out.flush()
+                records_done += len(batch)
+                candidates += added.candidates
+                evicted += added.evicted
+                progress("verify", records_done, 0)
+        except IndexFileError as exc:  # the store went away (a lost server): say what is safe
+            raise IndexFileError(
+                f"{exc}; the first {records_done} records were stored and written; the next batch of up to {_BATCH} "
+                "may be stored in part: run again with --on-error skip to store the rest"
+            ) from None
         stored_after = len(index)
     progress.done()
-    found = iter(verdicts)
-    with output(args.output) as out:
-        if args.pairs:
-            for pair in pairs:
-                out.write(json.dumps(pair.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            for row in out_rows:
-                verdict = next(found) if row is None else row
-                out.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
-    rejected = sum(row is not None for row in out_rows)
-    duplicates = sum(v.status == "duplicate" for v in verdicts)
     progress.message(
-        f"dedup find: {len(out_rows)} records: {len(verdicts) - duplicates} kept, {duplicates} duplicates, {rejected} rejected; "
+        f"dedup find: {records_done} records: {kept} kept, {duplicates} duplicates, {rejected} rejected; "
         f"index {args.index}: {stored_before} articles before, {stored_after} after ({evicted} evicted); "
         f"{candidates} candidates ({time.perf_counter() - started:.1f} s)"
     )

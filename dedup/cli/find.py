@@ -69,6 +69,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.output not in (None, "-") and any(
+            os.path.exists(i) and os.path.exists(args.output) and os.path.samefile(i, args.output) for i in args.inputs):
+        raise ConfigError(f"-o {args.output} is also an input: it would be overwritten while it is read; write elsewhere")
     progress = Progress.for_terminal(quiet=args.quiet)
     config = DedupConfig(
         threshold=args.threshold,
