@@ -105,6 +105,11 @@ class CandidateStream:
             keys = keys[nonempty]
         limit = n if self.limit is None else self.limit
         old = int(np.searchsorted(nonempty, self.new_from))  # documents (among the nonempty) before new_from
+        if n * bands <= _SMALL:  # a few documents (an incremental batch): every band in one pass
+            pairs = self._all_bands(keys, limit, old)
+            for start in range(0, pairs.shape[0], self.chunk_pairs):
+                yield self._out([pairs[start:start + self.chunk_pairs]], nonempty)
+            return
         ranks = np.empty((n, bands), np.int32)
         buffer: list[np.ndarray] = []
         buffered = 0
@@ -132,10 +137,33 @@ class CandidateStream:
         if buffered:
             yield self._out(buffer, nonempty)
 
+    def _all_bands(self, keys: np.ndarray, limit: int, old: int) -> np.ndarray:
+        """The same rule over all bands at once: members sorted by (band, key), stable, so a bucket is in
+        document order; each pair once (``np.unique``), ``(i, j)`` with ``i < j`` and ``j >= old``."""
+        n, bands = keys.shape
+        flat = keys.T.ravel()  # band-major: element band * n + doc
+        band = np.repeat(np.arange(bands, dtype=np.int64), n)
+        order = np.lexsort((flat, band))
+        sk, sb = flat[order], band[order]
+        new_run = np.empty(order.shape[0], bool)
+        new_run[:1] = True
+        new_run[1:] = (sk[1:] != sk[:-1]) | (sb[1:] != sb[:-1])
+        starts = np.flatnonzero(new_run)
+        sorted_rank = np.arange(order.shape[0], dtype=np.int64) - starts[np.cumsum(new_run) - 1]
+        self.capped_buckets += int(np.count_nonzero(sorted_rank == limit + 1))
+        if old:
+            sorted_rank = np.where(order % n >= old, sorted_rank, 0)
+        pairs = _kernels.recent_pairs(order, sorted_rank, limit) % n
+        codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+        return np.stack((codes // n, codes % n), axis=1)
+
     def _out(self, buffer: list[np.ndarray], nonempty: np.ndarray) -> np.ndarray:
         pairs = nonempty[np.concatenate(buffer)]
         self.candidates += pairs.shape[0]
         return pairs
+
+
+_SMALL = 1 << 16  # documents x bands up to which all bands are paired in one pass
 
 
 def _emitted_before(keys: np.ndarray, ranks: np.ndarray, pairs: np.ndarray, band: int, limit: int) -> np.ndarray:

@@ -118,3 +118,22 @@ def test_new_from_pairs_only_the_new_documents(limit):
 def test_limit_is_validated():
     with pytest.raises(ValueError, match="limit must be >= 1"):
         candidate_chunks(np.ones((3, 2), np.uint64), limit=0)
+
+
+def test_the_one_pass_for_small_inputs_is_the_per_band_stream(monkeypatch):
+    """Below _SMALL documents x bands all bands are paired at once; above, band by band: the same pairs and counts."""
+    import dedup.candidates as candidates
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n, bands = int(rng.integers(2, 200)), int(rng.integers(1, 6))
+        keys = rng.integers(0, 5, size=(n, bands)).astype(np.uint64)
+        keys[rng.random(n) < 0.1] = 0
+        limit, new_from = int(rng.integers(1, 6)), int(rng.integers(0, n))
+        got = []
+        for small in (1 << 30, 0):
+            monkeypatch.setattr(candidates, "_SMALL", small)
+            stream = candidate_chunks(keys, limit=limit, new_from=new_from, chunk_pairs=7)
+            pairs = np.concatenate(list(stream) or [np.empty((0, 2), np.int64)])
+            got.append(({tuple(p) for p in pairs.tolist()}, pairs.shape[0], stream.candidates, stream.capped_buckets))
+        assert got[0] == got[1] and got[0][1] == len(got[0][0])

@@ -64,33 +64,40 @@ class BucketIndex:
             runs[-1] = (merged_keys, merged_seq)
 
     def members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
-        """Sorted seqs among the ``limit`` latest of every run's bucket of each band key of ``keys`` (rows of key 0 skipped).
+        """Sorted seqs of the ``limit`` latest stored members of each bucket of each band key of ``keys``.
 
-        A superset of the ``limit`` latest stored members of each bucket, which is all the
-        bounded-bucket rule needs (:func:`dedup.candidates.candidate_chunks` picks among them).
+        Rows of key 0 (empty documents) are skipped. Exactly what the bounded-bucket rule needs
+        (:func:`dedup.candidates.candidate_chunks` then pairs the batch with them).
         """
         keys = np.asarray(keys, dtype=np.uint64)
         if keys.shape[0] == 0:
             return np.empty(0, np.int64)
         keys = keys[keys[:, 0] != 0]
         wanted = np.unique(bucket_keys(keys).ravel())
-        found = []
+        owners, found = [], []
         for runs in self._runs.values():
             for run_keys, run_seq in runs:
                 lo = np.searchsorted(run_keys, wanted, side="left")
                 hi = np.searchsorted(run_keys, wanted, side="right")
-                hit = hi > lo
-                if not hit.any():
+                hit = np.flatnonzero(hi > lo)
+                if not hit.size:
                     continue
                 lo, hi = np.maximum(lo[hit], hi[hit] - limit), hi[hit]
-                pos, _ = _kernels.gather_ranges(np.stack((lo, hi), axis=1).ravel(), np.arange(0, 2 * lo.shape[0], 2))
+                pos, owner = _kernels.gather_ranges(np.stack((lo, hi), axis=1).ravel(), np.arange(0, 2 * lo.shape[0], 2))
                 found.append(run_seq[pos])
+                owners.append(hit[owner])
         if not found:
             return np.empty(0, np.int64)
-        out = np.unique(np.concatenate(found))
+        seq, bucket = np.concatenate(found), np.concatenate(owners)
         if self._removed:
-            out = out[~np.isin(out, np.fromiter(self._removed, np.int64))]
-        return out
+            live = ~np.isin(seq, np.fromiter(self._removed, np.int64))
+            seq, bucket = seq[live], bucket[live]
+        if len(found) > 1:  # several runs: keep the `limit` latest of each bucket over all of them
+            order = np.lexsort((-seq, bucket))
+            seq, bucket = seq[order], bucket[order]
+            first = np.searchsorted(bucket, bucket, side="left")
+            seq = seq[np.arange(seq.shape[0]) - first < limit]
+        return np.unique(seq)
 
     def remove(self, seq: np.ndarray) -> None:
         """Leave articles out of every later lookup (their entries go at the next merge)."""
