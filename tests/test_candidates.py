@@ -122,7 +122,7 @@ def test_limit_is_validated():
 
 def test_the_one_pass_for_small_inputs_is_the_per_band_stream(monkeypatch):
     """Below _SMALL documents x bands all bands are paired at once; above, band by band: the same pairs and counts."""
-    import dedup.candidates as candidates
+    from dedup import candidates
 
     rng = np.random.default_rng(3)
     for _ in range(200):

@@ -157,9 +157,8 @@ def test_no_pickle_in_the_format(tmp_path):
 
 def test_a_second_process_gets_a_clear_error(tmp_path):
     path = tmp_path / "lock.db"
-    with open_index(path):
-        with pytest.raises(IndexFileError, match="is open in another process"):
-            open_index(path)
+    with open_index(path), pytest.raises(IndexFileError, match="is open in another process"):
+        open_index(path)
     open_index(path).close()  # released on close
 
 
