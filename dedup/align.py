@@ -24,6 +24,7 @@ thresholds were chosen.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -137,16 +138,16 @@ def _keys(ta: list[list[str]], tb: list[list[str]], scorer: str) -> tuple[list[s
         return (
             [" ".join(sorted(t)) for t in ta],
             [" ".join(sorted(t)) for t in tb],
-            [" ".join(sorted(x + y)) for x, y in zip(ta, ta[1:])],
-            [" ".join(sorted(x + y)) for x, y in zip(tb, tb[1:])],
+            [" ".join(sorted(x + y)) for x, y in itertools.pairwise(ta)],
+            [" ".join(sorted(x + y)) for x, y in itertools.pairwise(tb)],
         )
     if scorer in _CHAR_SCORERS:
         ka, kb = [" ".join(t) for t in ta], [" ".join(t) for t in tb]
-        return ka, kb, [f"{x} {y}" for x, y in zip(ka, ka[1:])], [f"{x} {y}" for x, y in zip(kb, kb[1:])]
+        return ka, kb, [f"{x} {y}" for x, y in itertools.pairwise(ka)], [f"{x} {y}" for x, y in itertools.pairwise(kb)]
     vocab: dict[str, int] = {}
     ka = ["".join([chr(vocab.setdefault(w, len(vocab))) for w in t]) for t in ta]
     kb = ["".join([chr(vocab.setdefault(w, len(vocab))) for w in t]) for t in tb]
-    ka2, kb2 = [x + y for x, y in zip(ka, ka[1:])], [x + y for x, y in zip(kb, kb[1:])]
+    ka2, kb2 = [x + y for x, y in itertools.pairwise(ka)], [x + y for x, y in itertools.pairwise(kb)]
     if scorer == "word_dice":
         ka, kb, ka2, kb2 = ([("".join(sorted(k))) for k in keys] for keys in (ka, kb, ka2, kb2))
     return ka, kb, ka2, kb2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -93,9 +94,9 @@ CASES = [
         "drought since early\nJanuary and improving prospects for the coming temporao,\nalthough normal humidity "
         "levels have not been restored.\n    The dry period means the temporao will be late this year.",
         ["BAHIA COCOA REVIEW",
-         "Showers continued throughout the week in\nthe Bahia cocoa zone, alleviating the drought since early\n"
+         ("Showers continued throughout the week in\nthe Bahia cocoa zone, alleviating the drought since early\n"
          "January and improving prospects for the coming temporao,\nalthough normal humidity levels have not been "
-         "restored.",
+         "restored."),
          "The dry period means the temporao will be late this year."],
         id="hard-wrapped-wire-copy",
     ),
@@ -130,7 +131,7 @@ def test_offsets_point_into_the_original(text: str, expected: list[str]) -> None
         assert text[sentence.start:sentence.end] == sentence.text == sentence.text.strip()
     starts = [s.start for s in sentences]
     assert starts == sorted(starts)
-    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(sentences))
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n  ", "* * *"])
