@@ -83,6 +83,7 @@ class DocumentFrequency:
     def __init__(self, capacity: int = 1 << 16) -> None:
         self._slots = np.full(self._size(capacity), _EMPTY, np.uint64)
         self._used = 0
+        self._subtracted = 0  # hashes uncounted since live slots were last counted
 
     @staticmethod
     def _size(need: int) -> int:
@@ -109,8 +110,12 @@ class DocumentFrequency:
     def subtract(self, hashes: np.ndarray) -> None:
         """Uncount the hashes of documents that leave (each must have been added)."""
         self.add(hashes, delta=-1)
-        if self._used > 64 and len(self) * 4 < self._used:  # mostly zeros left: compact
-            self._rebuild(len(self))
+        self._subtracted += int(hashes.shape[0])
+        if self._subtracted * 4 > self._used:  # counting live slots costs the table: only once much has left
+            self._subtracted = 0
+            live = len(self)
+            if self._used > 64 and live * 4 < self._used:  # mostly zeros left: compact
+                self._rebuild(live)
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
         """The count of every element of ``hashes`` (0 for a hash never seen), int64."""

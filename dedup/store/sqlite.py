@@ -322,10 +322,9 @@ class SQLiteStore:
                 for part in _chunks(ids):
                     marks = ",".join("?" * len(part))
                     rows = self._conn.execute(f'SELECT seq, sets FROM "docs_{g}" WHERE id IN ({marks})', part).fetchall()
-                    for seq, set_blob in rows:
-                        self._buckets.remove(np.array([seq]))
-                        self._df.subtract(np.frombuffer(set_blob, "<u4"))
                     if rows:
+                        self._buckets.remove(np.array([r[0] for r in rows], dtype=np.int64))
+                        self._df.subtract(np.frombuffer(b"".join(r[1] for r in rows), "<u4"))
                         self._conn.execute(f'DELETE FROM "docs_{g}" WHERE id IN ({marks})', part)
                         self._conn.execute("UPDATE generations SET articles = articles - ? WHERE gen = ?", (len(rows), g))
                         self._gens[g] -= len(rows)
@@ -342,8 +341,9 @@ class SQLiteStore:
         self._recent.clear()
         with self._transaction():
             for g in old:
-                for (blob,) in self._conn.execute(f'SELECT sets FROM "docs_{g}"'):
-                    self._df.subtract(np.frombuffer(blob, "<u4"))
+                rows = self._conn.execute(f'SELECT sets FROM "docs_{g}"')
+                while chunk := rows.fetchmany(1 << 14):  # the generation's sets uncounted in one call per chunk
+                    self._df.subtract(np.frombuffer(b"".join(blob for (blob,) in chunk), "<u4"))
                 self._conn.execute(f'DROP TABLE "docs_{g}"')
                 self._buckets.drop_generation(g)
                 self._conn.execute("DELETE FROM generations WHERE gen = ?", (g,))
