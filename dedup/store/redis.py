@@ -130,7 +130,10 @@ class RedisStore:
 
         pool = self._redis.connection_pool
         for attempt in (0, 1):
-            conn = pool.get_connection()
+            try:
+                conn = pool.get_connection()
+            except self._errors as exc:  # the server is gone (or not back yet)
+                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
             try:
                 conn.send_packed_command([head, tail] if tail else [head])
                 return conn.read_response()
