@@ -201,8 +201,6 @@ def test_unreachable_server_or_bad_url_one_line_nothing_written(server, tmp_path
     assert not (tmp_path / "out.jsonl").exists() and client.dbsize() == before
 
 
-@pytest.mark.xfail(strict=True, reason="the URL's password is printed in the error line (dedup/store/redis.py "
-                   "_client and RedisStore.__init__ put the whole URL in IndexFileError)")
 def test_a_password_in_the_url_is_not_printed(tmp_path):
     url = f"redis://user:hunter2@127.0.0.1:{free_port()}/0"
     err = one_line_error(run("find", FEED, "--index", url, "-o", tmp_path / "out.jsonl"), "127.0.0.1")
@@ -338,9 +336,6 @@ def stored_verdicts_raw(url: str, name: str) -> list[int]:
         return opened.store.fetch(np.arange(opened.store.next_seq)).rep.tolist()
 
 
-@pytest.mark.xfail(strict=True, reason="a worker whose call meets another worker's long script gets BUSY "
-                   "(after busy-reply-threshold, 5 s by default) as a raw redis.ResponseError: RedisStore._run catches "
-                   "only ConnectionError/TimeoutError (dedup/store/redis.py), so the worker dies with a traceback")
 def test_a_worker_waits_out_another_workers_long_claim(tmp_path):
     path = tmp_path / "feed.jsonl"
     path.write_text("".join(json.dumps(a) + "\n" for a in tiny_feed(400, seed=13)), encoding="utf-8")

@@ -16,6 +16,8 @@ import hashlib
 import json
 import math
 import struct
+import time as _time
+import urllib.parse
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -41,6 +43,15 @@ _MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x
                   0x27D4EB2F165667C5, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0xFF51AFD7ED558CCD], dtype=np.uint64)
 
 
+def _shown(url: str) -> str:
+    """The URL as error lines show it: a password replaced by ``***``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 def _client(url: str) -> Any:
     try:
         import redis
@@ -52,7 +63,7 @@ def _client(url: str) -> Any:
         # A batch's script waits behind other workers' scripts on a busy server: seconds, not redis-py's default 5 s
         return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=300, health_check_interval=30)
     except ValueError as exc:
-        raise IndexFileError(f"cannot use Redis URL {url}: {exc}") from None
+        raise IndexFileError(f"cannot use Redis URL {_shown(url)}: {exc}") from None
 
 
 class RedisStore:
@@ -69,7 +80,7 @@ class RedisStore:
     def __init__(self, url: str, settings: Mapping[str, Any], *, name: str = "dedup", generation_seconds: float = 0.0,
                  keep_texts: bool = True, bucket_limit: int = 32, window: float | None = None,
                  df_depth: int = 4, df_width: int = 1 << 20) -> None:
-        self.url, self.name = url, name
+        self.url, self.name = _shown(url), name  # what messages name; the client keeps the real one
         self.keep_texts, self.bucket_limit = keep_texts, int(bucket_limit)
         self.window = None if window is None else float(window)
         self._prefix = f"{name}:"
@@ -81,9 +92,9 @@ class RedisStore:
         try:
             self._redis.ping()
         except redis.RedisError as exc:
-            raise IndexFileError(f"cannot reach Redis at {url}: {_one_line(exc)}") from None
+            raise IndexFileError(f"cannot reach Redis at {self.url}: {_one_line(exc)}") from None
         meta = self._open_meta(dict(settings), float(generation_seconds), int(df_depth), int(df_width))
-        check_settings(json.loads(meta["settings"]), settings, where=f"index {name!r} at {url}")
+        check_settings(json.loads(meta["settings"]), settings, where=f"index {name!r} at {self.url}")
         self.settings: Mapping[str, Any] = json.loads(meta["settings"])
         self.bands = int(self.settings["bands"])
         self.generation_seconds = float(meta["generation_seconds"])
@@ -129,7 +140,8 @@ class RedisStore:
         import redis
 
         pool = self._redis.connection_pool
-        for attempt in (0, 1):
+        loaded, pause, deadline = False, 0.01, _time.monotonic() + 600
+        while True:
             try:
                 conn = pool.get_connection()
             except self._errors as exc:  # the server is gone (or not back yet)
@@ -138,10 +150,17 @@ class RedisStore:
                 conn.send_packed_command([head, tail] if tail else [head])
                 return conn.read_response()
             except redis.exceptions.NoScriptError:
-                if attempt:
+                if loaded:
                     raise
                 conn.send_command("SCRIPT", "LOAD", source)
                 conn.read_response()
+                loaded = True
+            except redis.exceptions.ResponseError as exc:
+                # BUSY: another worker's script is still running; the command was not applied, so it is sent again.
+                if not str(exc).startswith("BUSY") or _time.monotonic() > deadline:
+                    raise IndexFileError(f"Redis at {self.url} refused a command: {_one_line(exc)}") from None
+                _time.sleep(pause)
+                pause = min(pause * 2, 0.5)
             except self._errors as exc:
                 conn.disconnect()
                 raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
@@ -150,7 +169,6 @@ class RedisStore:
                 raise
             finally:
                 pool.release(conn)
-        raise AssertionError("unreachable")
 
     # -- the Store interface ---------------------------------------------------------------------
 
