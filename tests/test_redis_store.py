@@ -269,7 +269,7 @@ def test_bytes_per_article_on_reuters(url, capsys):
 
 
 def test_tokens_are_resp_bulk_strings_of_counter_offsets():
-    from dedup.store.redis import _tokens
+    from dedup.store._redis_wire import tokens as _tokens
 
     values = np.array([0, 7, 9, 10, 99, 100, 12345, 4194287, 10**12])
     assert _tokens(values) == b"".join(b"$%d\r\n#%d\r\n" % (len(b"#%d" % v), v) for v in values.tolist())

@@ -17,16 +17,16 @@ import json
 import math
 import struct
 import time as _time
-import urllib.parse
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import IndexFileError, MissingDependencyError
+from ..errors import IndexFileError
 from ..shingles import ShingleBatch
 from . import _redis_lua as lua
+from . import _redis_wire as _wire
 from ._buckets import bucket_keys
 from .base import Records, check_settings, generation_of
 
@@ -43,29 +43,6 @@ _MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x
                   0x27D4EB2F165667C5, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0xFF51AFD7ED558CCD], dtype=np.uint64)
 
 
-def _shown(url: str) -> str:
-    """The URL as error lines show it: a password replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-
-
-def _client(url: str) -> Any:
-    try:
-        import redis
-    except ImportError:
-        raise MissingDependencyError(
-            "a Redis index needs the redis client: pip install 'dedup[redis]'"
-        ) from None
-    try:
-        # A batch's script waits behind other workers' scripts on a busy server: seconds, not redis-py's default 5 s
-        return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=300, health_check_interval=30)
-    except ValueError as exc:
-        raise IndexFileError(f"cannot use Redis URL {_shown(url)}: {exc}") from None
-
-
 class RedisStore:
     """A store on a Redis server, shared by every process that opens the same ``url`` and ``name``.
 
@@ -80,11 +57,11 @@ class RedisStore:
     def __init__(self, url: str, settings: Mapping[str, Any], *, name: str = "dedup", generation_seconds: float = 0.0,
                  keep_texts: bool = True, bucket_limit: int = 32, window: float | None = None,
                  df_depth: int = 4, df_width: int = 1 << 20) -> None:
-        self.url, self.name = _shown(url), name  # what messages name; the client keeps the real one
+        self.url, self.name = _wire.shown(url), name  # what messages name; the client keeps the real one
         self.keep_texts, self.bucket_limit = keep_texts, int(bucket_limit)
         self.window = None if window is None else float(window)
         self._prefix = f"{name}:"
-        self._redis = _client(url)
+        self._redis = _wire.client(url)
         import redis
 
         self._errors = (redis.ConnectionError, redis.TimeoutError)
@@ -92,7 +69,7 @@ class RedisStore:
         try:
             self._redis.ping()
         except redis.RedisError as exc:
-            raise IndexFileError(f"cannot reach Redis at {self.url}: {_one_line(exc)}") from None
+            raise IndexFileError(f"cannot reach Redis at {self.url}: {_wire.one_line(exc)}") from None
         meta = self._open_meta(dict(settings), float(generation_seconds), int(df_depth), int(df_width))
         check_settings(json.loads(meta["settings"]), settings, where=f"index {name!r} at {self.url}")
         self.settings: Mapping[str, Any] = json.loads(meta["settings"])
@@ -117,7 +94,7 @@ class RedisStore:
         try:  # created once, by whoever comes first
             raw = self._redis.eval(_CREATE, 1, key, *[v for item in created.items() for v in item])
         except self._redis_error as exc:
-            raise IndexFileError(f"cannot read index {self.name!r} at {self.url}: {_one_line(exc)}") from None
+            raise IndexFileError(f"cannot read index {self.name!r} at {self.url}: {_wire.one_line(exc)}") from None
         raw = dict(zip(raw[0::2], raw[1::2]))
         meta = {k.decode(): v.decode() for k, v in raw.items()}
         if meta.get("format") != FORMAT or "settings" not in meta:
@@ -135,7 +112,7 @@ class RedisStore:
         """
         self._prefetched = self._prefetched_len = None
         source, sha = self._scripts[script]
-        parts = [b"EVALSHA", sha, b"0", self._prefix.encode(), *map(_arg, args)]
+        parts = [b"EVALSHA", sha, b"0", self._prefix.encode(), *map(_wire.arg, args)]
         head = b"*%d\r\n" % (len(parts) + tail_count) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
         import redis
 
@@ -145,7 +122,7 @@ class RedisStore:
             try:
                 conn = pool.get_connection()
             except self._errors as exc:  # the server is gone (or not back yet)
-                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
+                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
             try:
                 conn.send_packed_command([head, tail] if tail else [head])
                 return conn.read_response()
@@ -158,12 +135,12 @@ class RedisStore:
             except redis.exceptions.ResponseError as exc:
                 # BUSY: another worker's script is still running; the command was not applied, so it is sent again.
                 if not str(exc).startswith("BUSY") or _time.monotonic() > deadline:
-                    raise IndexFileError(f"Redis at {self.url} refused a command: {_one_line(exc)}") from None
+                    raise IndexFileError(f"Redis at {self.url} refused a command: {_wire.one_line(exc)}") from None
                 _time.sleep(pause)
                 pause = min(pause * 2, 0.5)
             except self._errors as exc:
                 conn.disconnect()
-                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_one_line(exc)}") from None
+                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
             except BaseException:
                 conn.disconnect()  # a reply may be left unread on it
                 raise
@@ -233,9 +210,9 @@ class RedisStore:
             for t in by.tolist():
                 mine = counters[times == t]  # sorted: neighbouring counters, fewer cache misses on the server
                 heads += [t, mine.size]
-                bodies.append(_tokens(mine))
+                bodies.append(_wire.tokens(mine))
                 count += mine.size
-        head = b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in map(_arg, heads))
+        head = b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in map(_wire.arg, heads))
         return head + b"".join(bodies), len(heads) + count
 
     def _claim(self, records: Records, limit: int, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -348,7 +325,7 @@ class RedisStore:
         flat = self._offsets(unique).ravel().astype(np.int64)
         order = np.argsort(flat, kind="stable")  # read in address order: neighbouring counters, fewer cache misses
         counts = np.zeros(unique.size, np.int64)
-        for values in self._run("DF", tail=_tokens(flat[order]), tail_count=flat.size):
+        for values in self._run("DF", tail=_wire.tokens(flat[order]), tail_count=flat.size):
             rows = np.empty(flat.size, np.int64)
             rows[order] = np.array(values.split(), dtype=np.int64)
             counts += rows.reshape(unique.size, self.df_depth).min(axis=1)
@@ -381,38 +358,3 @@ def _batch(parts: list[bytes]) -> ShingleBatch:
     sizes = [len(p) // 4 for p in parts]
     hashes = np.frombuffer(b"".join(parts), "<u4").astype(np.uint32)
     return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
-
-
-def _arg(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
-
-
-def _tokens(values: np.ndarray) -> bytes:
-    """``values`` (ascending, >= 0) as packed RESP bulk strings ``#<decimal>``: BITFIELD's counter offsets.
-
-    Vectorised: the values of one number of digits are a contiguous run (they are sorted), laid out as
-    one fixed-width block of bytes.
-    """
-    v = np.asarray(values, dtype=np.int64)
-    out, lo = [], 0
-    for digits in range(1, 20):
-        hi = int(np.searchsorted(v, 10 ** digits)) if digits < 19 else v.size
-        if hi > lo:
-            head = b"$%d\r\n#" % (digits + 1)
-            block = np.empty((hi - lo, len(head) + digits + 2), np.uint8)
-            block[:, :len(head)] = np.frombuffer(head, np.uint8)
-            block[:, -2:] = (13, 10)
-            x = v[lo:hi].copy()
-            for k in range(digits - 1, -1, -1):
-                block[:, len(head) + k] = x % 10 + 48
-                x //= 10
-            out.append(block.tobytes())
-            lo = hi
-        if lo >= v.size:
-            break
-    return b"".join(out)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
