@@ -17,7 +17,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from contextlib import closing
@@ -30,9 +29,9 @@ import pytest
 import dedup
 from dedup.cli import main
 
+from ._processes import DEDUP, finish, start
 from .conftest import ROOT, shared_data
 
-DEDUP = [sys.executable, "-m", "dedup"]
 FIELDS = {"id", "status", "cluster", "duplicate_of", "score", "reason"}
 BATCH = 4096  # dedup find --index matches and commits this many articles per transaction
 THRESHOLD = dedup.DedupConfig().threshold
@@ -99,19 +98,6 @@ def lines(text: str) -> list[dict]:
 # -- processes and files -----------------------------------------------------------------------------
 
 
-def start(*args: object, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen:
-    return subprocess.Popen([*DEDUP, *map(str, args)], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=ROOT, text=True)
-
-
-def finish(proc: subprocess.Popen, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    try:
-        out, err = proc.communicate(input, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail(f"{proc.args} did not finish within {timeout} s")
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def run(*args: object, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

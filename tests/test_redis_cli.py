@@ -17,7 +17,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,12 +29,13 @@ import dedup
 from dedup.cli import main
 from dedup.store.redis import PENDING
 
+from ._processes import finish as _finish
+from ._processes import start
 from ._redis_server import free_port, redis_server
 from .conftest import ROOT, shared_data
 
 redis = pytest.importorskip("redis")
 
-DEDUP = [sys.executable, "-m", "dedup"]
 THRESHOLD = dedup.DedupConfig().threshold
 FEED = ROOT / "examples" / "news_feed.jsonl"
 BATCH = 4096  # dedup find --index claims this many records at a time
@@ -48,19 +48,8 @@ def server(tmp_path_factory):
         yield url
 
 
-def start(*args: object, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen:
-    return subprocess.Popen([*DEDUP, *map(str, args)], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=ROOT, text=True)
-
-
 def finish(proc: subprocess.Popen, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    try:
-        out, err = proc.communicate(input, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail(f"{proc.args} did not finish within {timeout} s")
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return _finish(proc, input, timeout)  # a Redis ingest waits behind other workers: a longer default
 
 
 def run(*args: object, input: str | None = None) -> subprocess.CompletedProcess:
