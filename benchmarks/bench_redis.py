@@ -295,6 +295,7 @@ def _store_at(rev: str) -> Any:
                               text=True).stdout
 
     lua = types.ModuleType("dedup.store._redis_lua_baseline")
+    lua.__package__ = "dedup.store"  # its own relative imports (the Lua library) resolve as in the package
     exec(compile(show("dedup/store/_redis_lua.py"), "baseline _redis_lua.py", "exec"), lua.__dict__)  # noqa: S102 (our own git history)
     sys.modules[lua.__name__] = lua
     source = show("dedup/store/redis.py").replace("from . import _redis_lua as lua", "from . import _redis_lua_baseline as lua")
