@@ -28,8 +28,8 @@ each on the first 200 articles (imports and compiled kernels paid once); medians
 peer / dedup. Peak memory: each pipeline once in a fresh process (``--child NAME``) that first reads the
 corpus from the JSON Lines file with the json module (no dedup imported in a peer's process;
 ``dedup find`` reads the file itself instead), beside a process that only reads it;
-the peak is the process's VmHWM or, with worker processes, the sampled PSS of it and its workers
-together, whichever is larger. Nothing is subtracted.
+the peak is the process's VmHWM (dedup's workers are threads of it; the sampled PSS of the process and
+any children is kept too, and the larger taken). Nothing is subtracted.
 
     python benchmarks/bench_end_to_end.py --corpus ../shared/data/reuters21578.jsonl.gz --repeat 3 --json /tmp/bench/end_to_end.json
 """
@@ -381,8 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{memory[name]['seconds']:.2f}"] for name in MEMORY[1:]]
         blocks += [
             ("Peak memory, each pipeline once in a fresh process that first reads the corpus with the json module "
-            "(nothing else imported; `dedup find` reads its feed itself instead); with worker processes the PSS of the process and its workers together, sampled every 0.1 s, "
-            "when larger than the process's own peak RSS. Nothing subtracted."),
+            "(nothing else imported; `dedup find` reads its feed itself instead): the process's peak RSS, its worker threads included "
+            "(or the PSS of the process and any children, sampled every 0.1 s, when larger). Nothing subtracted."),
             table(rows, ["process", "peak MB", "vs baseline MB", "seconds (cold, one run)"]),
         ]
         ratios["memory dedup/datasketch"] = _ratio(memory["dedup"]["peak_rss_mb"], memory["datasketch"]["peak_rss_mb"])

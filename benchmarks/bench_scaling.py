@@ -11,8 +11,8 @@ Two settings, the shipped defaults first:
 The corpus is built once for the largest size (beyond the corpus's own size ``_common.get_corpus``
 grows it by recombining the corpus's sentences), written as JSON Lines, and each size streams its
 first N records from that file as ``dedup find`` reads a feed, in a fresh process (``--child N``),
-so its peak memory is its own: the process's VmHWM or, with workers, the sampled PSS of it and its
-workers together, whichever is larger. A size is stopped when its process passes ``--max-rss-mb``
+so its peak memory is its own: the process's VmHWM (its worker threads included; the sampled PSS of
+the process and any children is kept too, and the larger taken). A size is stopped when its process passes ``--max-rss-mb``
 or spends more than ``--time-limit`` seconds; the table then says so, with the stage it had
 reached, and the larger sizes of that setting are reported as skipped. Printed for each setting:
 the time exponent (least-squares slope of log time against log n over the completed sizes from
@@ -134,8 +134,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=0,
-        help="dedup's worker processes, as `dedup find -j N` (default 0: one per core, as `dedup find`); "
-        "with more than one, memory is the sampled PSS of the process and its workers",
+        help="dedup's worker threads, as `dedup find -j N` (default 0: one per core, as `dedup find`)",
     )
     parser.add_argument(
         "--in-memory",
@@ -472,8 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Scaling of `find_duplicates`, each size in a fresh process, median of {args.repeat} run(s), workers={workers} "
         f"(as `dedup find` on this machine{'' if args.workers == 0 else f' with -j {args.workers}'}); corpus: {corpus}. "
         f"{platform_line()}."
-        + (" Peak memory is the larger of the process's peak RSS and the PSS of it and its workers together "
-           "(sampled every 0.2 s)." if workers > 1 else ""),
+        + (" Peak memory is the process's peak RSS, its worker threads included." if workers > 1 else ""),
     ]
     for k, (setting, results) in enumerate(runs.items(), 1):
         blocks += [

@@ -13,6 +13,7 @@ each process instead.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numba
@@ -215,6 +216,7 @@ class _Tables:
 
     def __init__(self) -> None:
         self.classes = np.full(_TABLE_SIZE, _UNKNOWN, np.uint8)
+        self.lock = threading.Lock()
         words = list(SCALE_WORDS)
         width = max(map(len, words))
         self.scale_codes = np.zeros((len(words), width), np.uint32)
@@ -224,12 +226,16 @@ class _Tables:
         self.scale_hashes = np.array([_hash_codes(_codes(SCALE_WORDS[w])) for w in words], np.uint64)
 
     def classify(self, codes: np.ndarray) -> None:
-        new = _unknown(codes, self.classes)
-        if new.size:
-            self.classes[new] = [char_class(chr(c)) for c in new.tolist()]
+        """Fill in the classes of the code points of ``codes`` not seen yet (one thread at a time: the
+        scan marks what it finds as seen before their classes are written)."""
+        with self.lock:
+            new = _unknown(codes, self.classes)
+            if new.size:
+                self.classes[new] = [char_class(chr(c)) for c in new.tolist()]
 
 
 _tables: _Tables | None = None
+_tables_made = threading.Lock()  # worker threads tokenise at once: the table is made once, then only filled
 
 
 def _codes(text: str) -> np.ndarray:
@@ -238,13 +244,15 @@ def _codes(text: str) -> np.ndarray:
 
 def _run(folded: Sequence[str]) -> tuple[np.ndarray, ...]:
     global _tables
-    if _tables is None:
-        _tables = _Tables()
+    with _tables_made:
+        if _tables is None:
+            _tables = _Tables()
+        tables = _tables
     codes = _codes("".join(folded))
     bounds = np.zeros(len(folded) + 1, np.int64)
     np.cumsum(np.fromiter(map(len, folded), np.int64, len(folded)), out=bounds[1:])
-    _tables.classify(codes)
-    return _scan(codes, bounds, _tables.classes, _tables.scale_codes, _tables.scale_lens, _tables.scale_hashes)
+    tables.classify(codes)
+    return _scan(codes, bounds, tables.classes, tables.scale_codes, tables.scale_lens, tables.scale_hashes)
 
 
 def token_hashes(folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -98,9 +98,9 @@ class DedupConfig:
     keep : {"earliest", "longest", "first"}
         Which article of a cluster is its representative.
     workers : int
-        Processes that shingle and sign chunks of a batch in parallel (results are the same for
-        any number). 1 works in the calling process; more need the ``if __name__ == "__main__":``
-        guard on platforms that start processes by spawning (macOS, Windows).
+        Threads that shingle, sign and verify chunks of a batch in parallel (results are the same
+        for any number). The compiled kernels release the GIL, so threads share the batch's arrays
+        and still use as many cores; 1 works in the calling thread alone.
     block_size : int
         Shingles per block in the signature kernel; bounds its memory (block_size * num_perm * 4 bytes).
     """

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels, _pair_kernels
-from ._workers import can_fork, ordered_map
+from ._workers import ordered_map
 from .article import Article, as_article
 from .candidates import band_keys, candidate_chunks, lsh_params
 from .cluster import cluster_verdicts
@@ -117,7 +118,7 @@ def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
 
 
 def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
-    """Shingle sets, figures and band keys of one chunk (in a worker process when workers > 1)."""
+    """Shingle sets, figures and band keys of one chunk (in a worker thread when workers > 1)."""
     shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
     shingled, figures = shingler.shingle_with_figures(texts)
     sets = shingled.sets()
@@ -128,23 +129,15 @@ def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tu
 def _signed_chunks(chunks: Iterable[_Columns], cfg: DedupConfig, bands: int, rows: int
                    ) -> Iterator[tuple[_Columns, tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
     """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
-    if cfg.workers == 1:
-        for chunk in chunks:
-            yield chunk, _sign_chunk(chunk.texts, cfg, bands, rows)
-        return
-    pending: list[_Columns] = []
+    pending: deque[_Columns] = deque()
 
-    def texts() -> Iterator[tuple[list[str], DedupConfig, int, int]]:
+    def tasks() -> Iterator[list[str]]:
         for chunk in chunks:
             pending.append(chunk)
-            yield chunk.texts, cfg, bands, rows
+            yield chunk.texts
 
-    for signed in ordered_map(_sign_task, texts(), workers=cfg.workers):
-        yield pending.pop(0), signed
-
-
-def _sign_task(task: tuple[list[str], DedupConfig, int, int]) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
-    return _sign_chunk(*task)
+    for signed in ordered_map(lambda texts: _sign_chunk(texts, cfg, bands, rows), tasks(), workers=cfg.workers):
+        yield pending.popleft(), signed
 
 
 class _Chunks:
@@ -212,7 +205,7 @@ def _gather(batch: ShingleBatch, docs: np.ndarray) -> ShingleBatch:
 
 
 class _Verifier:
-    """What verifying a chunk of candidates needs of the batch; forked workers inherit it."""
+    """What verifying a chunk of candidates needs of the batch; worker threads share it (read only)."""
 
     def __init__(self, chunks: _Chunks, n: int, texts: list[str], cfg: DedupConfig) -> None:
         self.chunks, self.n, self.texts, self.cfg = chunks, n, texts, cfg
@@ -240,25 +233,9 @@ class _Verifier:
         return verified, coverage_of(verified.pairs, self.texts) if cfg.coverage else None
 
 
-_VERIFIER: _Verifier | None = None  # set in the parent just before verification workers are forked
-
-
-def _verify_task(candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
-    assert _VERIFIER is not None
-    return _VERIFIER(candidates)
-
-
 def _verify_all(verifier: _Verifier, stream: Iterable[np.ndarray]) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
-    """Verify a stream of candidate chunks, in worker processes when ``workers > 1`` and they can be forked."""
-    global _VERIFIER
-    if verifier.cfg.workers > 1 and can_fork():
-        _VERIFIER = verifier
-        try:
-            parts = list(ordered_map(_verify_task, stream, workers=verifier.cfg.workers, fork=True))
-        finally:
-            _VERIFIER = None
-    else:
-        parts = [verifier(candidates) for candidates in stream]
+    """Verify a stream of candidate chunks, in ``workers`` threads (they share the verifier's arrays)."""
+    parts = list(ordered_map(verifier, stream, workers=verifier.cfg.workers))
     ev, order = _concatenate([p[0] for p in parts])
     if not verifier.cfg.coverage:
         return ev, None

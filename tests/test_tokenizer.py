@@ -97,6 +97,21 @@ def test_kernel_equals_the_reference_on_news_corpora(name):
     _assert_same(_corpus_texts(name))
 
 
+def test_kernel_in_threads_from_an_empty_table(monkeypatch):
+    """Worker threads tokenise at once, each filling the shared character-class table as it meets new
+    code points: every thread gets the tokens one thread alone gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(7)
+    batches = [[fold(_random_text(rng)) for _ in range(200)] for _ in range(16)]
+    expected = [_tokenizer.token_hashes(b)[0].tolist() for b in batches]
+    for _ in range(3):
+        monkeypatch.setattr(_tokenizer, "_tables", None)  # nothing classified yet: every thread races to fill it
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(pool.map(lambda b: _tokenizer.token_hashes(b)[0].tolist(), batches))
+        assert got == expected
+
+
 def _child(queue):  # type: ignore[no-untyped-def]
     queue.put(_tokenizer.token_hashes(["ISTANBUL 340MW \u5317\u7ea6"])[0].tolist())
 

@@ -53,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--num-perm", type=int, default=_DEFAULTS.num_perm, metavar="N")
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed)
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                   help="processes that shingle and sign in parallel (default 0: one per core; results do not depend on it)")
+                   help="worker threads that shingle, sign and verify in parallel (default 0: one per core; results do not depend on it)")
     p.add_argument("--no-coverage", action="store_true", help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)")
     p.add_argument("--index", metavar="PATH",
                    help="an SQLite index file (created if missing) or redis://HOST:PORT/DB: dedup the inputs against "
