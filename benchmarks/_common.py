@@ -193,9 +193,17 @@ def _pss_mb(pid: int | str) -> float:
 
 
 def tree_pss_mb() -> float:
-    """PSS of this process and its child processes together: their joint footprint, shared pages counted once."""
+    """PSS of this process and its child processes together: their joint footprint, shared pages counted once.
+
+    Without child processes, this process's RSS: walking its page tables for PSS (``smaps_rollup``)
+    every 0.1 s holds the kernel's lock on its address space and stalls the page faults of its
+    worker threads (measured: 20% of a 200k-article run with 2 threads).
+    """
+    pids = child_pids()
+    if not pids:
+        return rss_mb()
     total = _pss_mb("self")
-    for pid in child_pids():
+    for pid in pids:
         try:
             total += _pss_mb(pid)
         except OSError:  # the worker has just exited

@@ -16,6 +16,36 @@ _GOLDEN64 = _U64(0x9E3779B97F4A7C15)
 _MAX32 = np.uint32(0xFFFFFFFF)
 
 
+def unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``, sorted distinct values, by one sort.
+
+    numpy 2.4's ``np.unique`` hashes first and is 10-60x slower on integer arrays (measured: 77 ms
+    against 2 ms for 115,000 uint64, 2 ms against 23 us for 100 int64); the tests compare the two.
+    """
+    flat = np.sort(np.asarray(values).ravel())
+    if flat.shape[0] < 2:
+        return flat
+    keep = np.empty(flat.shape[0], bool)
+    keep[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=keep[1:])
+    return flat[keep]
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` by one stable argsort (see :func:`unique`)."""
+    flat = np.asarray(values).ravel()
+    if flat.shape[0] == 0:
+        return flat.copy(), np.empty(0, np.int64)
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    new = np.empty(flat.shape[0], bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(flat.shape[0], np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
 def fmix32(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 32-bit finalizer (a bijection), as datasketch's affine32 scheme applies it."""
     h = h ^ (h >> _U32(16))
@@ -275,7 +305,7 @@ def frequency_lookup(table: np.ndarray, counts: np.ndarray, hashes: np.ndarray, 
     if table.shape[0] == 0:
         return df
     for lo in range(0, hashes.shape[0], block):
-        distinct, inverse = np.unique(hashes[lo : lo + block], return_inverse=True)
+        distinct, inverse = unique_inverse(hashes[lo : lo + block])
         pos = np.minimum(np.searchsorted(table, distinct), table.shape[0] - 1)
         found = np.flatnonzero(table[pos] == distinct)
         block_df = np.ones(distinct.shape[0], np.int64)

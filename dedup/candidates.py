@@ -17,8 +17,10 @@ import numpy as np
 
 from . import _kernels, _pair_kernels
 from .config import _check_int, check_fraction
+from .store._buckets import BucketHits, bucket_keys
 
-__all__ = ["CandidateStream", "band_keys", "batch_candidates", "candidate_chunks", "candidates_from_keys", "lsh_params"]
+__all__ = ["CandidateStream", "band_keys", "batch_candidates", "candidate_chunks", "candidates_from_keys", "lsh_params",
+           "pairs_with_stored"]
 
 
 @lru_cache(maxsize=64)
@@ -154,7 +156,7 @@ class CandidateStream:
         if old:
             sorted_rank = np.where(order % n >= old, sorted_rank, 0)
         pairs = _kernels.recent_pairs(order, sorted_rank, limit) % n
-        codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+        codes = _kernels.unique(pairs[:, 0] * n + pairs[:, 1])
         return np.stack((codes // n, codes % n), axis=1)
 
     def _out(self, buffer: list[np.ndarray], nonempty: np.ndarray) -> np.ndarray:
@@ -188,6 +190,38 @@ def candidate_chunks(keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 
     if limit is not None:
         _check_int("limit", limit, minimum=1)
     return CandidateStream(keys, limit=limit, chunk_pairs=chunk_pairs, new_from=new_from)
+
+
+def pairs_with_stored(keys: np.ndarray, hits: BucketHits, *, limit: int) -> np.ndarray:
+    """The candidate pairs of a batch with a store's bucket members: ``(m, 2)`` int64 ``(seq, row)``, sorted.
+
+    ``keys`` are the batch's band keys, ``hits`` the store's members of their buckets (the ``limit``
+    latest of each). The rule of :func:`candidate_chunks` over the members followed by the batch
+    (``new_from``): in each bucket, the ``j``-th article of the batch to fall in it meets the
+    ``limit - j`` latest members (the earlier ``j`` articles of the batch are among its ``limit``
+    latest before it). The pairs among the batch itself are :func:`candidate_chunks` of ``keys`` alone.
+    Empty documents (key 0) meet nothing.
+    """
+    keys = np.asarray(keys, dtype=np.uint64)
+    n, bands = keys.shape
+    if n == 0 or hits.seq.shape[0] == 0:
+        return np.empty((0, 2), np.int64)
+    flat = bucket_keys(keys).ravel()  # doc-major: element doc * bands + band
+    doc = np.repeat(np.arange(n, dtype=np.int64), bands)
+    live = np.repeat(keys[:, 0] != 0, bands)
+    flat, doc = flat[live], doc[live]
+    order = np.argsort(flat, kind="stable")  # a bucket's batch articles in batch order
+    sorted_keys = flat[order]
+    first = np.searchsorted(sorted_keys, sorted_keys, side="left")
+    j = np.empty(order.shape[0], np.int64)
+    j[order] = np.arange(order.shape[0]) - first  # how many of the batch fell in the bucket before
+    w = np.minimum(np.searchsorted(hits.wanted, flat), max(hits.wanted.shape[0] - 1, 0))
+    found = hits.wanted[w] == flat
+    end = hits.offsets[w + 1]
+    take = np.where(found, np.minimum(end - hits.offsets[w], np.maximum(limit - j, 0)), 0)
+    pos = np.repeat(end - take, take) + _kernels._ragged_arange(take)
+    codes = _kernels.unique(hits.seq[pos] * n + np.repeat(doc, take))
+    return np.stack((codes // n, codes % n), axis=1)
 
 
 def candidates_from_keys(keys: np.ndarray, *, limit: int | None = None) -> np.ndarray:

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import _kernels
 from ._dftable import DocumentFrequency
 from .article import Article
-from .candidates import band_keys, candidate_chunks
+from .candidates import band_keys, candidate_chunks, pairs_with_stored
 from .config import DedupConfig
 from .results import DuplicatePair
-from .shingles import Shingler
+from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .store.base import Records, Store, _take, concat_records
+from .store._buckets import BucketHits, BucketIndex
+from .store.base import Records, ScreenedStore, Store, _take, concat_batches, concat_records
 from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["Matches", "match_batch", "prepare_batch"]
@@ -68,7 +70,7 @@ class Matches:
         coverage = None
         ev = self.evidence
         if config.coverage and ev.pairs.shape[0]:
-            involved = np.unique(ev.pairs)
+            involved = _kernels.unique(ev.pairs)
             old = involved[involved < self.stored]
             if old.size and self.nodes.seq is not None:
                 fetched = store.fetch(self.nodes.seq[old], texts=True)
@@ -89,12 +91,38 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
     ``members`` are the bucket members when the caller has them already (a shared store returns
     them from the same atomic call that claims the batch); ``counted`` says the store's length and
     document frequency include the batch already.
+
+    The store is read in two steps: the members of the batch's buckets with their times and figures
+    (from memory where the store keeps them there), which turn away nearly every candidate; then the
+    whole records of only the members left, for exact verification.
     """
-    if members is None:
-        members = store.bucket_members(batch.keys, limit=config.bucket_limit)
-    if members.size:
-        stored = store.fetch(members)
-        first_new = len(stored)
+    past = _Past.of(store, batch.keys, config.bucket_limit, members)
+    stored_pairs = pairs_with_stored(batch.keys, past.hits, limit=config.bucket_limit)
+    stream = candidate_chunks(batch.keys, limit=config.bucket_limit, chunk_pairs=chunk_pairs)
+    own = [p for p in stream]
+    # Candidates as (stored member or -1 - row, row): a stored member is its seq, a batch article -1 - its row.
+    member_seq = _kernels.unique(stored_pairs[:, 0])
+    screened_times, screened_figures = past.screen(member_seq)
+    n_members = member_seq.shape[0]
+    left = np.concatenate([np.searchsorted(member_seq, stored_pairs[:, 0])] + [n_members + p[:, 0] for p in own])
+    right = np.concatenate([n_members + stored_pairs[:, 1]] + [n_members + p[:, 1] for p in own])
+    candidates = np.stack((left, right), axis=1).astype(np.int64, copy=False)
+    n_candidates = candidates.shape[0]
+    times = np.concatenate((screened_times, batch.times))
+    if window is not None and candidates.size:
+        candidates = candidates[np.abs(times[candidates[:, 0]] - times[candidates[:, 1]]) <= window]
+    if config.fact_agreement > 0 and candidates.size:
+        figures = concat_batches([screened_figures, batch.figures])
+        candidates = candidates[fact_agreement(figures, candidates) >= config.fact_agreement]
+    # The records of the members left, then the nodes: those members first, the batch after.
+    kept = _kernels.unique(candidates[candidates[:, 0] < n_members, 0]) if candidates.size else np.empty(0, np.int64)
+    stored = past.fetch(member_seq[kept])
+    first_new = len(stored)
+    renumber = np.full(n_members + len(batch), -1, np.int64)
+    renumber[kept] = np.arange(first_new)
+    renumber[n_members:] = first_new + np.arange(len(batch))
+    candidates = renumber[candidates]
+    if first_new:
         nodes = dataclasses.replace(
             concat_records([dataclasses.replace(stored, texts=None),
                             dataclasses.replace(batch, texts=None,
@@ -102,29 +130,53 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
             texts=[""] * first_new + list(batch.texts or [""] * len(batch)),
         )
     else:
-        nodes, first_new = batch, 0
-    stream = candidate_chunks(nodes.keys, limit=config.bucket_limit, chunk_pairs=chunk_pairs, new_from=first_new)
-    parts = list(stream)
-    candidates = np.concatenate(parts) if parts else np.empty((0, 2), np.int64)
-    if window is not None and candidates.size:
-        gap = np.abs(nodes.times[candidates[:, 0]] - nodes.times[candidates[:, 1]])
-        candidates = candidates[gap <= window]
-    if config.fact_agreement > 0 and candidates.size:
-        candidates = candidates[fact_agreement(nodes.figures, candidates) >= config.fact_agreement]
+        nodes = batch
     candidates = candidates[np.lexsort((candidates[:, 1], candidates[:, 0]))] if candidates.size else candidates
     # idf over the store and the batch: what a batch run over both would count; weighed only where a pair needs it.
-    involved = np.unique(candidates) if candidates.size else np.empty(0, np.int64)
+    involved = _kernels.unique(candidates) if candidates.size else np.empty(0, np.int64)
     sets = _take(nodes.sets, involved)
     n_docs = len(store) + (0 if counted else len(batch))
     counts = store.document_frequency(sets.hashes)
     if not counted:
-        own = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
-        own.add(batch.sets.hashes)
-        counts = counts + own.lookup(sets.hashes)
+        own_df = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
+        own_df.add(batch.sets.hashes)
+        counts = counts + own_df.lookup(sets.hashes)
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
     corpus = Corpus.from_sets(sets, _take(nodes.figures, involved), [], config, weights=weights)
     ev = evidence(corpus, np.searchsorted(involved, candidates), config)
     keep = np.flatnonzero(ev.is_duplicate)
     ev = Evidence(**{name: getattr(ev, name)[keep] for name in ev.__dataclass_fields__})
     ev = dataclasses.replace(ev, pairs=candidates[keep])
-    return Matches(nodes=nodes, stored=first_new, evidence=ev, candidates=int(stream.candidates))
+    return Matches(nodes=nodes, stored=first_new, evidence=ev, candidates=n_candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class _Past:
+    """What :func:`match_batch` reads of a store: bucket hits, then times and figures, then whole records."""
+
+    hits: BucketHits
+    screen: Callable[[np.ndarray], tuple[np.ndarray, ShingleBatch]]
+    fetch: Callable[[np.ndarray], Records]
+
+    @classmethod
+    def of(cls, store: Store, keys: np.ndarray, limit: int, members: np.ndarray | None) -> _Past:
+        if members is None and isinstance(store, ScreenedStore):  # buckets, times and figures in memory
+            return cls(store.bucket_hits(keys, limit=limit), store.screen, store.fetch)
+        # A store that hands over the members' records with them (Redis: in the call that found them).
+        if members is None:
+            members = store.bucket_members(keys, limit=limit)
+        records = store.fetch(members)
+        assert records.seq is not None
+        if records.seq.shape[0] > 1 and (np.diff(records.seq) <= 0).any():
+            records = records.take(np.argsort(records.seq, kind="stable"))
+        local = BucketIndex()
+        assert records.seq is not None
+        local.add(records.keys, records.seq, np.zeros(len(records), np.int64))
+        hits = local.hits(keys, limit=limit)
+        at = records.seq
+
+        def screen(seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
+            rows = np.searchsorted(at, seq)
+            return records.times[rows], _take(records.figures, rows)
+
+        return cls(hits, screen, lambda seq: records.take(np.searchsorted(at, seq)))

@@ -223,7 +223,7 @@ class _Verifier:
             candidates = candidates[_pair_kernels.figures_agree(figures.hashes, figures.offsets, candidates, cfg.fact_agreement,
                                                                self.sketches)]
         # The rest is verified on the sets of just its documents.
-        involved = np.unique(candidates)
+        involved = _kernels.unique(candidates)
         sets, figures = chunks.gather(involved), _gather(self.figures, involved)
         counts = self.df(sets.hashes)
         weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))

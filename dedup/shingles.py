@@ -193,7 +193,7 @@ def _char_hashes(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32)
-    distinct = np.unique(codes)
+    distinct = _kernels.unique(codes)
     table = np.fromiter((token_hash(chr(c)) for c in distinct.tolist()), dtype=np.uint64, count=distinct.size)
     hashes = table[np.searchsorted(distinct, codes)] if codes.size else np.empty(0, np.uint64)
     return hashes, offsets

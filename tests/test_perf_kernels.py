@@ -156,3 +156,19 @@ def test_find_duplicates_same_with_the_references(monkeypatch: pytest.MonkeyPatc
     slow = find_duplicates(docs, bucket_limit=4)
     assert fast.pairs and fast.pairs == slow.pairs and fast.verdicts == slow.verdicts
     assert fast.stats["candidates"] == slow.stats["candidates"]
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint32, np.uint64])
+def test_unique_helpers_are_numpys_unique(dtype):
+    """_kernels.unique / unique_inverse (one sort) give exactly np.unique's answers."""
+    from dedup._kernels import unique, unique_inverse
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 2, 17, 5000):
+        values = rng.integers(0, max(n // 3, 1) + 1, n).astype(dtype)
+        assert np.array_equal(unique(values), np.unique(values)) and unique(values).dtype == np.unique(values).dtype
+        distinct, inverse = unique_inverse(values)
+        want, want_inverse = np.unique(values, return_inverse=True)
+        assert np.array_equal(distinct, want) and np.array_equal(inverse, want_inverse.reshape(-1))
+    grid = rng.integers(0, 4, (30, 2))  # 2-D input is flattened, as np.unique does without axis=
+    assert np.array_equal(unique(grid), np.unique(grid))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import sqlite3
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from dedup import DedupConfig, Deduplicator, IndexFileError, SignatureMismatchError, open_index
 from dedup._dftable import DocumentFrequency
-from dedup.candidates import candidate_chunks, candidates_from_keys
+from dedup.candidates import candidate_chunks, candidates_from_keys, pairs_with_stored
 from dedup.shingles import ShingleBatch
 from dedup.store import FORMAT_VERSION, MemoryStore, Records, SQLiteStore, store_settings
 from dedup.store._buckets import BucketIndex
@@ -70,6 +71,63 @@ def test_stores_meet_the_batch_candidates_fed_in_batches(tmp_path, limit):
             store.add_many(_records(keys[start:stop], [str(k) for k in range(start, stop)]))
             start = stop
         assert got == want
+        store.close()
+
+
+@pytest.mark.parametrize("limit", [1, 2, 4, 9])
+def test_pairs_with_stored_hits_are_the_batch_rule(tmp_path, limit):
+    """bucket_hits + pairs_with_stored (no member keys read) + the batch's own candidate_chunks, fed in
+    batches of any size over several time generations = the batch rule over the whole feed."""
+    rng = np.random.default_rng(100 + limit)
+    n = 150
+    keys = rng.integers(1, 6, size=(n, 3)).astype(np.uint64)
+    keys[rng.random(n) < 0.05] = 0  # empty documents
+    times = rng.integers(0, 40, n).astype(float)  # four generations of 10 s, interleaved
+    want = {tuple(p) for p in candidates_from_keys(keys, limit=limit).tolist()}
+    for store in (MemoryStore(SETTINGS, generation_seconds=10), SQLiteStore(tmp_path / f"h{limit}.db", SETTINGS, generation_seconds=10)):
+        got, start = set(), 0
+        while start < n:
+            stop = min(n, start + int(rng.integers(1, 12)))
+            hits = store.bucket_hits(keys[start:stop], limit=limit)
+            got.update((int(s), start + int(r)) for s, r in pairs_with_stored(keys[start:stop], hits, limit=limit).tolist())
+            for chunk in candidate_chunks(keys[start:stop], limit=limit):
+                got.update((start + int(i), start + int(j)) for i, j in chunk.tolist())
+            store.add_many(_records(keys[start:stop], [str(k) for k in range(start, stop)], times[start:stop]))
+            start = stop
+        assert got == want
+        store.close()
+
+
+def test_screen_gives_each_articles_time_and_figures(tmp_path):
+    """The times and figures a store screens candidates with, in memory: as added, after reopening, after eviction."""
+    rng = np.random.default_rng(3)
+    n = 300
+    figures = [rng.integers(0, 50, rng.integers(0, 4)).astype(np.uint32) for _ in range(n)]
+    times = rng.integers(0, 60, n).astype(float)  # six generations of 10 s, interleaved
+    keys = rng.integers(1, 1000, size=(n, 3)).astype(np.uint64)
+    path = tmp_path / "screen.db"
+    stores = [MemoryStore(SETTINGS, generation_seconds=10), SQLiteStore(path, SETTINGS, generation_seconds=10)]
+    start = 0
+    while start < n:  # batches of any size: runs in several generations, merged as they grow
+        stop = min(n, start + int(rng.integers(1, 40)))
+        fig = ShingleBatch(np.concatenate([figures[k] for k in range(start, stop)]),
+                           np.concatenate(([0], np.cumsum([len(figures[k]) for k in range(start, stop)]))).astype(np.int64))
+        records = dataclasses.replace(_records(keys[start:stop], [str(k) for k in range(start, stop)], times[start:stop]), figures=fig)
+        for store in stores:
+            store.add_many(records)
+        start = stop
+    stores[1].close()
+    stores.append(SQLiteStore(path, SETTINGS))  # reopened: rebuilt from the file
+    for store in stores[0], stores[2]:
+        ask = rng.permutation(n)[:120]
+        got_times, got_figures = store.screen(ask)
+        assert got_times.tolist() == times[ask].tolist()
+        assert [got_figures.doc(k).tolist() for k in range(len(ask))] == [figures[a].tolist() for a in ask.tolist()]
+        assert store.evict_before(30.0) == int((times < 30).sum())  # generations 0-2 leave
+        left = np.flatnonzero(times >= 30)
+        assert store.screen(left)[0].tolist() == times[left].tolist()
+        with pytest.raises(KeyError):
+            store.screen(np.flatnonzero(times < 30)[:1])
         store.close()
 
 

@@ -11,11 +11,13 @@ whole. Memory: 16 bytes per article and band.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import _kernels
 
-__all__ = ["BucketIndex"]
+__all__ = ["BucketHits", "BucketIndex"]
 
 _SALT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -25,6 +27,19 @@ def bucket_keys(keys: np.ndarray) -> np.ndarray:
     keys = np.asarray(keys, dtype=np.uint64)
     salt = (np.arange(1, keys.shape[1] + 1, dtype=np.uint64) * _SALT) if keys.ndim == 2 else _SALT
     return keys ^ salt
+
+
+@dataclass(frozen=True, slots=True)
+class BucketHits:
+    """Stored members of the buckets a batch's band keys fall in.
+
+    ``wanted`` holds the batch's distinct bucket keys (:func:`bucket_keys`, sorted); the members of
+    ``wanted[w]`` are ``seq[offsets[w]:offsets[w + 1]]``, at most ``limit`` of them, oldest first.
+    """
+
+    wanted: np.ndarray
+    offsets: np.ndarray
+    seq: np.ndarray
 
 
 class BucketIndex:
@@ -42,7 +57,7 @@ class BucketIndex:
         """Index articles ``seq`` (increasing) with band keys ``keys``; rows whose key is 0 (empty) are left out."""
         keys = np.asarray(keys, dtype=np.uint64)
         live = keys[:, 0] != 0 if keys.shape[0] else np.zeros(0, bool)
-        for g in np.unique(generation[live]).tolist():
+        for g in _kernels.unique(generation[live]).tolist():
             rows = np.flatnonzero(live & (generation == g))
             flat = bucket_keys(keys[rows]).ravel()
             owner = np.repeat(seq[rows], keys.shape[1])
@@ -69,11 +84,16 @@ class BucketIndex:
         Rows of key 0 (empty documents) are skipped. Exactly what the bounded-bucket rule needs
         (:func:`dedup.candidates.candidate_chunks` then pairs the batch with them).
         """
+        return _kernels.unique(self.hits(keys, limit=limit).seq)
+
+    def hits(self, keys: np.ndarray, *, limit: int) -> BucketHits:
+        """The ``limit`` latest stored members of each bucket of the band keys ``keys``, bucket by bucket.
+
+        What :func:`dedup.candidates.pairs_with_stored` pairs a batch with, without the members' own keys.
+        """
         keys = np.asarray(keys, dtype=np.uint64)
-        if keys.shape[0] == 0:
-            return np.empty(0, np.int64)
-        keys = keys[keys[:, 0] != 0]
-        wanted = np.unique(bucket_keys(keys).ravel())
+        keys = keys[keys[:, 0] != 0] if keys.shape[0] else keys
+        wanted = _kernels.unique(bucket_keys(keys).ravel()) if keys.shape[0] else np.empty(0, np.uint64)
         owners, found = [], []
         for runs in self._runs.values():
             for run_keys, run_seq in runs:
@@ -87,17 +107,20 @@ class BucketIndex:
                 found.append(run_seq[pos])
                 owners.append(hit[owner])
         if not found:
-            return np.empty(0, np.int64)
+            return BucketHits(wanted, np.zeros(wanted.shape[0] + 1, np.int64), np.empty(0, np.int64))
         seq, bucket = np.concatenate(found), np.concatenate(owners)
         if self._removed:
             live = ~np.isin(seq, np.fromiter(self._removed, np.int64))
             seq, bucket = seq[live], bucket[live]
+        order = np.lexsort((seq, bucket))  # bucket by bucket, oldest first
+        seq, bucket = seq[order], bucket[order]
         if len(found) > 1:  # several runs: keep the `limit` latest of each bucket over all of them
-            order = np.lexsort((-seq, bucket))
-            seq, bucket = seq[order], bucket[order]
-            first = np.searchsorted(bucket, bucket, side="left")
-            seq = seq[np.arange(seq.shape[0]) - first < limit]
-        return np.unique(seq)
+            last = np.searchsorted(bucket, bucket, side="right")
+            keep = last - np.arange(seq.shape[0]) <= limit
+            seq, bucket = seq[keep], bucket[keep]
+        offsets = np.zeros(wanted.shape[0] + 1, np.int64)
+        np.cumsum(np.bincount(bucket, minlength=wanted.shape[0]), out=offsets[1:])
+        return BucketHits(wanted, offsets, seq)
 
     def remove(self, seq: np.ndarray) -> None:
         """Leave articles out of every later lookup (their entries go at the next merge)."""

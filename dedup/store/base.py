@@ -24,8 +24,9 @@ import numpy as np
 from ..config import DedupConfig
 from ..errors import SignatureMismatchError
 from ..shingles import ShingleBatch
+from ._buckets import BucketHits
 
-__all__ = ["Records", "Store", "check_settings", "generation_of", "store_settings"]
+__all__ = ["Records", "ScreenedStore", "Store", "check_settings", "generation_of", "store_settings"]
 
 NO_TIME = math.nan
 
@@ -170,3 +171,19 @@ class Store(Protocol):
         """Make what was added durable (a no-op in memory)."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class ScreenedStore(Store, Protocol):
+    """A store that keeps its buckets, and every article's time and figures, in memory (memory, SQLite).
+
+    :func:`dedup.matching.match_batch` then screens a batch's bucket members by the window and the
+    figures before it reads any shingle set, and :meth:`Store.fetch` reads only the members left.
+    A store without it (Redis, which returns its members' records with them) is read whole.
+    """
+
+    def bucket_hits(self, keys: np.ndarray, *, limit: int) -> BucketHits:
+        """The ``limit`` latest stored members of each bucket of ``keys``, bucket by bucket (see :class:`BucketHits`)."""
+
+    def screen(self, seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
+        """The times and the figure sets of the stored articles ``seq``, in that order."""

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from .._dftable import DocumentFrequency
-from ._buckets import BucketIndex
+from ..shingles import ShingleBatch
+from ._buckets import BucketHits, BucketIndex
+from ._screen import ScreenIndex
 from .base import Records, concat_records, generation_of
 
 __all__ = ["MemoryStore"]
@@ -26,6 +28,7 @@ class MemoryStore:
         self.bands = int(self.settings["bands"])
         self.generation_seconds = float(generation_seconds)
         self._buckets = BucketIndex()
+        self._screen = ScreenIndex()
         self._rows: dict[int, tuple[Records, int]] = {}  # seq -> (its batch, row in it)
         self._seq_of: dict[str, int] = {}
         self._generations: dict[int, list[int]] = {}
@@ -58,6 +61,7 @@ class MemoryStore:
             self._seq_of[article_id] = s
             self._generations.setdefault(g, []).append(s)
         self._buckets.add(records.keys, seq, gens)
+        self._screen.add(seq, records.times, records.figures, gens)
         self._df.add(records.sets.hashes)
         if n:
             self._clock = max(self._clock, float(np.nanmax(records.times)))
@@ -65,6 +69,12 @@ class MemoryStore:
 
     def bucket_members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
         return self._buckets.members(keys, limit=limit)
+
+    def bucket_hits(self, keys: np.ndarray, *, limit: int) -> BucketHits:
+        return self._buckets.hits(keys, limit=limit)
+
+    def screen(self, seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
+        return self._screen.lookup(seq)
 
     def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
         """The records of ``seq`` (sorted), taken batch by batch."""
@@ -112,6 +122,7 @@ class MemoryStore:
             members = self._generations.pop(g)
             self._drop(members)
             self._buckets.drop_generation(g)
+            self._screen.drop_generation(g)
             evicted += len(members)
         return evicted
 

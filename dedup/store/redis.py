@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _kernels
 from ..errors import IndexFileError
 from ..shingles import ShingleBatch
 from . import _redis_lua as lua
@@ -205,7 +206,7 @@ class RedisStore:
         for g in names:
             flat = offsets[use & (gen_of == g)].ravel()
             counters, times = np.unique(flat, return_counts=True)
-            by = np.unique(times)
+            by = _kernels.unique(times)
             heads += [g, by.size]
             for t in by.tolist():
                 mine = counters[times == t]  # sorted: neighbouring counters, fewer cache misses on the server
@@ -287,7 +288,7 @@ class RedisStore:
         The members just returned by :meth:`claim_many` or :meth:`bucket_members` come with that call
         (read in the same atomic step): fetching exactly them next, without texts, costs no round trip.
         """
-        wanted = np.unique(np.asarray(seq, dtype=np.int64))
+        wanted = _kernels.unique(np.asarray(seq, dtype=np.int64))
         prefetched, self._prefetched = self._prefetched, None
         if prefetched is not None and not texts and np.array_equal(prefetched[0], wanted):
             return prefetched[1]

@@ -29,10 +29,12 @@ from typing import IO, Any
 
 import numpy as np
 
+from .. import _kernels
 from .._dftable import DocumentFrequency
 from ..errors import IndexFileError
 from ..shingles import ShingleBatch
-from ._buckets import BucketIndex
+from ._buckets import BucketHits, BucketIndex
+from ._screen import ScreenIndex
 from .base import Records, check_settings, concat_records, generation_of
 
 try:
@@ -97,17 +99,23 @@ class SQLiteStore:
         self._gens = {g: n for g, n in self._conn.execute("SELECT gen, articles FROM generations")}
         self._df = DocumentFrequency(capacity=1 << 16)
         self._buckets = BucketIndex()
+        self._screen = ScreenIndex()
         for g in sorted(self._gens):
             self._load_generation(g)
 
     def _load_generation(self, g: int, *, step: int = 1 << 14) -> None:
-        """Count the sets and index the band keys of generation ``g``, ``step`` articles at a time."""
-        rows = self._conn.execute(f'SELECT seq, keys, sets FROM "docs_{g}" ORDER BY seq')
+        """Count the sets, index the band keys and screen the times and figures of generation ``g``, ``step`` articles at a time."""
+        rows = self._conn.execute(f'SELECT seq, keys, sets, time, figures FROM "docs_{g}" ORDER BY seq')
         while chunk := rows.fetchmany(step):
             seq = np.array([r[0] for r in chunk], dtype=np.int64)
             keys = np.frombuffer(b"".join(r[1] for r in chunk), "<u8").reshape(len(chunk), self.bands)
-            self._buckets.add(keys, seq, np.full(len(chunk), g, np.int64))
+            generation = np.full(len(chunk), g, np.int64)
+            self._buckets.add(keys, seq, generation)
             self._df.add(np.frombuffer(b"".join(r[2] for r in chunk), "<u4"))
+            sizes = np.fromiter((len(r[4]) // 4 for r in chunk), np.int64, len(chunk))
+            figures = ShingleBatch(np.frombuffer(b"".join(r[4] for r in chunk), "<u4").astype(np.uint32),
+                                   np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+            self._screen.add(seq, np.array([r[3] for r in chunk], dtype=float), figures, generation)
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -221,7 +229,7 @@ class SQLiteStore:
         texts = records.texts if (self.keep_texts and records.texts is not None) else None
         clock = max(self._clock, float(np.nanmax(records.times)))
         with self._transaction():
-            for g in np.unique(gens).tolist():
+            for g in _kernels.unique(gens).tolist():
                 self._ensure_generation(g)
                 rows = np.flatnonzero(gens == g)
                 set_bytes, set_ends = _blobs(sets), sets.offsets * 4
@@ -247,6 +255,7 @@ class SQLiteStore:
         self._clock = clock
         self._df.add(sets.hashes)
         self._buckets.add(records.keys, seq, gens)
+        self._screen.add(seq, records.times, records.figures, gens)
         self._remember(dataclasses.replace(records, seq=seq, texts=texts))
         return seq
 
@@ -262,6 +271,12 @@ class SQLiteStore:
     def bucket_members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
         return self._buckets.members(keys, limit=limit)
 
+    def bucket_hits(self, keys: np.ndarray, *, limit: int) -> BucketHits:
+        return self._buckets.hits(keys, limit=limit)
+
+    def screen(self, seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
+        return self._screen.lookup(seq)
+
     def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
         wanted = np.asarray(seq, dtype=np.int64)
         parts: list[Records] = []
@@ -271,7 +286,7 @@ class SQLiteStore:
             batches = list(self._recent.values())
             hit = owner >= 0
             hit[hit] = wanted[hit] < firsts[owner[hit]] + np.array([len(batches[o]) for o in owner[hit].tolist()], dtype=np.int64)
-            for o in np.unique(owner[hit]).tolist():
+            for o in _kernels.unique(owner[hit]).tolist():
                 part = batches[o].take(wanted[hit & (owner == o)] - firsts[o])
                 parts.append(part if texts and part.texts is not None else dataclasses.replace(part, texts=[""] * len(part) if texts else None))
             wanted = wanted[~hit]
@@ -346,6 +361,7 @@ class SQLiteStore:
                     self._df.subtract(np.frombuffer(b"".join(blob for (blob,) in chunk), "<u4"))
                 self._conn.execute(f'DROP TABLE "docs_{g}"')
                 self._buckets.drop_generation(g)
+                self._screen.drop_generation(g)
                 self._conn.execute("DELETE FROM generations WHERE gen = ?", (g,))
                 evicted += self._gens.pop(g)
         return evicted
