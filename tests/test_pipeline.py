@@ -114,3 +114,23 @@ def test_workers_give_the_same_result(seed_texts, monkeypatch):
     two = find_duplicates(articles, workers=2)
     assert len(one.pairs) >= 2
     assert one.pairs == two.pairs and one.verdicts == two.verdicts and one.clusters == two.clusters
+
+
+def test_plain_records_become_the_same_articles_as_through_the_checks():
+    """as_article's fast path for an already valid dict gives the Article the checked constructor gives."""
+    from dedup.article import Article, as_article
+
+    records = [
+        {"id": "a", "text": "Some text."},
+        {"id": "b", "text": "", "title": "T", "source": "S", "published": ""},
+        {"id": "c", "text": "x", "title": None, "extra": 1},
+        {"id": "d", "text": "y", "published": "2026-03-04T09:30:00Z"},  # parsed: the checked path
+    ]
+    for record in records:
+        fast = as_article(record)
+        checked = Article(id=record["id"], text=record["text"], title=record.get("title"), source=record.get("source"),
+                          published=record.get("published"))
+        assert fast == checked and type(fast) is Article
+    for bad in ({"id": "", "text": "x"}, {"id": "e", "text": b"x"}, {"id": "f", "text": "x", "title": 3}):
+        with pytest.raises(InputError):
+            as_article(bad)
