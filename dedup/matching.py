@@ -99,8 +99,8 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
     past = _Past.of(store, batch.keys, config.bucket_limit, members)
     stored_pairs = pairs_with_stored(batch.keys, past.hits, limit=config.bucket_limit)
     stream = candidate_chunks(batch.keys, limit=config.bucket_limit, chunk_pairs=chunk_pairs)
-    own = [p for p in stream]
-    # Candidates as (stored member or -1 - row, row): a stored member is its seq, a batch article -1 - its row.
+    own = list(stream)
+    # Candidates index [members; batch]: k < n_members is the member member_seq[k], n_members + r the batch's row r.
     member_seq = _kernels.unique(stored_pairs[:, 0])
     screened_times, screened_figures = past.screen(member_seq)
     n_members = member_seq.shape[0]
@@ -170,7 +170,6 @@ class _Past:
         if records.seq.shape[0] > 1 and (np.diff(records.seq) <= 0).any():
             records = records.take(np.argsort(records.seq, kind="stable"))
         local = BucketIndex()
-        assert records.seq is not None
         local.add(records.keys, records.seq, np.zeros(len(records), np.int64))
         hits = local.hits(keys, limit=limit)
         at = records.seq
