@@ -169,10 +169,11 @@ class _Past:
         assert records.seq is not None
         if records.seq.shape[0] > 1 and (np.diff(records.seq) <= 0).any():
             records = records.take(np.argsort(records.seq, kind="stable"))
-        local = BucketIndex()
-        local.add(records.keys, records.seq, np.zeros(len(records), np.int64))
-        hits = local.hits(keys, limit=limit)
         at = records.seq
+        assert at is not None
+        local = BucketIndex()
+        local.add(records.keys, at, np.zeros(len(records), np.int64))
+        hits = local.hits(keys, limit=limit)
 
         def screen(seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
             rows = np.searchsorted(at, seq)
