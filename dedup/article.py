@@ -95,18 +95,32 @@ class Article:
         }
 
 
+def plain_fields(obj: object) -> tuple[str, str, str | None, str | None] | None:
+    """``(id, text, title, source)`` of a plain dict that :class:`Article` would accept unchanged, else ``None``.
+
+    Plain: ``id`` a non-empty ``str``, ``text`` a ``str``, ``title`` and ``source`` ``str`` or absent,
+    ``published`` absent or empty. Such a record needs none of the checks; anything else gets them.
+    """
+    if type(obj) is not dict:
+        return None
+    article_id, text, title, source = obj.get("id"), obj.get("text"), obj.get("title"), obj.get("source")
+    published = obj.get("published")
+    if (type(article_id) is str and article_id != "" and type(text) is str and (title is None or type(title) is str)
+            and (source is None or type(source) is str) and (published is None or published == "")):
+        return article_id, text, title, source
+    return None
+
+
 def as_article(obj: Article | Mapping[str, Any]) -> Article:
     """Accept an :class:`Article` or a mapping with ``id`` and ``text``."""
     if isinstance(obj, Article):
         return obj
-    if type(obj) is dict:  # the common record, already valid as it is: built without the checks (same Article)
-        article_id, text, title, source = obj.get("id"), obj.get("text"), obj.get("title"), obj.get("source")
-        if (type(article_id) is str and article_id != "" and type(text) is str and (title is None or type(title) is str)
-                and (source is None or type(source) is str) and obj.get("published") in (None, "")):
-            article = object.__new__(Article)
-            for name, value in (("id", article_id), ("text", text), ("title", title), ("source", source), ("published", None)):
-                object.__setattr__(article, name, value)
-            return article
+    plain = plain_fields(obj)
+    if plain is not None:  # the common record, already valid as it is: built without the checks (same Article)
+        article = object.__new__(Article)
+        for name, value in zip(("id", "text", "title", "source", "published"), (*plain, None)):
+            object.__setattr__(article, name, value)
+        return article
     if isinstance(obj, Mapping):
         return Article.from_dict(obj)
     raise InputError(f"expected an Article or a dict with 'id' and 'text'; got {type(obj).__name__}")

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _kernels, _pair_kernels
 from ._workers import ordered_map
-from .article import Article, as_article
+from .article import Article, as_article, plain_fields
 from .candidates import band_keys, candidate_chunks, lsh_params
 from .cluster import cluster_verdicts
 from .config import DedupConfig, resolve_config
@@ -85,26 +85,20 @@ def _column_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | Non
     seen: dict[str, int] = {}
     chunk = _Columns()
     for position, item in enumerate(items):
-        if type(item) is dict:
-            article_id, text, title, source = item.get("id"), item.get("text"), item.get("title"), item.get("source")
-            published = item.get("published")
-            plain = (type(article_id) is str and article_id != "" and type(text) is str
-                     and (title is None or type(title) is str) and (source is None or type(source) is str)
-                     and (published is None or published == ""))
-            when = None
+        plain = plain_fields(item)
+        if plain is not None:
+            article_id, text, when = plain[0], plain[1], None
         else:
-            plain = False
-        if not plain:
             try:
                 article = as_article(item)
             except InputError as exc:
                 raise InputError(f"article #{position}: {exc}") from None
             article_id, text, when = article.id, article.text, article.published
-        first = seen.setdefault(article_id, position)  # type: ignore[arg-type]
+        first = seen.setdefault(article_id, position)
         if first != position:
             raise InputError(f"duplicate id {article_id!r} (articles #{first} and #{position}); every article needs its own id")
-        chunk.ids.append(article_id)  # type: ignore[arg-type]
-        chunk.texts.append(text)  # type: ignore[arg-type]
+        chunk.ids.append(article_id)
+        chunk.texts.append(text)
         chunk.published.append(when)
         if len(chunk.ids) == size:
             yield chunk

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _kernels
 from ..shingles import ShingleBatch
+from .base import _take
 
 __all__ = ["ScreenIndex"]
 
@@ -39,11 +40,8 @@ class ScreenIndex:
         seq = np.asarray(seq, dtype=np.int64)
         for g in _kernels.unique(generation).tolist():
             rows = np.flatnonzero(generation == g)
-            pos, _ = _kernels.gather_ranges(figures.offsets, rows)
-            sizes = figures.offsets[rows + 1] - figures.offsets[rows]
-            offsets = np.zeros(rows.shape[0] + 1, np.int64)
-            np.cumsum(sizes, out=offsets[1:])
-            self._push(g, (seq[rows], np.asarray(times, dtype=float)[rows], offsets, figures.hashes[pos]))
+            mine = _take(figures, rows)
+            self._push(g, (seq[rows], np.asarray(times, dtype=float)[rows], mine.offsets, mine.hashes))
 
     def _push(self, g: int, run: _Run) -> None:
         runs = self._runs.setdefault(g, [])
