@@ -104,7 +104,7 @@ class DocumentFrequency:
         if hashes.size == 0:
             return
         if delta > 0 and (self._used + hashes.shape[0]) * 2 > self._slots.shape[0]:
-            self._rebuild(len(self) + hashes.shape[0])
+            self._rebuild(self._used + hashes.shape[0])  # used slots bound the live ones: no count of the table
         self._used += int(_update(self._slots, hashes, np.int64(delta)))
 
     def subtract(self, hashes: np.ndarray) -> None:

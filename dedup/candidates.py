@@ -210,13 +210,22 @@ def pairs_with_stored(keys: np.ndarray, hits: BucketHits, *, limit: int) -> np.n
     doc = np.repeat(np.arange(n, dtype=np.int64), bands)
     live = np.repeat(keys[:, 0] != 0, bands)
     flat, doc = flat[live], doc[live]
-    order = np.argsort(flat, kind="stable")  # a bucket's batch articles in batch order
+    order = _kernels.stable_argsort(flat)  # a bucket's batch articles in batch order
     sorted_keys = flat[order]
-    first = np.searchsorted(sorted_keys, sorted_keys, side="left")
+    new_bucket = np.empty(order.shape[0], bool)
+    new_bucket[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_bucket[1:])
+    starts = np.flatnonzero(new_bucket)
+    bucket = np.cumsum(new_bucket) - 1  # of each sorted element: its distinct key's number
     j = np.empty(order.shape[0], np.int64)
-    j[order] = np.arange(order.shape[0]) - first  # how many of the batch fell in the bucket before
-    w = np.minimum(np.searchsorted(hits.wanted, flat), max(hits.wanted.shape[0] - 1, 0))
-    found = hits.wanted[w] == flat
+    j[order] = np.arange(order.shape[0]) - starts[bucket]  # how many of the batch fell in the bucket before
+    if np.array_equal(sorted_keys[starts], hits.wanted):  # the hits of exactly these buckets (as a store returns them)
+        w = np.empty(order.shape[0], np.int64)
+        w[order] = bucket
+        found = np.ones(order.shape[0], bool)
+    else:
+        w = np.minimum(np.searchsorted(hits.wanted, flat), max(hits.wanted.shape[0] - 1, 0))
+        found = hits.wanted[w] == flat
     end = hits.offsets[w + 1]
     take = np.where(found, np.minimum(end - hits.offsets[w], np.maximum(limit - j, 0)), 0)
     pos = np.repeat(end - take, take) + _kernels._ragged_arange(take)

@@ -85,15 +85,15 @@ def _column_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | Non
     seen: dict[str, int] = {}
     chunk = _Columns()
     for position, item in enumerate(items):
-        plain = plain_fields(item)
-        if plain is not None:
-            article_id, text, when = plain[0], plain[1], None
-        else:
-            try:
+        try:
+            plain = plain_fields(item)
+            if plain is not None:
+                article_id, text, when = plain[0], plain[1], plain[4]
+            else:
                 article = as_article(item)
-            except InputError as exc:
-                raise InputError(f"article #{position}: {exc}") from None
-            article_id, text, when = article.id, article.text, article.published
+                article_id, text, when = article.id, article.text, article.published
+        except InputError as exc:
+            raise InputError(f"article #{position}: {exc}") from None
         first = seen.setdefault(article_id, position)
         if first != position:
             raise InputError(f"duplicate id {article_id!r} (articles #{first} and #{position}); every article needs its own id")

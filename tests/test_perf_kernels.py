@@ -172,3 +172,16 @@ def test_unique_helpers_are_numpys_unique(dtype):
         assert np.array_equal(distinct, want) and np.array_equal(inverse, want_inverse.reshape(-1))
     grid = rng.integers(0, 4, (30, 2))  # 2-D input is flattened, as np.unique does without axis=
     assert np.array_equal(unique(grid), np.unique(grid))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_stable_argsort_is_numpys_stable_argsort(dtype):
+    """_kernels.stable_argsort (a fast sort, ties put back in order) gives exactly numpy's stable argsort."""
+    from dedup._kernels import stable_argsort
+
+    rng = np.random.default_rng(12)
+    for n, spread in ((0, 1), (1, 1), (2, 1), (50, 3), (5000, 2000), (5000, 5), (115_000, 1 << 62)):
+        values = rng.integers(0, spread, n).astype(dtype)
+        if dtype == np.uint64 and n:
+            values[: n // 4] |= np.uint64(1 << 63)  # keys above int64's range sort as unsigned
+        assert np.array_equal(stable_argsort(values), np.argsort(values, kind="stable")), (n, spread)

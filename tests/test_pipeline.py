@@ -124,13 +124,21 @@ def test_plain_records_become_the_same_articles_as_through_the_checks():
         {"id": "a", "text": "Some text."},
         {"id": "b", "text": "", "title": "T", "source": "S", "published": ""},
         {"id": "c", "text": "x", "title": None, "extra": 1},
-        {"id": "d", "text": "y", "published": "2026-03-04T09:30:00Z"},  # parsed: the checked path
+        {"id": "d", "text": "y", "published": "2026-03-04T09:30:00+00:00"},
+        {"id": "e", "text": "y", "published": " 2026-03-04 09:30 "},  # naive: UTC
+        {"id": "f", "text": "y", "published": "2026-03-04T11:30:00+02:00"},
     ]
     for record in records:
         fast = as_article(record)
         checked = Article(id=record["id"], text=record["text"], title=record.get("title"), source=record.get("source"),
                           published=record.get("published"))
         assert fast == checked and type(fast) is Article
-    for bad in ({"id": "", "text": "x"}, {"id": "e", "text": b"x"}, {"id": "f", "text": "x", "title": 3}):
+    for bad in ({"id": "", "text": "x"}, {"id": "e", "text": b"x"}, {"id": "f", "text": "x", "title": 3},
+                {"id": "g", "text": "x", "published": 20260304}):
         with pytest.raises(InputError):
             as_article(bad)
+    with pytest.raises(InputError) as fast_error:
+        as_article({"id": "h", "text": "x", "published": "yesterday"})
+    with pytest.raises(InputError) as checked_error:
+        Article(id="h", text="x", published="yesterday")
+    assert str(fast_error.value) == str(checked_error.value)

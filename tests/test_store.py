@@ -89,7 +89,10 @@ def test_pairs_with_stored_hits_are_the_batch_rule(tmp_path, limit):
         while start < n:
             stop = min(n, start + int(rng.integers(1, 12)))
             hits = store.bucket_hits(keys[start:stop], limit=limit)
-            got.update((int(s), start + int(r)) for s, r in pairs_with_stored(keys[start:stop], hits, limit=limit).tolist())
+            pairs = pairs_with_stored(keys[start:stop], hits, limit=limit)
+            wider = store.bucket_hits(np.concatenate((keys[start:stop], keys[:start][::7])), limit=limit)  # more buckets
+            assert np.array_equal(pairs_with_stored(keys[start:stop], wider, limit=limit), pairs)
+            got.update((int(s), start + int(r)) for s, r in pairs.tolist())
             for chunk in candidate_chunks(keys[start:stop], limit=limit):
                 got.update((start + int(i), start + int(j)) for i, j in chunk.tolist())
             store.add_many(_records(keys[start:stop], [str(k) for k in range(start, stop)], times[start:stop]))

@@ -61,7 +61,7 @@ class BucketIndex:
             rows = np.flatnonzero(live & (generation == g))
             flat = bucket_keys(keys[rows]).ravel()
             owner = np.repeat(seq[rows], keys.shape[1])
-            order = np.argsort(flat, kind="stable")
+            order = _kernels.stable_argsort(flat)
             self._push(g, flat[order], owner[order])
 
     def _push(self, g: int, keys: np.ndarray, seq: np.ndarray) -> None:

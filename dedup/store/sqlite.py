@@ -228,17 +228,16 @@ class SQLiteStore:
         sets, figures = records.sets, records.figures
         texts = records.texts if (self.keep_texts and records.texts is not None) else None
         clock = max(self._clock, float(np.nanmax(records.times)))
+        set_bytes, set_ends = _blobs(sets), (sets.offsets * 4).tolist()
+        fig_bytes, fig_ends = _blobs(figures), (figures.offsets * 4).tolist()
+        key_bytes = keys.tobytes()
+        width = 8 * self.bands
+        published = [None if math.isnan(p) else p for p in records.published.tolist()]
+        times, lengths, reps, seqs = records.times.tolist(), records.lengths.tolist(), records.rep.tolist(), seq.tolist()
         with self._transaction():
             for g in _kernels.unique(gens).tolist():
                 self._ensure_generation(g)
                 rows = np.flatnonzero(gens == g)
-                set_bytes, set_ends = _blobs(sets), sets.offsets * 4
-                fig_bytes, fig_ends = _blobs(figures), figures.offsets * 4
-                key_bytes = keys.tobytes()
-                width = 8 * self.bands
-                published = [None if math.isnan(p) else p for p in records.published.tolist()]
-                times, lengths, reps, seqs = (records.times.tolist(), records.lengths.tolist(), records.rep.tolist(),
-                                              seq.tolist())
                 docs = [
                     (seqs[r], records.ids[r], times[r], published[r], lengths[r], reps[r],
                      key_bytes[r * width:(r + 1) * width], set_bytes[set_ends[r]:set_ends[r + 1]],
