@@ -28,7 +28,7 @@ from .config import DedupConfig
 from .results import DuplicatePair
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
-from .store._buckets import BucketHits, BucketIndex
+from .store._buckets import BucketHits
 from .store.base import Records, ScreenedStore, Store, _take, concat_batches, concat_records
 from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
@@ -85,10 +85,10 @@ class Matches:
 
 
 def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: float | None = None,
-                members: np.ndarray | None = None, counted: bool = False, chunk_pairs: int = 1 << 16) -> Matches:
+                members: BucketHits | None = None, counted: bool = False, chunk_pairs: int = 1 << 16) -> Matches:
     """Verify the batch's candidates among the store's bucket members and the batch itself.
 
-    ``members`` are the bucket members when the caller has them already (a shared store returns
+    ``members`` are the batch's bucket hits when the caller has them already (a shared store returns
     them from the same atomic call that claims the batch); ``counted`` says the store's length and
     document frequency include the batch already.
 
@@ -159,21 +159,19 @@ class _Past:
     fetch: Callable[[np.ndarray], Records]
 
     @classmethod
-    def of(cls, store: Store, keys: np.ndarray, limit: int, members: np.ndarray | None) -> _Past:
+    def of(cls, store: Store, keys: np.ndarray, limit: int, members: BucketHits | None) -> _Past:
         if members is None and isinstance(store, ScreenedStore):  # buckets, times and figures in memory
             return cls(store.bucket_hits(keys, limit=limit), store.screen, store.fetch)
-        # A store that hands over the members' records with them (Redis: in the call that found them).
-        if members is None:
-            members = store.bucket_members(keys, limit=limit)
-        records = store.fetch(members)
-        assert records.seq is not None
-        if records.seq.shape[0] > 1 and (np.diff(records.seq) <= 0).any():
-            records = records.take(np.argsort(records.seq, kind="stable"))
+        # A store that hands over the members' records with their buckets (Redis: in the call that found them).
+        hits = members if members is not None else store.bucket_hits(keys, limit=limit)  # type: ignore[attr-defined]
+        records = store.fetch(_kernels.unique(hits.seq))
         at = records.seq
         assert at is not None
-        local = BucketIndex()
-        local.add(records.keys, at, np.zeros(len(records), np.int64))
-        hits = local.hits(keys, limit=limit)
+        if at.shape[0] > 1 and (np.diff(at) <= 0).any():
+            records = records.take(np.argsort(at, kind="stable"))
+            at = records.seq
+            assert at is not None
+        hits = hits.among(at)  # members gone since they were posted (removed, expired) meet nothing
 
         def screen(seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
             rows = np.searchsorted(at, seq)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._shared import PENDING_TIMEOUT, add_shared
 from ._verdicts import batch_verdicts, stream_verdicts
 from .article import Article, as_article
 from .candidates import lsh_params
@@ -28,12 +29,10 @@ from .errors import ConfigError, InputError
 from .matching import Matches, match_batch, prepare_batch
 from .results import DedupResult, DuplicatePair, Verdict
 from .store import MemoryStore, SQLiteStore, Store, check_settings, store_settings
-from .store.base import Records
 
 __all__ = ["Added", "Deduplicator", "find_in_index", "open_index", "parse_window"]
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-PENDING = -2  # rep of a claimed article whose verdict its worker has not finalised yet
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _GENERATIONS_PER_WINDOW = 4  # the store keeps at most the window and a quarter of it
 
@@ -106,6 +105,8 @@ class Deduplicator:
             store = index
         self.store = store
         self.shared = bool(getattr(store, "shared", False))  # other processes write it too: claim, then verify
+        # shared store: seconds to wait for another worker's verdict of an article met (or sent again) before going on
+        self.pending_timeout = PENDING_TIMEOUT
         self._remember = index is None and self.window is None  # pairs of a bounded run are not accumulated
         self._pairs: list[DuplicatePair] = []
         self._articles: list[tuple[str, int, Any]] = []  # (id, length, published) while remembering
@@ -197,39 +198,9 @@ class Deduplicator:
         return Added(tuple(verdicts), tuple(pairs), candidates=matches.candidates, evicted=evicted)
 
     def _add_shared(self, found: list[Article], clustering: str) -> Added:
-        """A batch into a store other processes write too (Redis): claim first, then verify, then finalise.
-
-        The store's claim is atomic: it numbers the batch, returns the bucket members claimed before
-        it and inserts the batch, so every article is verified against exactly the articles claimed
-        before it, whatever the interleaving of the workers. An earlier article whose verdict its
-        worker has not finalised yet is waited for (:func:`await_reps`) before this batch's verdicts.
-        """
-        if not found:
-            return Added((), ())
-        seen: set[str] = set()
-        for k, a in enumerate(found):
-            if a.id in seen:
-                raise InputError(f"duplicate id {a.id!r} (article #{k} of the batch); every article needs its own id")
-            seen.add(a.id)
-        batch = prepare_batch(found, self.config, bands=self.bands, rows=self.rows, arrival=time.time())
-        batch = dataclasses.replace(batch, rep=np.full(len(batch), PENDING, np.int64))
-        seq, members = self.store.claim_many(batch, limit=self.config.bucket_limit)  # type: ignore[attr-defined]
-        fresh = seq >= 0  # a negative seq: the id was claimed before (a retry, or another worker's copy)
-        verdicts: list[Verdict | None] = [
-            None if ok else Verdict(a.id, "rejected", reason=f"duplicate id {a.id!r}: already in the index")
-            for a, ok in zip(found, fresh.tolist())
-        ]
-        if not fresh.any():
-            return Added(tuple(v for v in verdicts if v is not None), ())
-        batch = dataclasses.replace(batch.take(np.flatnonzero(fresh)), seq=seq[fresh])
-        matches = match_batch(batch, self.store, self.config, window=self.window, members=members, counted=True)
-        matches = await_reps(matches, self.store)
-        pairs = matches.duplicate_pairs(self.config, self.store)
-        reps, made = (stream_verdicts if clustering == "stream" else batch_verdicts)(matches, self.config, int(seq[fresh][0]))
-        self.store.finalize_many(seq[fresh], np.asarray(reps, dtype=np.int64))  # type: ignore[attr-defined]
-        made_iter = iter(made)
-        out = tuple(v if v is not None else next(made_iter) for v in verdicts)
-        return Added(out, tuple(pairs), candidates=matches.candidates)
+        """A batch into a store other processes write too (Redis): claim first, then verify, then finalise."""
+        verdicts, pairs, candidates = add_shared(self, found, clustering)
+        return Added(tuple(verdicts), tuple(pairs), candidates=candidates)
 
     def remove(self, article_id: str) -> bool:
         """Forget a stored article; ``False`` if it was not stored."""
@@ -267,31 +238,6 @@ def open_index(path: str | os.PathLike[str], config: DedupConfig | None = None, 
     :class:`dedup.SignatureMismatchError` naming the setting and both values.
     """
     return Deduplicator(config, index=path, window=window, keep_texts=keep_texts, index_name=name, **overrides)
-
-
-def await_reps(matches: Matches, store: Store, *, timeout: float = 60.0) -> Matches:
-    """Wait until every stored article met has its final rep (its worker finalised it), then use them.
-
-    The members were claimed before this batch, so their workers are verifying them now or have
-    finished; waiting is bounded by one batch of work. Past ``timeout`` (a worker died between its
-    claim and its verdict) the article counts as kept, as it would in a single process.
-    """
-    nodes, first = matches.nodes, matches.stored
-    rep = nodes.rep.copy()
-    waiting = np.flatnonzero(rep[:first] == PENDING)
-    deadline = time.monotonic() + timeout
-    pause = 0.002
-    while waiting.size and time.monotonic() < deadline:
-        time.sleep(pause)
-        pause = min(pause * 2, 0.2)
-        assert nodes.seq is not None
-        fresh: Records = store.fetch(nodes.seq[waiting])
-        now = dict(zip(fresh.seq.tolist() if fresh.seq is not None else [], fresh.rep.tolist()))
-        for k in waiting.tolist():
-            rep[k] = now.get(int(nodes.seq[k]), -1)  # gone (expired, removed): kept
-        waiting = waiting[rep[waiting] == PENDING]
-    rep[:first][rep[:first] == PENDING] = -1
-    return dataclasses.replace(matches, nodes=dataclasses.replace(nodes, rep=rep))
 
 
 def find_in_index(articles: Iterable[Article | Mapping[str, Any]], config: DedupConfig, *, index: Any = None,

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 
 from dedup import DedupConfig, IndexFileError, SignatureMismatchError
+from dedup._kernels import unique
 from dedup.article import as_article
-from dedup.candidates import candidate_chunks, candidates_from_keys
+from dedup.candidates import candidate_chunks, candidates_from_keys, pairs_with_stored
 from dedup.matching import prepare_batch
 from dedup.shingles import ShingleBatch
 from dedup.store import Records, store_settings
-from dedup.store.redis import PENDING, RedisStore
+from dedup.store.redis import FORMAT_VERSION, PENDING, RedisStore
 
 from ._redis_server import free_port, redis_server
 from .conftest import shared_data
@@ -63,10 +64,13 @@ def test_settings_record_is_created_once_and_checked(url):
     RedisStore(url, {**SETTINGS, "shingle_size": 3}, name="b").close()  # another name, another index
     client = redis.Redis.from_url(url)
     meta = client.hgetall("a:meta")
-    assert meta[b"format"] == b"dedup-index" and meta[b"version"] == b"1"
+    assert meta[b"format"] == b"dedup-index" and meta[b"version"] == str(FORMAT_VERSION).encode()
     assert json.loads(meta[b"settings"]) == SETTINGS
-    client.hset("a:meta", "version", "2")
-    with pytest.raises(IndexFileError, match="format version 2, newer than this dedup reads"):
+    client.hset("a:meta", "version", str(FORMAT_VERSION + 1))
+    with pytest.raises(IndexFileError, match=f"format version {FORMAT_VERSION + 1}, newer than this dedup reads"):
+        RedisStore(url, SETTINGS, name="a")
+    client.hset("a:meta", "version", "1")  # records with band keys: an earlier layout
+    with pytest.raises(IndexFileError, match="format version 1, written by an earlier dedup .* rebuild it"):
         RedisStore(url, SETTINGS, name="a")
     client.delete("a:meta")
     client.hset("a:meta", "format", "something else")
@@ -92,18 +96,23 @@ def test_claim_many_meets_the_batch_candidates(url, limit):
     keys[rng.random(n) < 0.05] = 0  # empty documents
     want = {tuple(p) for p in candidates_from_keys(keys, limit=limit).tolist()}
     store = RedisStore(url, SETTINGS, name=f"batch{limit}")
-    got, start = set(), 0
+    got, by_hits, start = set(), set(), 0
     while start < n:
         stop = min(n, start + int(rng.integers(1, 9)))
-        seq, members = store.claim_many(_records(keys[start:stop], [str(k) for k in range(start, stop)]), limit=limit)
+        seq, hits = store.claim_many(_records(keys[start:stop], [str(k) for k in range(start, stop)]), limit=limit)
+        members = unique(hits.seq)
         assert seq.tolist() == list(range(start, stop))  # consecutive: seq = row in this feed
-        assert np.all(np.diff(members) > 0) and (members.size == 0 or members.max() < start)
+        assert members.size == 0 or members.max() < start
         nodes = np.concatenate((members, np.arange(start, stop)))
         matrix = np.concatenate((keys[members], keys[start:stop]))
         for chunk in candidate_chunks(matrix, limit=limit, new_from=members.size):
             got.update((int(nodes[i]), int(nodes[j])) for i, j in chunk.tolist())
+        # the hits bucket by bucket: pairs_with_stored pairs the batch with them by the same rule, without their keys
+        by_hits.update((int(s), start + int(r)) for s, r in pairs_with_stored(keys[start:stop], hits, limit=limit).tolist())
+        for chunk in candidate_chunks(keys[start:stop], limit=limit):
+            by_hits.update((start + int(i), start + int(j)) for i, j in chunk.tolist())
         start = stop
-    assert got == want
+    assert got == want and by_hits == want
     assert len(store) == n and store.next_seq == n
 
 
@@ -111,10 +120,10 @@ def test_retry_is_idempotent_and_fetch_returns_what_was_claimed(url):
     keys = np.array([[1, 2, 3], [1, 5, 6], [7, 8, 9], [0, 0, 0]], np.uint64)
     batch = _records(keys, ["a", "b", "c", "empty"], times=np.array([1.0, 2.0, 3.0, 4.0]))
     store = RedisStore(url, SETTINGS)
-    seq, members = store.claim_many(batch, limit=8)
-    assert seq.tolist() == [0, 1, 2, 3] and members.size == 0
-    again, members = store.claim_many(batch, limit=8)  # a worker retrying after a failure
-    assert again.tolist() == [-1, -2, -3, -4] and members.size == 0
+    seq, hits = store.claim_many(batch, limit=8)
+    assert seq.tolist() == [0, 1, 2, 3] and hits.seq.size == 0
+    again, hits = store.claim_many(batch, limit=8)  # a worker retrying after a failure
+    assert again.tolist() == [-1, -2, -3, -4] and hits.seq.size == 0
     assert len(store) == 4 and store.next_seq == 4
     assert store.document_frequency(np.arange(5, dtype=np.uint32)).tolist() == [1, 1, 1, 1, 0]
     mixed, _ = store.claim_many(_records(keys[:2], ["b", "d"]), limit=8)
@@ -123,7 +132,9 @@ def test_retry_is_idempotent_and_fetch_returns_what_was_claimed(url):
     assert twice.tolist() == [5, -6]
     got = store.fetch(np.array([3, 0, 2, 1, 99]), texts=True)  # 99 was never stored: left out
     assert got.seq.tolist() == [0, 1, 2, 3] and got.ids == batch.ids and got.texts == batch.texts
-    assert got.keys.tolist() == keys.tolist() and got.keys.dtype == np.uint64
+    for r in range(4):  # band keys live in the postings, not in the records: each article in its buckets
+        hits = store.bucket_hits(keys[r:r + 1], limit=8)
+        assert all(r in hits.seq[hits.offsets[w]:hits.offsets[w + 1]] for w in range(hits.wanted.shape[0]))
     assert got.sets.hashes.tolist() == batch.sets.hashes.tolist() and got.sets.offsets.tolist() == batch.sets.offsets.tolist()
     assert got.figures.hashes.tolist() == batch.figures.hashes.tolist()
     assert got.lengths.tolist() == batch.lengths.tolist() and got.times.tolist() == batch.times.tolist()
@@ -145,8 +156,8 @@ def test_buckets_stay_bounded_and_large_buckets_overflow(url):
     keys = np.full((40, 3), 5, np.uint64)
     for k in range(40):  # one bucket per band holding 40 arrivals: kept to the latest `limit`
         store.claim_many(_records(keys[k:k + 1], [f"x{k}"]), limit=20)
-    _, members = store.claim_many(_records(keys[:1], ["last"]), limit=20)
-    assert members.tolist() == list(range(20, 40))
+    _, hits = store.claim_many(_records(keys[:1], ["last"]), limit=20)
+    assert unique(hits.seq).tolist() == list(range(20, 40))
     assert store.bucket_members(keys[:1], limit=3).tolist() == [38, 39, 40]
     client = redis.Redis.from_url(url)
     assert all(client.strlen(k) == 80 for k in client.scan_iter("big:o:*"))  # 20 seqs of 4 bytes
@@ -203,7 +214,7 @@ def test_generations_expire_with_the_window(url):
         time.sleep(0.2)
     assert not any(client.exists(k) for k in generation)
     assert len(store) == 0 and store.fetch(np.array([0, 1])).ids == []
-    assert store.claim_many(_records(keys, ["c", "d"], times=np.array([now, now])), limit=4)[1].size == 0
+    assert store.claim_many(_records(keys, ["c", "d"], times=np.array([now, now])), limit=4)[1].seq.size == 0
     forever = RedisStore(url, SETTINGS, name="forever", generation_seconds=1.0)
     forever.claim_many(_records(keys, ["a", "b"], times=np.array([now, now])), limit=4)
     assert all(client.ttl(k) == -1 for k in client.scan_iter("forever:*"))  # no window: nothing expires
@@ -229,10 +240,10 @@ def test_a_key_deleted_under_the_store_does_not_crash(url):
     assert store.fetch(np.array([0, 1, 2]), texts=True).ids == []
     store.finalize_many(np.array([0, 1]), np.array([-1, 0]))
     client.delete(*client.scan_iter("dedup:p:*"), *client.scan_iter("dedup:cm:*"))
-    seq, members = store.claim_many(_records(keys[:1], ["d"]), limit=4)
-    assert seq.tolist() == [3] and members.size == 0
+    seq, hits = store.claim_many(_records(keys[:1], ["d"]), limit=4)
+    assert seq.tolist() == [3] and hits.seq.size == 0
     client.delete("dedup:g:0")
-    seq, members = store.claim_many(_records(keys[:1], ["e"]), limit=4)
+    seq, _ = store.claim_many(_records(keys[:1], ["e"]), limit=4)
     assert seq.tolist() == [4] and store.fetch(np.array([3, 4])).ids == ["d", "e"]  # the generation starts over
     assert store.document_frequency(np.array([0], np.uint32)).tolist() == [2] and len(store) == 1
 
@@ -266,6 +277,7 @@ def test_bytes_per_article_on_reuters(url, capsys):
         assert kinds["p"] + kinds["o"] < 9726 / 10  # postings: at most 1/10 of datasketch's bytes per article
         assert kinds["cm"] * 3000 <= 4 * 4 * (1 << 20) + 1024  # the sketch: one fixed-size string per generation
     assert lean["used_memory"] - lean["cm"] < 9726 / 5  # everything verification needs: at most 1/5
+    assert full["used_memory"] - full["cm"] < 9726 / 5  # and with the texts kept for alignment (the default)
 
 
 def test_tokens_are_resp_bulk_strings_of_counter_offsets():
@@ -289,12 +301,13 @@ def test_members_records_and_count_come_with_the_claim(url):
     store.bucket_members(keys[:1], limit=8)  # every script loaded (a first call is NOSCRIPT, then loaded and retried)
     assert len(store) == 3 and store.fetch(np.array([0])).ids == ["a"]
     before = _evalsha_calls(client)
-    _, members = store.claim_many(_records(keys[3:], ["d"]), limit=8)
+    _, hits = store.claim_many(_records(keys[3:], ["d"]), limit=8)
+    members = unique(hits.seq)
     stored = store.fetch(members)
     assert len(store) == 4 and _evalsha_calls(client) - before == 1  # claim, fetch, len: one call
     assert members.tolist() == [0, 1, 2] and stored.seq.tolist() == [0, 1, 2] and stored.ids == ["a", "b", "c"]
     fresh = store.fetch(members)  # once only: the next fetch asks the server
-    assert _evalsha_calls(client) - before == 2 and fresh.ids == stored.ids and fresh.keys.tolist() == stored.keys.tolist()
+    assert _evalsha_calls(client) - before == 2 and fresh.ids == stored.ids and fresh.sets.hashes.tolist() == stored.sets.hashes.tolist()
     assert fresh.sets.hashes.tolist() == stored.sets.hashes.tolist() and fresh.rep.tolist() == stored.rep.tolist()
     before = _evalsha_calls(client)
     found = store.bucket_members(keys[3:], limit=8)

@@ -193,7 +193,7 @@ def test_a_retried_batch_stores_nothing_twice(server, feed, tmp_path):
         stored, next_seq = len(index), index.store.next_seq
         again = index.add_many(batch[::-1])  # the worker re-sends the batch (in another order) after a failure
         assert [v.status for v in again.verdicts] == ["rejected"] * len(batch) and again.pairs == ()
-        assert all("already in the index" in v.reason for v in again.verdicts)
+        assert all("already holds" in v.reason for v in again.verdicts)
         assert len(index) == stored == len(batch) and index.store.next_seq == next_seq
         mixed = index.add_many(batch[:5] + feed[40:45])  # half of it new: only the new half stored
         assert [v.status for v in mixed.verdicts][:5] == ["rejected"] * 5 and len(index) == stored + 5
@@ -204,17 +204,52 @@ def test_a_retried_batch_stores_nothing_twice(server, feed, tmp_path):
     assert other.returncode == 0 and [json.loads(v)["status"] for v in other.stdout.splitlines()] == ["rejected"] * 3
 
 
-@pytest.mark.xfail(strict=True, reason="a batch claimed by a worker that died before finalize_many stays PENDING "
-                   "for ever: the retry's claim only rejects its ids (dedup/stream.py _add_shared), so every later "
-                   "article meeting it waits await_reps' 60 s timeout")
-def test_a_retry_after_a_lost_reply_finalizes_what_the_first_attempt_claimed(server, feed):
+def test_a_claim_whose_reply_is_lost_is_sent_again_and_its_articles_get_their_verdicts(server, feed, monkeypatch):
+    """The server runs the claim and the reply never comes: the claim is sent again (idempotent: it stores nothing
+    twice and says the ids are stored), and this process, whose claim it was, verifies and finalises them at once."""
+    from dedup.store.redis import RedisStore, _LostConnection
+
     batch = feed[-2:]
-    with dedup.open_index(server, name="lost") as index:
-        prepared = prepare_batch([as_article(a) for a in batch], index.config, bands=index.bands, rows=index.rows,
+    run_once = RedisStore._run_once
+    lost: list[str] = []
+
+    def lose_first_claim_reply(self, script, *args, **kw):
+        reply = run_once(self, script, *args, **kw)
+        if script == "CLAIM" and not lost:
+            lost.append(script)
+            raise _LostConnection("lost the connection to Redis: Timeout reading from socket")
+        return reply
+
+    monkeypatch.setattr(RedisStore, "_run_once", lose_first_claim_reply)
+    with dedup.open_index(server, name="lost-reply") as index:
+        t = time.monotonic()
+        added = index.add_many(batch)
+        waited = time.monotonic() - t
+        assert lost and index.store.lost_replies == 1 and not index.store.unacknowledged
+        assert [v.status for v in added.verdicts] == ["unique", "duplicate"] and added.verdicts[1].duplicate_of == ORIGINAL
+        assert len(index) == 2 and index.store.next_seq == 2  # stored once
+        assert index.store.fetch(np.arange(2)).rep.tolist() == [-1, 0]  # finalised: no PENDING left
+        assert waited < index.pending_timeout  # its own claim: taken over without waiting for another worker
+
+
+def test_a_dead_workers_claim_is_finished_by_the_batch_that_sends_it_again(server, feed):
+    """A worker claimed a batch and died before its verdicts: another process sending the same articles waits
+    pending_timeout for it, then verifies and finalises them; an id stored with other text stays rejected."""
+    batch = feed[-2:]
+    with dedup.open_index(server, name="dead") as dead:
+        prepared = prepare_batch([as_article(a) for a in batch], dead.config, bands=dead.bands, rows=dead.rows,
                                  arrival=time.time())
         prepared = dataclasses.replace(prepared, rep=np.full(len(batch), PENDING, np.int64))
-        seq, _ = index.store.claim_many(prepared, limit=index.config.bucket_limit)  # stored; the reply is lost
-        assert seq.tolist() == [0, 1]
-        index.add_many(batch)  # the worker retries the batch: stored once, but its verdicts?
-        assert len(index) == 2
-        assert index.store.fetch(np.arange(2)).rep.tolist() == [-1, 0]  # now: [PENDING, PENDING] for ever
+        seq, _ = dead.store.claim_many(prepared, limit=dead.config.bucket_limit)  # and then the worker is gone
+        assert seq.tolist() == [0, 1] and dead.store.pending_many([a["id"] for a in batch]).tolist() == [True, True]
+    with dedup.open_index(server, name="dead") as other:
+        other.pending_timeout = 0.5
+        t = time.monotonic()
+        added = other.add_many([batch[0], {"id": batch[1]["id"], "text": "Another text under the same id."}])
+        assert time.monotonic() - t >= 0.5  # the claim's worker was given its time first
+        assert added.verdicts[0].status == "unique"  # finished here
+        assert added.verdicts[1].status == "rejected" and "already holds" in added.verdicts[1].reason
+        again = other.add_many(batch[1:])  # the same article: finished here, a duplicate of the first
+        assert [v.status for v in again.verdicts] == ["duplicate"] and again.verdicts[0].duplicate_of == ORIGINAL
+        assert other.store.fetch(np.arange(2)).rep.tolist() == [-1, 0] and len(other) == 2
+        assert [v.status for v in other.add_many(batch).verdicts] == ["rejected", "rejected"]  # final now: stored

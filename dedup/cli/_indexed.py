@@ -25,6 +25,9 @@ def _checked(records: Iterator[FeedRecord], index: Deduplicator, on_error: str) 
         good = [r for r in batch if r.article is not None]
         known = index.store.contains_many([r.article.id for r in good if r.article is not None])
         stored = {r.article.id for r, k in zip(good, known) if k and r.article is not None}
+        if stored and index.shared:  # claimed without a verdict (a worker lost or killed): the batch takes them over
+            ids = sorted(stored)
+            stored -= {i for i, p in zip(ids, index.store.pending_many(ids).tolist()) if p}  # type: ignore[attr-defined]
         for record in batch:
             if record.article is not None and record.article.id in stored:
                 record = FeedRecord(record.path, record.line, raw_id=record.article.id, error=FeedError(

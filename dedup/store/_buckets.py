@@ -41,6 +41,20 @@ class BucketHits:
     offsets: np.ndarray
     seq: np.ndarray
 
+    def among(self, seq: np.ndarray) -> BucketHits:
+        """The same buckets holding only the members in ``seq`` (sorted)."""
+        keep = np.isin(self.seq, seq)
+        if keep.all():
+            return self
+        bucket = np.repeat(np.arange(self.wanted.shape[0]), np.diff(self.offsets))[keep]
+        offsets = np.zeros(self.wanted.shape[0] + 1, np.int64)
+        np.cumsum(np.bincount(bucket, minlength=self.wanted.shape[0]), out=offsets[1:])
+        return BucketHits(self.wanted, offsets, self.seq[keep])
+
+    def before(self, bound: int) -> BucketHits:
+        """The same buckets holding only the members numbered below ``bound``."""
+        return self.among(self.seq[self.seq < bound])
+
 
 class BucketIndex:
     """Bucket keys and seq numbers of stored articles, grouped by generation."""

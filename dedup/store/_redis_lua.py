@@ -26,11 +26,19 @@ from ._redis_lualib import COMMON as _COMMON
 
 __all__ = ["CLAIM", "CONTAINS", "DF", "EVICT", "FETCH", "FINALIZE", "LEN", "MEMBERS", "REMOVE"]
 
+# ARGV: P, id...  ->  per id 0 (not stored), 1 (stored, its verdict final) or 2 (claimed, no verdict yet: rep PENDING)
 CONTAINS = _COMMON + r"""
 local ids = {}
 for k = 2, #ARGV do ids[#ids + 1] = ARGV[k] end
-local found, out = find_ids(live_gens(), ids), {}
-for k, id in ipairs(ids) do out[k] = found[id] and 1 or 0 end
+local live = live_gens()
+local found, seqs, out = find_ids(live, ids), {}, {}
+for _, hit in pairs(found) do seqs[#seqs + 1] = hit[1] end
+local recs = find_records(live, seqs)
+for k, id in ipairs(ids) do
+  local hit = found[id]
+  local rec = hit and recs[fmt(hit[1])]
+  out[k] = hit and ((rec and struct.unpack('<i8', rec[1], 25) == PENDING) and 2 or 1) or 0
+end
 return out
 """
 
@@ -38,27 +46,28 @@ LEN = _COMMON + r"""
 return total_len()
 """
 
-# ARGV: P, limit, bands, bucket keys blob...  ->  {sorted member seqs, {seq, record without text, ...}, articles stored}
-# (the records and the count that verification needs come back with the members: one round trip)
+# ARGV: P, limit, bucket keys blob...  ->  {sorted member seqs, {seq, record without text, ...}, articles stored,
+#   {bucket key, its member seqs, ...}} (the records, the count and the buckets that verification needs come back
+#   with the members: one round trip)
 MEMBERS = _COMMON + r"""
-local limit, bands, fields, seen, out = tonumber(ARGV[2]), tonumber(ARGV[3]), {}, {}, {}
-for k = 4, #ARGV do fields_of(ARGV[k], fields, seen) end
+local limit, fields, seen, out, hits = tonumber(ARGV[2]), {}, {}, {}, {}
+for k = 3, #ARGV do fields_of(ARGV[k], fields, seen) end
 local live = live_gens()
-members(live, fields, limit, out)
+members(live, fields, limit, out, hits)
 local list = sorted_keys(out)
-return {list, records_of(live, list, bands), total_len()}
+return {list, records_of(live, list), total_len(), hits}
 """
 
-# ARGV: P, texts (0/1), bands, seq...  ->  {seq, record, ...} of the records found (text cut when texts=0), in order
+# ARGV: P, texts (0/1), seq...  ->  {seq, record, ...} of the records found (text cut when texts=0), in order
 FETCH = _COMMON + r"""
-local texts, bands, seqs = ARGV[2] == '1', tonumber(ARGV[3]), {}
-for k = 4, #ARGV do seqs[#seqs + 1] = tonumber(ARGV[k]) end
+local texts, seqs = ARGV[2] == '1', {}
+for k = 3, #ARGV do seqs[#seqs + 1] = tonumber(ARGV[k]) end
 local found, out = find_records(live_gens(), seqs), {}
 for _, s in ipairs(seqs) do
   local hit = found[fmt(s)]
   if hit then
     out[#out + 1] = s
-    out[#out + 1] = texts and hit[1] or cut(hit[1], bands)
+    out[#out + 1] = texts and hit[1] or cut(hit[1])
   end
 end
 return out
@@ -127,20 +136,21 @@ end
 return evicted
 """
 
-# ARGV: P, limit (0: no members), n, bands, window (-1: none), span, sketch bytes (4 * depth * width),
+# ARGV: P, limit (0: no members), n, window (-1: none), span, sketch bytes (4 * depth * width),
 #   fresh ('1'/'0' per article: the client's guess of which articles are new), then per article:
 #   id, generation, time, record, bucket keys (8 bytes per band; "" for an empty document);
 #   then the sketch increments of the fresh articles, aggregated by the client: the number of
 #   generations, per generation: g, the number of groups, per group (increment, counters); then every
 #   group's counters ('#offset', sorted), in that order
 # -> {seq per article (-1 - seq for an id already stored), sorted seqs of the bucket members stored
-#     before this call, {seq, record without text, ...} of those members, articles stored}
+#     before this call, {seq, record without text, ...} of those members, articles stored,
+#     {bucket key, its member seqs, ...}}
 #    or {'retry', fresh}: the guess was wrong (an id already stored), nothing was written
 CLAIM = _COMMON + r"""
-local limit, n, bands = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local window, span, sketch_bytes, guess = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local limit, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, span, sketch_bytes, guess = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local keep = math.max(limit, 1)
-local function arg(k, field) return ARGV[9 + 5 * (k - 1) + field] end  -- field 0 id .. 4 bucket keys
+local function arg(k, field) return ARGV[8 + 5 * (k - 1) + field] end  -- field 0 id .. 4 bucket keys
 local live, touched, now = live_gens(), {}, tonumber(redis.call('TIME')[1])
 for _, g in ipairs(live) do if not load_gen(g) then redis.call('ZREM', P .. 'gens', g) end end
 -- (1) ids already stored (or twice in the batch) get -1 - their seq; the others consecutive new seqs
@@ -168,7 +178,7 @@ for k, first in pairs(again) do seqs[k] = -1 - seqs[first] end
 -- the sketch section: generation -> {{increment, first, last}, ...} (ranges of ARGV)
 local sketch = {}
 do
-  local at = 9 + 5 * n
+  local at = 8 + 5 * n
   local heads = {}
   for i = 1, tonumber(ARGV[at]) do
     local g, groups, list = ARGV[at + 1], tonumber(ARGV[at + 2]), {}
@@ -184,12 +194,12 @@ do
   end
 end
 -- (2) the members stored before this call
-local found, cache, fields = {}, {}, {}
+local found, hits, cache, fields = {}, {}, {}, {}
 do
   local seen = {}
   for _, k in ipairs(rows) do fields_of(arg(k, 4), fields, seen) end
 end
-if limit > 0 then members(live, fields, limit, found, cache) end
+if limit > 0 then members(live, fields, limit, found, hits, cache) end
 -- (3) store the new articles, generation by generation
 local function split(st, t, g)
   local m = 2 ^ st[t .. 'L']
@@ -304,5 +314,5 @@ for key, x in pairs(touched) do
   if x > 0 then redis.call('EXPIREAT', key, x, 'NX') end
 end
 local list = sorted_keys(found)
-return {seqs, list, records_of(live, list, bands), total_len(now)}
+return {seqs, list, records_of(live, list), total_len(now), hits}
 """

@@ -27,6 +27,7 @@ __all__ = ["COMMON"]
 COMMON = r"""
 local P = ARGV[1]
 local LOAD = 32
+local PENDING = -2  -- the rep of an article claimed whose verdict is not final yet (dedup.store.redis.PENDING)
 local GF = {'pL', 'ps', 'pc', 'iL', 'is', 'ic', 'n', 'x', 'dlo', 'dhi'}
 local gens = {}
 local function fmt(v) return string.format('%d', v) end
@@ -112,15 +113,20 @@ local function find_records(live, seqs)
   return found
 end
 -- the `limit` latest members of each bucket `fields` (unique 8-byte bucket keys) in every live generation
-local function members(live, fields, limit, out, cache)
+-- into `out` (a set of seqs), and into `hits` bucket by bucket: field, its packed seqs, ... (one pair per
+-- generation holding the bucket; the client keeps the `limit` latest over the generations)
+local function members(live, fields, limit, out, hits, cache)
   for _, g in ipairs(live) do
     local st = load_gen(g)
     if st then
       local vals, over = buckets(st, g, fields)
       if cache then cache[g] = {vals, over} end
-      for _, v in pairs(vals) do
+      for f, v in pairs(vals) do
         local count = #v / 4
-        for k = math.max(0, count - limit), count - 1 do out[(struct.unpack('<I4', v, 4 * k + 1))] = true end
+        local from = math.max(0, count - limit)
+        for k = from, count - 1 do out[(struct.unpack('<I4', v, 4 * k + 1))] = true end
+        hits[#hits + 1] = f
+        hits[#hits + 1] = string.sub(v, 4 * from + 1)
       end
     end
   end
@@ -155,16 +161,16 @@ local function counters(cmd, key, op, by, first, last, out)
   end
 end
 -- a record without its text (texts are kept at the end of the record)
-local function cut(v, bands)
+local function cut(v)
   local ns, nf, _, il = struct.unpack('<I4I4I4I2', v, 33)
-  return string.sub(v, 1, 47 + il + 8 * bands + 4 * (ns + nf))
+  return string.sub(v, 1, 47 + il + 4 * (ns + nf))
 end
 -- {seq, record without text, ...} of the seqs (sorted) whose records are still there
-local function records_of(live, seqs, bands)
+local function records_of(live, seqs)
   local found, out = find_records(live, seqs), {}
   for _, s in ipairs(seqs) do
     local hit = found[fmt(s)]
-    if hit then out[#out + 1] = s; out[#out + 1] = cut(hit[1], bands) end
+    if hit then out[#out + 1] = s; out[#out + 1] = cut(hit[1]) end
   end
   return out
 end

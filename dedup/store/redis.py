@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import struct
 import time as _time
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,19 +23,18 @@ import numpy as np
 
 from .. import _kernels
 from ..errors import IndexFileError
-from ..shingles import ShingleBatch
 from . import _redis_lua as lua
 from . import _redis_wire as _wire
-from ._buckets import bucket_keys
+from ._buckets import BucketHits, bucket_keys
+from ._redis_records import bucket_hits, pack_records, unpack_records
 from .base import Records, check_settings, generation_of
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PENDING", "RedisStore"]
 
 FORMAT = "dedup-index"
-FORMAT_VERSION = 1
-PENDING = -2  # the rep of an article claimed but not yet finalized
-_HEAD = struct.Struct("<ddqqIIIHB")  # time, published, length, rep, sets, figures, text bytes, id bytes, flags
-_ZLIB = 1  # flags: the text is zlib-compressed
+FORMAT_VERSION = 2  # 2: records without band keys (the postings hold them; members come back bucket by bucket)
+PENDING = -2  # the rep of an article claimed but not yet finalized (the Lua library's PENDING too)
+RETRY_SECONDS = 10.0  # how long a command whose reply was lost is sent again while the server comes back
 _CREATE = """if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return redis.call('HGETALL', KEYS[1])"""
 _MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
@@ -83,8 +80,12 @@ class RedisStore:
                          for s in lua.__all__}
         # What the last claim_many / bucket_members read in the same atomic call, for the fetch of those
         # members and the len() that verification asks for next (one use each; any other call drops them)
-        self._prefetched: tuple[np.ndarray, Records] | None = None
+        self._prefetched: tuple[np.ndarray, Records, BucketHits] | None = None
         self._prefetched_len: int | None = None
+        # Ids this process claimed and has not finalised yet: if a claim's reply is lost, stored perhaps, ours to finish
+        self.unacknowledged: set[str] = set()
+        self.lost_replies = 0  # commands sent again after a lost connection or reply
+        self.retry_seconds = RETRY_SECONDS
 
     def _open_meta(self, settings: dict[str, Any], span: float, depth: int, width: int) -> dict[str, str]:
         if not 1 <= depth <= _MULT.shape[0] or width < 2 or width & (width - 1) or depth * width > 1 << 27:
@@ -100,17 +101,35 @@ class RedisStore:
         meta = {k.decode(): v.decode() for k, v in raw.items()}
         if meta.get("format") != FORMAT or "settings" not in meta:
             raise IndexFileError(f"{key} at {self.url} is not a dedup index; give another --index-name to create one")
-        if int(meta.get("version", "0")) > FORMAT_VERSION:
-            raise IndexFileError(f"index {self.name!r} at {self.url} has format version {meta['version']}, newer than "
+        version = int(meta.get("version", "0"))
+        if version > FORMAT_VERSION:
+            raise IndexFileError(f"index {self.name!r} at {self.url} has format version {version}, newer than "
                                  f"this dedup reads ({FORMAT_VERSION}); upgrade dedup (pip install -U dedup)")
+        if version < FORMAT_VERSION:
+            raise IndexFileError(f"index {self.name!r} at {self.url} has format version {version}, written by an earlier "
+                                 f"dedup (this one reads {FORMAT_VERSION}); rebuild it under another --index-name")
         return meta
 
     def _run(self, script: str, *args: Any, tail: bytes = b"", tail_count: int = 0) -> Any:
         """One EVALSHA of ``script`` (loaded on NOSCRIPT), its arguments then ``tail_count`` packed ones in ``tail``.
 
         The command is packed here and sent as is (a batch's sketch counters come pre-packed by numpy:
-        redis-py would pack each of its hundreds of thousands of arguments in Python).
+        redis-py would pack each of its hundreds of thousands of arguments in Python). Every script is
+        idempotent (a claim stores an id once), so a command whose connection or reply was lost (a
+        timeout, a server restarting) is sent again for up to :attr:`retry_seconds`.
         """
+        deadline, pause = _time.monotonic() + self.retry_seconds, 0.05
+        while True:
+            try:
+                return self._run_once(script, *args, tail=tail, tail_count=tail_count)
+            except _LostConnection as exc:
+                self.lost_replies += 1
+                if _time.monotonic() + pause > deadline:
+                    raise IndexFileError(str(exc)) from None
+                _time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+
+    def _run_once(self, script: str, *args: Any, tail: bytes = b"", tail_count: int = 0) -> Any:
         self._prefetched = self._prefetched_len = None
         source, sha = self._scripts[script]
         parts = [b"EVALSHA", sha, b"0", self._prefix.encode(), *map(_wire.arg, args)]
@@ -123,7 +142,7 @@ class RedisStore:
             try:
                 conn = pool.get_connection()
             except self._errors as exc:  # the server is gone (or not back yet)
-                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
+                raise _LostConnection(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
             try:
                 conn.send_packed_command([head, tail] if tail else [head])
                 return conn.read_response()
@@ -140,8 +159,8 @@ class RedisStore:
                 _time.sleep(pause)
                 pause = min(pause * 2, 0.5)
             except self._errors as exc:
-                conn.disconnect()
-                raise IndexFileError(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
+                conn.disconnect()  # the reply, if it comes, goes with this socket
+                raise _LostConnection(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
             except BaseException:
                 conn.disconnect()  # a reply may be left unread on it
                 raise
@@ -168,7 +187,13 @@ class RedisStore:
     def contains_many(self, ids: Sequence[str]) -> np.ndarray:
         if not ids:
             return np.zeros(0, bool)
-        return np.array(self._run("CONTAINS", *ids), dtype=bool)
+        return np.array(self._run("CONTAINS", *ids), dtype=np.int64) > 0
+
+    def pending_many(self, ids: Sequence[str]) -> np.ndarray:
+        """Which ``ids`` are stored without a final verdict yet (claimed, rep :data:`PENDING`)."""
+        if not ids:
+            return np.zeros(0, bool)
+        return np.array(self._run("CONTAINS", *ids), dtype=np.int64) == 2
 
     def _offsets(self, hashes: np.ndarray) -> np.ndarray:
         """The sketch counters of each hash: ``(n, depth)`` uint32, row ``r`` at ``r * width``."""
@@ -176,23 +201,6 @@ class RedisStore:
         with np.errstate(over="ignore"):
             idx = (((h * _MULT[None, :self.df_depth]) >> np.uint64(32)) * np.uint64(self._cells)) >> np.uint64(32)
         return (idx + self._rows[None, :]).astype("<u4")
-
-    def _pack(self, records: Records, rep: np.ndarray) -> list[bytes]:
-        n = len(records)
-        keys = np.ascontiguousarray(records.keys, dtype="<u8").tobytes()
-        sets, figs = records.sets, records.figures
-        set_bytes, fig_bytes = np.ascontiguousarray(sets.hashes, "<u4").tobytes(), np.ascontiguousarray(figs.hashes, "<u4").tobytes()
-        so, fo = (sets.offsets * 4).tolist(), (figs.offsets * 4).tolist()
-        texts = records.texts if self.keep_texts and records.texts is not None else [""] * n
-        times, published = records.times.tolist(), records.published.tolist()
-        lengths, reps, width = records.lengths.tolist(), rep.tolist(), 8 * self.bands
-        out = []
-        for r in range(n):
-            ident, text = records.ids[r].encode(), zlib.compress(texts[r].encode(), 1) if texts[r] else b""
-            out.append(_HEAD.pack(times[r], published[r], lengths[r], reps[r], (so[r + 1] - so[r]) // 4,
-                                  (fo[r + 1] - fo[r]) // 4, len(text), len(ident), _ZLIB) + ident
-                       + keys[r * width:(r + 1) * width] + set_bytes[so[r]:so[r + 1]] + fig_bytes[fo[r]:fo[r + 1]] + text)
-        return out
 
     def _sketch(self, offsets: np.ndarray, doc: np.ndarray, gens: list[str], fresh: np.ndarray) -> tuple[bytes, int]:
         """The sketch increments of the ``fresh`` articles, per generation: each counter once, with its count."""
@@ -216,46 +224,78 @@ class RedisStore:
         head = b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in map(_wire.arg, heads))
         return head + b"".join(bodies), len(heads) + count
 
-    def _claim(self, records: Records, limit: int, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _claim(self, records: Records, limit: int, rep: np.ndarray) -> tuple[np.ndarray, BucketHits]:
         n = len(records)
         if n == 0:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
+            return np.empty(0, np.int64), bucket_hits(np.asarray(records.keys, dtype=np.uint64), [], limit)
         gens = [str(g) for g in generation_of(records.times, self.generation_seconds).tolist()]
-        packed = self._pack(records, rep)
+        packed = pack_records(records, rep, keep_texts=self.keep_texts)
         empty = np.asarray(records.keys)[:, 0] == 0
         buckets = np.ascontiguousarray(bucket_keys(records.keys), dtype="<u8").tobytes()
         offsets = self._offsets(records.sets.hashes)
         doc = np.repeat(np.arange(n), np.diff(records.sets.offsets))
         width = 8 * self.bands
-        args: list[Any] = [limit, n, self.bands, -1 if self.window is None else repr(self.window),
+        args: list[Any] = [limit, n, -1 if self.window is None else repr(self.window),
                            repr(self.generation_seconds), 4 * self.df_depth * self._cells, ""]
         for r in range(n):
             args += [records.ids[r], gens[r], repr(float(records.times[r])), packed[r],
                      b"" if empty[r] else buckets[r * width:(r + 1) * width]]
         fresh = np.zeros(n, bool)  # the guess: every id new but the repeats within the batch
         fresh[np.unique(np.array(records.ids, dtype=object), return_index=True)[1]] = True
+        # The ids are ours to finish until their verdicts are written (finalize_many): a claim whose reply is lost
+        # may have stored them. Ids already stored when the claim was answered at its first sending are not.
+        ids = set(records.ids)
+        ours_before, lost = ids & self.unacknowledged, self.lost_replies
+        self.unacknowledged.update(ids)
         for _ in range(n + 2):  # each wrong guess was corrected by the server: a retry only races with other writers
             tail, count = self._sketch(offsets, doc, gens, fresh)
-            args[6] = "".join("1" if f else "0" for f in fresh.tolist())
-            reply = self._run("CLAIM", *args, tail=tail, tail_count=count)
+            args[5] = "".join("1" if f else "0" for f in fresh.tolist())
+            try:
+                reply = self._run("CLAIM", *args, tail=tail, tail_count=count)
+            except IndexFileError as exc:
+                raise IndexFileError(f"{exc}; {self._stored_of(records.ids)}") from None
             if reply[0] != b"retry":
                 break
             fresh = np.frombuffer(reply[1], np.uint8) == ord("1")
         else:
             raise IndexFileError(f"index {self.name!r} at {self.url}: the ids of a batch kept changing under its claim")
-        seqs, members, recs, total = reply
-        members = np.array(members, dtype=np.int64)
-        self._prefetched = (members, self._records(recs[0::2], recs[1::2], texts=False))
-        self._prefetched_len = int(total)
-        return np.array(seqs, dtype=np.int64), members
+        seqs, members, recs, total, found = reply
+        seq = np.array(seqs, dtype=np.int64)
+        if self.lost_replies == lost:
+            self.unacknowledged.difference_update(i for i, s in zip(records.ids, seq.tolist()) if s < 0 and i not in ours_before)
+        if not (rep == PENDING).any():  # stored with their verdicts (add_many): nothing left to finish
+            self.unacknowledged.difference_update(ids)
+        keys = np.asarray(records.keys, dtype=np.uint64)[seq >= 0]
+        hits = self._remember(members, recs, total, found, keys, limit)
+        return seq, hits
 
-    def claim_many(self, records: Records, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    def _stored_of(self, ids: Sequence[str]) -> str:
+        """What a claim that got no answer left on the server, as far as it can still be asked."""
+        try:
+            stored = list(self._run_once("CONTAINS", *ids)).count(2) if ids else 0  # claimed by it: no verdict yet
+        except IndexFileError:
+            return (f"the server may have stored up to {len(ids)} articles of this batch without their verdicts: "
+                    "run the same input again once it is back and they get them")
+        if not stored:
+            return "the server stored none of this batch's articles"
+        return (f"the server stored {stored} of this batch's {len(ids)} articles without their verdicts: "
+                "run the same input again and they get them (it first waits up to a minute for another worker to)")
+
+    def _remember(self, members: list[Any], recs: list[Any], total: Any, found: list[bytes], keys: np.ndarray,
+                  limit: int) -> BucketHits:
+        """Keep what a script read with the members (their records, the count) for the calls that come next."""
+        hits = bucket_hits(keys, found, limit)
+        self._prefetched = (np.array(members, dtype=np.int64), unpack_records(recs[0::2], recs[1::2], texts=False, bands=self.bands), hits)
+        self._prefetched_len = int(total)
+        return hits
+
+    def claim_many(self, records: Records, *, limit: int) -> tuple[np.ndarray, BucketHits]:
         """Number, match and store a batch of new articles in one atomic script call.
 
-        Returns ``(seq, members)``: the seq of each article, or ``-1 - seq`` for an id already
-        stored (nothing is stored for it again: a retried batch is idempotent); and the sorted seqs
-        of the bucket members of the batch's band keys stored before this call (at most ``limit``
-        latest per bucket and generation), never the batch itself. Articles are stored with rep
+        Returns ``(seq, hits)``: the seq of each article, or ``-1 - seq`` for an id already
+        stored (nothing is stored for it again: a retried batch is idempotent); and the bucket
+        members of the band keys of the articles stored now, stored before this call (the ``limit``
+        latest of each bucket), never the batch itself. Articles are stored with rep
         :data:`PENDING` until :meth:`finalize_many`; buckets keep their ``limit`` latest members.
         """
         return self._claim(records, int(limit), np.full(len(records), PENDING, np.int64))
@@ -271,16 +311,17 @@ class RedisStore:
         return self._claim(records, 0, np.asarray(records.rep, dtype=np.int64))[0]
 
     def bucket_members(self, keys: np.ndarray, *, limit: int) -> np.ndarray:
+        return _kernels.unique(self.bucket_hits(keys, limit=limit).seq)
+
+    def bucket_hits(self, keys: np.ndarray, *, limit: int) -> BucketHits:
+        """The ``limit`` latest members of each bucket of ``keys``, bucket by bucket, with their records (one call)."""
         keys = np.asarray(keys, dtype=np.uint64)
-        keys = keys[keys[:, 0] != 0] if keys.shape[0] else keys
-        if keys.shape[0] == 0:
-            return np.empty(0, np.int64)
-        blob = np.ascontiguousarray(bucket_keys(keys), dtype="<u8").tobytes()
-        members, recs, total = self._run("MEMBERS", int(limit), self.bands, blob)
-        members = np.array(members, dtype=np.int64)
-        self._prefetched = (members, self._records(recs[0::2], recs[1::2], texts=False))
-        self._prefetched_len = int(total)
-        return members
+        live = keys[keys[:, 0] != 0] if keys.shape[0] else keys
+        if live.shape[0] == 0:
+            return bucket_hits(live, [], limit)
+        blob = np.ascontiguousarray(bucket_keys(live), dtype="<u8").tobytes()
+        members, recs, total, found = self._run("MEMBERS", int(limit), blob)
+        return self._remember(members, recs, total, found, live, limit)
 
     def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
         """The stored records of ``seq``, sorted; records no longer on the server (expired, evicted) are left out.
@@ -292,30 +333,8 @@ class RedisStore:
         prefetched, self._prefetched = self._prefetched, None
         if prefetched is not None and not texts and np.array_equal(prefetched[0], wanted):
             return prefetched[1]
-        got = self._run("FETCH", int(texts), self.bands, *wanted.tolist()) if wanted.size else []
-        return self._records(got[0::2], got[1::2], texts=texts)
-
-    def _records(self, seq_list: list[Any], blobs: list[bytes], *, texts: bool) -> Records:
-        seqs = [int(s) for s in seq_list]
-        head, n, width = _HEAD.size, len(blobs), 8 * self.bands
-        cols = [_HEAD.unpack_from(b) for b in blobs]
-        ids, keys, sets, figs, text = [], [], [], [], []
-        for b, (_, _, _, _, ns, nf, tl, il, flags) in zip(blobs, cols):
-            at = head + il
-            ids.append(b[head:at].decode())
-            keys.append(b[at:at + width])
-            sets.append(b[at + width:at + width + 4 * ns])
-            figs.append(b[at + width + 4 * ns:at + width + 4 * (ns + nf)])
-            if texts:
-                raw = b[at + width + 4 * (ns + nf):]
-                text.append((zlib.decompress(raw) if flags & _ZLIB and raw else raw).decode())
-        column = np.array(cols, dtype=float).reshape(n, 9)
-        return Records(
-            ids=ids, times=column[:, 0], published=column[:, 1], lengths=column[:, 2].astype(np.int64),
-            rep=np.array([c[3] for c in cols], dtype=np.int64),
-            keys=np.frombuffer(b"".join(keys), "<u8").reshape(n, self.bands).astype(np.uint64),
-            sets=_batch(sets), figures=_batch(figs), texts=text if texts else None, seq=np.array(seqs, dtype=np.int64),
-        )
+        got = self._run("FETCH", int(texts), *wanted.tolist()) if wanted.size else []
+        return unpack_records(got[0::2], got[1::2], texts=texts, bands=self.bands)
 
     def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
         """How many stored articles hold each hash, from the sketches of the live generations: never below the truth."""
@@ -355,7 +374,5 @@ class RedisStore:
         self.close()
 
 
-def _batch(parts: list[bytes]) -> ShingleBatch:
-    sizes = [len(p) // 4 for p in parts]
-    hashes = np.frombuffer(b"".join(parts), "<u4").astype(np.uint32)
-    return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
+class _LostConnection(IndexFileError):
+    """The connection went (or its reply did not come) while a command was sent or read."""
