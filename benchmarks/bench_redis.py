@@ -449,6 +449,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             result["claim"] = {"articles": n, "load_average": load,
                                "stores": claim_cost(port, client, docs[:n], stores, args.repeat)}
     text = markdown(result)
+    result["markdown"] = text
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
     else:

@@ -82,6 +82,13 @@ SCRIPTS: tuple[Script, ...] = (
            intro="P(a pair becomes a candidate) against its exact Jaccard, for dedup's defaults and for the benchmark "
                  "setting; the points are the measured share of pairs found per Jaccard bin (from the accuracy run)."),
     Script("align", "bench_align.py", "Alignment", quick=("--n-pairs", "60", "--repeat", "1")),
+    Script("redis", "bench_redis.py", "A shared index on Redis, beside datasketch's Redis storage", quick=("--quick",),
+           intro="Memory per article, ingest with 1, 2 and 4 worker processes, query latency and round trips, dedup's "
+                 "Redis index beside datasketch's `MinHashLSH` with Redis storage at the same banding on the same "
+                 "articles; the script starts its own `redis-server` on a free loopback port.",
+           after="What is measured and how to read it: [redis-benchmarks.md](redis-benchmarks.md); the layout and the "
+                 "protocol: [redis.md](redis.md). The SQLite index and `dedup stream` (ingest rate, query latency, size "
+                 "on disk, memory over a million records) are measured in [history-benchmarks.md](history-benchmarks.md)."),
 )
 
 

@@ -202,6 +202,8 @@ def _fake_results(json_dir: Path, img: Path) -> None:
                      "recall": {"0.5": {"recall": 0.96}}, "markdown": "| accuracy |\n|---|\n| 3 |"},
         "align": {"platform": "P", "pairs": 10, "source": "synthetic", "diff=True": {"median_ms": 1.5, "p90_ms": 2.5},
                   "diff=False": {"median_ms": 1.0, "p90_ms": 2.0}, "linked_share": 0.9},
+        "redis": {"command": "python benchmarks/bench_redis.py --corpus X", "platform": "P; 2 cores", "corpus": REUTERS,
+                  "markdown": "| redis |\n|---|\n| 5 |"},
     }
     for name, payload in files.items():
         (json_dir / f"{name}.json").write_text(json.dumps(payload), encoding="utf-8")
@@ -240,11 +242,12 @@ def test_make_docs_renders_from_json(tmp_path, capsys):
     assert targets["like for like: end to end ≥ 3× faster than rensa, one process"][0] == "2.5×"
     assert targets["defaults: a templated feed peaks under 1 GB"][0] == "400 MB"
     assert "not measured: no " in page.split("## Each stage alone", 1)[1]  # stages has no JSON
-    for table_text in ("| e2e |", "| scaling |", "| templated |", "| accuracy |"):
+    for table_text in ("| e2e |", "| scaling |", "| templated |", "| accuracy |", "| redis |"):
         assert table_text in page
     assert "![Scaling to a million articles](img/scaling.png)" in page
     assert "| `align(a, b)` with word diffs | 1.500 | 2.500 |" in page  # bench_align's numbers rendered here
     assert "[thresholds.md](thresholds.md)" in page
+    assert "[redis-benchmarks.md](redis-benchmarks.md)" in page.split("## A shared index on Redis", 1)[1]
     assert "- **Machine**: P; 2 cores\n" in page  # bench_align's shorter platform string folded in
     assert "$ python benchmarks/bench_accuracy.py --corpus X" in page
 

@@ -299,7 +299,7 @@ def test_members_records_and_count_come_with_the_claim(url):
     store = RedisStore(url, SETTINGS)
     store.claim_many(_records(keys[:3], ["a", "b", "c"]), limit=8)
     store.bucket_members(keys[:1], limit=8)  # every script loaded (a first call is NOSCRIPT, then loaded and retried)
-    assert len(store) == 3 and store.fetch(np.array([0])).ids == ["a"]
+    assert len(store) == 3 and store.fetch(np.array([0]), texts=True).ids == ["a"]  # FETCH loaded too
     before = _evalsha_calls(client)
     _, hits = store.claim_many(_records(keys[3:], ["d"]), limit=8)
     members = unique(hits.seq)
@@ -312,6 +312,10 @@ def test_members_records_and_count_come_with_the_claim(url):
     before = _evalsha_calls(client)
     found = store.bucket_members(keys[3:], limit=8)
     assert store.fetch(found).ids == ["a", "b", "c", "d"] and len(store) == 4 and _evalsha_calls(client) - before == 1
+    store.bucket_members(keys[3:], limit=8)
+    calls = _evalsha_calls(client)
+    assert store.fetch(found[[0, 2]]).ids == ["a", "c"] and _evalsha_calls(client) == calls  # some of them: no call
+    before += 1  # that bucket_members call
     store.bucket_members(keys[3:], limit=8)
     store.finalize_many(np.array([3]), np.array([-1]))  # any other call drops what came with the members
     assert store.fetch(found).rep.tolist() == [PENDING] * 3 + [-1] and _evalsha_calls(client) - before == 4

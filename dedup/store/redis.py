@@ -326,13 +326,15 @@ class RedisStore:
     def fetch(self, seq: np.ndarray, *, texts: bool = False) -> Records:
         """The stored records of ``seq``, sorted; records no longer on the server (expired, evicted) are left out.
 
-        The members just returned by :meth:`claim_many` or :meth:`bucket_members` come with that call
-        (read in the same atomic step): fetching exactly them next, without texts, costs no round trip.
+        The members just returned by :meth:`claim_many` or :meth:`bucket_hits` come with that call
+        (read in the same atomic step): fetching them (or some of them) next, without texts, costs no round trip.
         """
         wanted = _kernels.unique(np.asarray(seq, dtype=np.int64))
         prefetched, self._prefetched = self._prefetched, None
-        if prefetched is not None and not texts and np.array_equal(prefetched[0], wanted):
-            return prefetched[1]
+        if prefetched is not None and not texts and np.isin(wanted, prefetched[0]).all():  # those members, or some
+            held = prefetched[1]
+            assert held.seq is not None
+            return held if held.seq.shape == wanted.shape else held.take(np.flatnonzero(np.isin(held.seq, wanted)))
         got = self._run("FETCH", int(texts), *wanted.tolist()) if wanted.size else []
         return unpack_records(got[0::2], got[1::2], texts=texts, bands=self.bands)
 
