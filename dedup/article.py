@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,27 +14,45 @@ __all__ = ["Article", "as_article", "parse_published"]
 
 
 def parse_published(value: object) -> datetime | None:
-    """Parse an ISO 8601 timestamp (``2026-03-04``, ``2026-03-04T09:30:00Z``, ...) to an aware datetime.
+    """Parse an ISO 8601 timestamp (``2026-03-04``, ``2026-03-04T09:30:00Z``, ...) or an RFC 2822 date
+    (``Tue, 04 Mar 2026 09:00:00 GMT``, as RSS writes them) to an aware datetime.
 
-    Naive timestamps are taken as UTC. ``None`` and ``""`` give ``None``.
+    Naive timestamps are taken as UTC. ``None`` and ``""`` give ``None``. A trailing ``Z`` is read on
+    every supported Python (``datetime.fromisoformat`` reads it only from 3.11).
     """
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
+        found = _iso_8601(value.strip()) or _rfc_2822(value.strip())
+        if found is None:
             raise InputError(
-                f"published {value!r} is not an ISO 8601 date or timestamp "
-                "(expected e.g. '2026-03-04' or '2026-03-04T09:30:00Z')"
-            ) from None
+                f"published {value!r} is not an ISO 8601 or RFC 2822 date "
+                "(expected e.g. '2026-03-04', '2026-03-04T09:30:00Z' or 'Tue, 04 Mar 2026 09:30:00 GMT')"
+            )
+        parsed = found
     else:
-        raise InputError(f"published must be an ISO 8601 string; got {type(value).__name__}")
+        raise InputError(f"published must be an ISO 8601 or RFC 2822 string; got {type(value).__name__}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed
+
+
+def _iso_8601(text: str) -> datetime | None:
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _rfc_2822(text: str) -> datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import os
 import sys
@@ -44,6 +45,9 @@ class FeedRecord:
     @property
     def id(self) -> str | None:
         return self.article.id if self.article is not None else self.raw_id
+
+
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
 
 
 def _fields_hint(id_field: str, text_field: str, missing: str) -> str:
@@ -126,6 +130,8 @@ def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRe
     stream = _open_binary(path)
     try:
         for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(_BOM):  # Excel, Notepad and many CMS exports start with one
+                raw = raw[len(_BOM):]
             record = parse_jsonl_line(raw, path=shown, line=number, id_field=id_field, text_field=text_field)
             if record is not None:
                 yield record
@@ -138,14 +144,15 @@ def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRe
 
 def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRecord]:
     stream = _open_binary(path)
-    delimiter = "\t" if path.lower().removesuffix(".gz").endswith(".tsv") else ","
     try:
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-        reader = csv.DictReader(text, delimiter=delimiter)
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")  # a byte-order mark is dropped
         try:
-            header = reader.fieldnames
+            first = text.readline()
         except UnicodeDecodeError:
             raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=1) from None
+        delimiter = _delimiter(path, first)
+        reader = csv.DictReader(itertools.chain([first], text), delimiter=delimiter)
+        header = reader.fieldnames
         if not header:
             return
         for name in (id_field, text_field):
@@ -174,6 +181,14 @@ def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedReco
                           id_field=id_field, text_field=text_field)
     finally:
         stream.close()
+
+
+def _delimiter(path: str, header: str) -> str:
+    """The delimiter of a CSV file: tab for .tsv, else whichever of comma, semicolon and tab its header holds most."""
+    if path.lower().removesuffix(".gz").endswith(".tsv"):
+        return "\t"
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 def _read_text_file(path: Path, shown: str, article_id: str) -> FeedRecord:

@@ -89,16 +89,40 @@ def test_folder_csv_gzip_and_stdin_inputs(tmp_path, seed_texts, capsys, monkeypa
     assert [r["status"] for r in _lines(gz_out)] == [r["status"] for r in _lines(csv_out)]
 
 
+@pytest.mark.parametrize("command", ["find", "stream"])
 @pytest.mark.parametrize("option, value, message", [
     ("--threshold", "80", "between 0 and 1"),
+    ("--bucket-limit", "0", "argument --bucket-limit: must be >= 1; got 0"),
+    ("--fact-agreement", "2", "argument --fact-agreement:"),
+])
+def test_usage_errors_exit_2_naming_the_flag(capsys, tmp_path, command, option, value, message):
+    feed = tmp_path / "x.jsonl"
+    feed.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main([command, *([str(feed)] if command == "find" else []), option, value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "bucket_limit" not in err
+
+
+@pytest.mark.parametrize("option, value, message", [
     ("--lsh-weights", "0.5,0.6", "sum to 1"),
     ("--lsh-weights", "high", "two numbers FP,FN"),
+    ("--shingle-size", "0", "argument --shingle-size: must be between 1 and 64; got 0"),
+    ("--num-perm", "1", "argument --num-perm: must be between 2 and 16384; got 1"),
+    ("-j", "-1", "argument -j/--jobs: must be between 1 and 256; got -1"),
+    ("--treshold", "0.3", "--treshold: did you mean --threshold?"),
+    ("--shingle-sise=3", "", "--shingle-sise=3: did you mean --shingle-size?"),
 ])
-def test_usage_errors_exit_2(capsys, option, value, message):
+def test_flag_errors_exit_2_naming_the_flag(capsys, tmp_path, option, value, message):
+    """A bad flag value is a usage error (exit 2) naming the flag, never the Python setting; a typo gets a suggestion."""
+    feed = tmp_path / "x.jsonl"
+    feed.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
     with pytest.raises(SystemExit) as exc:
-        main(["find", "x.jsonl", option, value])
+        main(["find", str(feed), option, *([value] if value else [])])
     assert exc.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and "shingle_size" not in err and "num_perm" not in err, err
 
 
 def test_lsh_weights_option(tmp_path, seed_texts, capsys):

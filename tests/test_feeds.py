@@ -1,10 +1,11 @@
+import csv
 import gzip
 import io
 import json
 
 import pytest
 
-from dedup import FeedError, load_articles, read_feed
+from dedup import FeedError, InputError, load_articles, read_feed
 from dedup.feeds import read_feeds
 
 
@@ -88,3 +89,55 @@ def test_missing_file_and_unknown_format(tmp_path):
         list(read_feed(tmp_path / "nope.jsonl"))
     with pytest.raises(FeedError, match="unknown feed format"):
         list(read_feed(tmp_path / "feed.xml"))
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("2026-03-04", (2026, 3, 4, 0, 0, 0)),
+    ("2026-03-04T09:30:00Z", (2026, 3, 4, 9, 30, 0)),
+    ("2026-03-04T09:30:00.250z", (2026, 3, 4, 9, 30, 0)),
+    ("2026-03-04T11:30:00+02:00", (2026, 3, 4, 9, 30, 0)),
+    ("Tue, 04 Mar 2026 09:30:00 GMT", (2026, 3, 4, 9, 30, 0)),  # RSS (RFC 2822)
+    ("Tue, 04 Mar 2026 10:30:00 +0100", (2026, 3, 4, 9, 30, 0)),
+    ("4 Mar 2026 09:30:00 -0000", (2026, 3, 4, 9, 30, 0)),
+])
+def test_published_iso_8601_and_rfc_2822_on_every_python(text, want):
+    """The same instant, read from the forms feeds write, whatever the Python (3.10 reads no 'Z' itself)."""
+    from datetime import datetime, timezone
+
+    from dedup.article import parse_published
+
+    got = parse_published(text)
+    assert got.tzinfo is not None
+    assert got.astimezone(timezone.utc).replace(microsecond=0) == datetime(*want, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "Tue, 99 Foo 2026", "2026-13-01", "12345"])
+def test_published_that_is_no_date_names_both_forms(bad):
+    from dedup.article import parse_published
+
+    with pytest.raises(InputError, match="is not an ISO 8601 or RFC 2822 date"):
+        parse_published(bad)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_record(tmp_path):
+    """Excel, Notepad and many CMS exports begin UTF-8 files with a BOM: JSON Lines and CSV read through it."""
+    jsonl = tmp_path / "feed.jsonl"
+    jsonl.write_bytes(b"\xef\xbb\xbf" + b'{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n')
+    csv_file = tmp_path / "feed.csv"
+    csv_file.write_bytes(b"\xef\xbb\xbfid,text\na,one\nb,two\n")
+    for path in (jsonl, csv_file):
+        records = list(read_feed(path))
+        assert [r.error for r in records] == [None, None], path
+        assert [(r.article.id, r.article.text) for r in records] == [("a", "one"), ("b", "two")]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_csv_delimiter_is_read_from_the_header(tmp_path, delimiter):
+    path = tmp_path / "feed.csv"
+    rows = [["id", "text", "title"], ["a", "Prices rose, they said; then fell", "T1"], ["b", "two", "T2"]]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    records = list(read_feed(path))
+    assert [(r.article.id, r.article.text, r.article.title) for r in records] == [
+        ("a", "Prices rose, they said; then fell", "T1"), ("b", "two", "T2")]
+    assert [r.line for r in records] == [2, 3]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import DedupError
 from . import diff, find, stream
+from ._args import Parser
 
 __all__ = ["main"]
 
@@ -20,7 +21,7 @@ _COMMANDS = (find, stream, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dedup",
         description="Find near-duplicate news articles and show how one report was rewritten from another.",
     )
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers.required = True
     for command in _COMMANDS:
         command.add_parser(subparsers)
+    flags = {o for sub in subparsers.choices.values() for a in sub._actions for o in a.option_strings}
+    parser.known_flags = tuple(sorted(flags | {o for a in parser._actions for o in a.option_strings}))
     return parser
 
 

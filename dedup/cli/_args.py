@@ -3,6 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+from typing import Any
+
+from ..config import DedupConfig
+from ..errors import ConfigError
+
+# The flag that sets each setting: a bad value is a usage error naming the flag (exit 2)
+FLAGS = {
+    "threshold": "--threshold", "candidate_threshold": "--candidate-threshold", "lsh_weights": "--lsh-weights",
+    "bucket_limit": "--bucket-limit", "fact_agreement": "--fact-agreement", "shingle_unit": "--shingle-unit",
+    "shingle_size": "--shingle-size", "num_perm": "--num-perm", "seed": "--seed", "workers": "-j/--jobs",
+    "keep": "--keep",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" for an unknown flag (the closest ones every subcommand knows)."""
+
+    known_flags: tuple[str, ...] = ()
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        if message.startswith("unrecognized arguments: "):
+            flags = self.known_flags or tuple(o for a in self._actions for o in a.option_strings)
+            hints = []
+            for word in message.removeprefix("unrecognized arguments: ").split():
+                close = difflib.get_close_matches(word.split("=", 1)[0], flags, n=1, cutoff=0.6)
+                if word.startswith("-") and close:
+                    hints.append(f"{word}: did you mean {close[0]}?")
+            if hints:
+                message += " (" + "; ".join(hints) + ")"
+        super().error(message)
+
+
+def config_from(args: argparse.Namespace, **settings: Any) -> DedupConfig:
+    """The run's :class:`DedupConfig`; a setting a flag gave a bad value is a usage error naming that flag."""
+    try:
+        return DedupConfig(**settings)
+    except ConfigError as exc:
+        name, _, rest = str(exc).partition(" ")
+        if name not in FLAGS or not hasattr(args, "parser"):
+            raise
+        args.parser.error(f"argument {FLAGS[name]}: {rest}")
+        raise  # pragma: no cover - error() exits
 
 
 def fraction(text: str) -> float:

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from ..feeds import read_feeds
 from ..pipeline import find_duplicates
 from ..results import Verdict
-from ._args import add_field_options, fraction, weights
+from ._args import add_field_options, config_from, fraction, weights
 from ._indexed import run_indexed as _run_indexed
 from ._output import output
 from ._progress import Progress
@@ -64,7 +64,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="with --index: compare only articles published within DURATION of each other (72h, 7d, ...) "
                    "and evict what falls out of it")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, parser=p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
             os.path.exists(i) and os.path.exists(args.output) and os.path.samefile(i, args.output) for i in args.inputs):
         raise ConfigError(f"-o {args.output} is also an input: it would be overwritten while it is read; write elsewhere")
     progress = Progress.for_terminal(quiet=args.quiet)
-    config = DedupConfig(
+    config = config_from(
+        args,
         threshold=args.threshold,
         candidate_threshold=args.candidate_threshold,
         lsh_weights=args.lsh_weights,
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         keep=args.keep,
         coverage=args.pairs and not args.no_coverage,  # only the pairs output reports coverage
-        workers=args.jobs or min(os.cpu_count() or 1, 8),
+        workers=args.jobs if args.jobs != 0 else min(os.cpu_count() or 1, 8),
     )
     # Articles stream into find_duplicates; per record only its place is kept: None for an article
     # (its verdict comes from the result, in order) or the Verdict of a rejected record.

@@ -17,7 +17,7 @@ from ..errors import FeedError
 from ..feeds import FeedRecord, parse_jsonl_line
 from ..results import Verdict
 from ..stream import Deduplicator
-from ._args import add_field_options, fraction
+from ._args import add_field_options, config_from, fraction
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--bucket-limit", type=int, default=_DEFAULTS.bucket_limit, metavar="K",
                    help=f"in each LSH band, compare with at most the K most recent of the bucket (default: {_DEFAULTS.bucket_limit})")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, parser=p)
 
 
 class _Tally:
@@ -63,7 +63,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress.for_terminal(quiet=args.quiet)
-    config = DedupConfig(threshold=args.threshold, fact_agreement=args.fact_agreement, bucket_limit=args.bucket_limit)
+    config = config_from(args, threshold=args.threshold, fact_agreement=args.fact_agreement, bucket_limit=args.bucket_limit)
     tally = _Tally()
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
