@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,13 @@ class FeedRecord:
 
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
+_UNREADABLE = (OSError, EOFError, zlib.error)  # what gzip raises for a truncated or corrupt file
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return f"a truncated or corrupt gzip file ({exc}); download or compress it again"
+    return str(exc)
 
 
 def _fields_hint(id_field: str, text_field: str, missing: str) -> str:
@@ -135,8 +143,8 @@ def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRe
             record = parse_jsonl_line(raw, path=shown, line=number, id_field=id_field, text_field=text_field)
             if record is not None:
                 yield record
-    except (OSError, EOFError) as exc:  # truncated or corrupt gzip
-        raise FeedError(f"cannot read the file: {exc}", path=shown) from None
+    except _UNREADABLE as exc:  # truncated or corrupt gzip
+        raise FeedError(f"cannot read the file: {_why(exc)}", path=shown) from None
     finally:
         if path != "-":
             stream.close()
@@ -170,6 +178,8 @@ def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedReco
                 raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=previous_end + 1) from None
             except csv.Error as exc:
                 raise FeedError(f"malformed CSV ({exc}); check the quoting", path=path, line=reader.line_num) from None
+            except _UNREADABLE as exc:  # truncated or corrupt gzip
+                raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=previous_end + 1) from None
             line = previous_end + 1  # the record's first physical line
             previous_end = reader.line_num
             if None in row:

@@ -160,8 +160,11 @@ class _Past:
 
     @classmethod
     def of(cls, store: Store, keys: np.ndarray, limit: int, members: BucketHits | None) -> _Past:
-        if members is None and isinstance(store, ScreenedStore):  # buckets, times and figures in memory
-            return cls(store.bucket_hits(keys, limit=limit), store.screen, store.fetch)
+        # Buckets, times and figures in memory. (Not isinstance(store, ScreenedStore): before Python 3.12 that
+        # reads every property of the protocol, and a Redis store's next_seq and clock are round trips.)
+        if members is None and callable(getattr(type(store), "screen", None)):
+            screened: ScreenedStore = store  # type: ignore[assignment]
+            return cls(screened.bucket_hits(keys, limit=limit), screened.screen, screened.fetch)
         # A store that hands over the members' records with their buckets (Redis: in the call that found them).
         hits = members if members is not None else store.bucket_hits(keys, limit=limit)  # type: ignore[attr-defined]
         records = store.fetch(_kernels.unique(hits.seq))

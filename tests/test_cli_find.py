@@ -149,3 +149,25 @@ def test_output_that_is_an_input_is_refused(tmp_path, seed_texts, capsys):
     before = feed.read_bytes()
     assert main(["find", str(feed), "-o", str(feed)]) == 1
     assert "is also an input" in capsys.readouterr().err and feed.read_bytes() == before
+
+
+def test_output_checked_before_the_work_and_replaced_only_on_success(tmp_path, seed_texts, capsys):
+    """-o is written beside the target and renamed over it when the run succeeds: a failed run leaves the old file."""
+    feed = _feed(tmp_path, seed_texts)
+    out = tmp_path / "verdicts.jsonl"
+    for bad, message in ((tmp_path / "missing" / "v.jsonl", "does not exist; create it first"),
+                         (tmp_path, "is a folder"), (feed, "is also an input")):
+        assert main(["find", str(feed), "-o", str(bad), "-q"]) == 1
+        assert message in capsys.readouterr().err
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(feed)
+    assert main(["find", str(feed), "-o", str(link), "-q"]) == 1  # the input through a symlink
+    assert "is also an input" in capsys.readouterr().err and feed.read_text(encoding="utf-8").startswith("{")
+    out.write_text("the results of yesterday\n", encoding="utf-8")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(feed.read_text(encoding="utf-8") + "not json\n", encoding="utf-8")
+    assert main(["find", str(broken), "-o", str(out), "-q"]) == 1  # stops at the bad line
+    assert out.read_text(encoding="utf-8") == "the results of yesterday\n"  # untouched
+    assert main(["find", str(feed), "-o", str(out), "-q"]) == 0
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["reuters", "unn", "rain"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []  # no temporary left

@@ -141,3 +141,18 @@ def test_csv_delimiter_is_read_from_the_header(tmp_path, delimiter):
     assert [(r.article.id, r.article.text, r.article.title) for r in records] == [
         ("a", "Prices rose, they said; then fell", "T1"), ("b", "two", "T2")]
     assert [r.line for r in records] == [2, 3]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".csv.gz"])
+def test_a_truncated_gzip_is_an_error_naming_the_file_not_a_traceback(tmp_path, suffix):
+    rows = [{"id": str(k), "text": f"article number {k} with some words"} for k in range(3000)]
+    if suffix == ".jsonl.gz":
+        body = "".join(json.dumps(r) + "\n" for r in rows)
+    else:
+        body = "id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in rows)
+    data = gzip.compress(body.encode())
+    path = tmp_path / f"feed{suffix}"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FeedError, match="truncated or corrupt gzip file") as caught:
+        list(read_feed(path))
+    assert str(path) in str(caught.value)

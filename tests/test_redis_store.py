@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import gzip
+import itertools
 import json
 import time
 
@@ -330,3 +331,30 @@ def test_a_retried_batch_with_new_and_known_ids_counts_only_the_new(url):
     seq, _ = store.claim_many(_records(keys, ["a", "b", "c"], sets=sets), limit=2)
     assert seq.tolist() == [-1, 1, 2]
     assert store.document_frequency(np.array([5, 6, 7, 8], np.uint32)).tolist() == [2, 1, 1, 0]
+
+
+def test_a_query_is_one_round_trip_or_two_with_candidates(url, monkeypatch):
+    """Members with their records and the count in one call, then the document frequency if a pair needs it."""
+    import dedup
+
+    sends = [0]
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        sends[0] += 1
+        return original(self, command, check_health)
+
+    with gzip.open(shared_data("reuters21578.jsonl.gz"), "rt", encoding="utf-8") as f:
+        docs = [{"id": r["id"], "text": r["text"]} for r in map(json.loads, itertools.islice(f, 120))]
+    with dedup.open_index(url, name="trips") as index:
+        index.add_many(docs[:100])
+    with dedup.open_index(url, name="trips") as index:
+        index.query(docs[100])  # scripts loaded
+        monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+        per_query = []
+        for doc in [*docs[100:], {"id": "copy", "text": docs[3]["text"]}]:
+            before = sends[0]
+            found = index.query(doc)
+            per_query.append((sends[0] - before, bool(found)))
+    assert all(n <= 2 for n, _ in per_query) and any(n == 1 for n, _ in per_query), per_query
+    assert per_query[-1] == (2, True)  # the copy: members, then the document frequency of its pair

@@ -48,7 +48,7 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
     error says how many records that was.
     """
     records_done = kept = duplicates = rejected = candidates = evicted = 0
-    with open_index(args.index, config, window=args.window, name=args.index_name) as index, output(args.output) as out:
+    with open_index(args.index, config, window=args.window, name=args.index_name) as index, output(args.output, atomic=False) as out:
         stored_before = len(index)
         records = _checked(read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field), index, args.on_error)
         try:

@@ -2,17 +2,68 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
+from ..errors import ConfigError
+
+
+def check_output(path: str | None, inputs: tuple[str, ...] | list[str] = ()) -> None:
+    """Refuse, before any work, an ``-o`` that cannot be written or that names an input (through a symlink too)."""
+    if path is None or path == "-":
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ConfigError(f"-o {path} is a folder; name a file in it, e.g. -o {os.path.join(path, 'verdicts.jsonl')}")
+    if not os.path.isdir(folder):
+        raise ConfigError(f"-o {path}: the folder {folder} does not exist; create it first (mkdir -p {folder})")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise ConfigError(f"-o {path}: not writable (permission denied); write elsewhere")
+    for i in inputs:
+        if os.path.exists(i) and os.path.exists(path) and os.path.samefile(i, path):
+            raise ConfigError(f"-o {path} is also an input: it would be overwritten while it is read; write elsewhere")
+
 
 @contextmanager
-def output(path: str | None) -> Iterator[IO[str]]:
+def output(path: str | None, *, atomic: bool = True) -> Iterator[IO[str]]:
+    """stdout, or the file ``path``: written beside it and renamed over it only when the block succeeds.
+
+    With ``atomic`` (the default) a failed or interrupted run leaves an existing file as it was; without
+    it the lines are written to ``path`` as they come (``--index`` runs: the lines of every batch stored).
+    """
     if path is None or path == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
-    with open(path, "w", encoding="utf-8") as stream:
-        yield stream
+    if not atomic:
+        with open(path, "w", encoding="utf-8") as stream:
+            yield stream
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        if os.path.exists(path):
+            with contextlib.suppress(OSError):
+                os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, os.path.realpath(path))  # through a symlink: the file it names is replaced
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -16,7 +16,7 @@ from ..pipeline import find_duplicates
 from ..results import Verdict
 from ._args import add_field_options, config_from, fraction, weights
 from ._indexed import run_indexed as _run_indexed
-from ._output import output
+from ._output import check_output, output
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -69,9 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    if args.output not in (None, "-") and any(
-            os.path.exists(i) and os.path.exists(args.output) and os.path.samefile(i, args.output) for i in args.inputs):
-        raise ConfigError(f"-o {args.output} is also an input: it would be overwritten while it is read; write elsewhere")
+    check_output(args.output, args.inputs)  # before any work: a missing folder is not found after the run
     progress = Progress.for_terminal(quiet=args.quiet)
     config = config_from(
         args,
