@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -233,7 +233,7 @@ class TreeMemory:
                 return
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> TreeMemory:  # noqa: PYI034 - typing.Self is 3.11+
         self._thread.start()
         return self
 

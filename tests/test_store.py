@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import sqlite3
+from contextlib import closing
 
 import numpy as np
 import pytest
@@ -192,13 +193,13 @@ def test_files_that_are_not_an_index_get_a_clear_error(tmp_path):
     with pytest.raises(IndexFileError, match="is not a dedup index"):
         open_index(garbage)
     other = tmp_path / "other.db"
-    with sqlite3.connect(other) as conn:
+    with closing(sqlite3.connect(other)) as conn, conn:
         conn.execute("CREATE TABLE t(x)")
     with pytest.raises(IndexFileError, match="SQLite database but not a dedup index"):
         open_index(other)
     newer = tmp_path / "newer.db"
     open_index(newer).close()
-    with sqlite3.connect(newer) as conn:
+    with closing(sqlite3.connect(newer)) as conn, conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(FORMAT_VERSION + 1),))
     with pytest.raises(IndexFileError, match=f"format version {FORMAT_VERSION + 1}, newer than this dedup reads"):
         open_index(newer)
@@ -208,7 +209,7 @@ def test_no_pickle_in_the_format(tmp_path):
     path = tmp_path / "p.db"
     with open_index(path) as index:
         index.add({"id": "a", "text": "Shares of Acme rose 5 percent on Monday after results."})
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         meta = dict(conn.execute("SELECT key, value FROM meta"))
     assert tables == {"meta", "generations", "docs_0"}

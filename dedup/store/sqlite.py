@@ -143,12 +143,15 @@ class SQLiteStore:
             self._lock = None
 
     def _connect(self) -> sqlite3.Connection:
+        conn = None
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache
             conn.execute("PRAGMA temp_store=MEMORY")
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise IndexFileError(f"{self.path} is not a dedup index ({exc}); give a new file name to create one") from None
         return conn
 
