@@ -69,6 +69,7 @@ def add_shared(dedup: Any, found: list[Article], clustering: str) -> tuple[list[
     for row in np.flatnonzero(~fresh).tolist():
         if verdicts[row] is None:
             verdicts[row] = Verdict(found[row].id, "rejected", reason=ALREADY_STORED.format(found[row].id))
+            store.unacknowledged.discard(found[row].id)  # stored by someone else, with a verdict: not ours to finish
     if fresh.any():
         rows = np.flatnonzero(fresh)
         done = _verify(dedup, dataclasses.replace(batch.take(rows), seq=seq[rows]), members, make, int(seq[rows][0]))

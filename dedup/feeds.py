@@ -158,6 +158,8 @@ def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedReco
             first = text.readline()
         except UnicodeDecodeError:
             raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=1) from None
+        except _UNREADABLE as exc:
+            raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=1) from None
         delimiter = _delimiter(path, first)
         reader = csv.DictReader(itertools.chain([first], text), delimiter=delimiter)
         header = reader.fieldnames

@@ -152,7 +152,8 @@ def test_a_truncated_gzip_is_an_error_naming_the_file_not_a_traceback(tmp_path, 
         body = "id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in rows)
     data = gzip.compress(body.encode())
     path = tmp_path / f"feed{suffix}"
-    path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(FeedError, match="truncated or corrupt gzip file") as caught:
-        list(read_feed(path))
-    assert str(path) in str(caught.value)
+    for cut in (15, len(data) // 2):  # in the first line (a CSV header), and in the middle
+        path.write_bytes(data[:cut])
+        with pytest.raises(FeedError, match="truncated or corrupt gzip file") as caught:
+            list(read_feed(path))
+        assert str(path) in str(caught.value)
