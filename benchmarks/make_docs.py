@@ -65,12 +65,11 @@ SCRIPTS: tuple[Script, ...] = (
     Script("scaling", "bench_scaling.py", "Scaling to a million articles",
            quick=("--sizes", "200,500", "--repeat", "1"), extra=_scaling_plot,
            after="Workers are threads since 2026-12-02 (they gain on Reuters-21578 where worker processes gained "
-                 "nothing; see the end-to-end section). At a million articles read from a file they are slower than "
-                 "the worker processes were (1,000,000 at the defaults: 138 s with threads, 105 s with processes at "
-                 "revision 721890c): the main thread parses the JSON while the workers shingle, and both hold the GIL "
-                 "for their Python parts (the `signatures` stage, which includes reading, is 90 s of the 138). Parsing "
-                 "the records in the workers is the way out, and the partitioned reading of the Dask engine's issue "
-                 "is where it belongs."),
+                 "nothing; see the end-to-end section). On the slower machine of 2026-12-02, a million articles at the "
+                 "defaults took 138 s with threads against 105 s with worker processes (revision 721890c): at that size "
+                 "the main thread parses the JSON while the workers shingle, and both hold the GIL for their Python "
+                 "parts. Parsing the records in the workers is the way out, and the partitioned reading of the Dask "
+                 "engine's issue is where it belongs."),
     Script("templated", "bench_templated.py", "A templated feed against a real one",
            full=("--n-docs", "10000"), quick=("--n-docs", "300", "--repeat", "1")),
     Script("accuracy", "bench_accuracy.py", "Accuracy of MinHash and LSH",
