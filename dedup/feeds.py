@@ -104,6 +104,9 @@ def _record(
     raw_id = data.get(id_field)
     raw_id = None if raw_id is None else str(raw_id)
     for name in (id_field, text_field):
+        if name in data and data[name] is None:
+            message = f"field {name!r} is null; give it a value, or {_fields_hint(id_field, text_field, name)}"
+            return FeedRecord(path, line, error=FeedError(message, path=path, line=line), raw_id=raw_id)
         if data.get(name) is None:
             present = ", ".join(repr(k) for k in data) or "none"
             message = f"missing field {name!r} (present: {present}); {_fields_hint(id_field, text_field, name)}"

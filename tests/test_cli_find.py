@@ -1,5 +1,6 @@
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -171,3 +172,20 @@ def test_output_checked_before_the_work_and_replaced_only_on_success(tmp_path, s
     assert main(["find", str(feed), "-o", str(out), "-q"]) == 0
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["reuters", "unn", "rain"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []  # no temporary left
+
+
+def test_output_is_utf8_json_lines_whatever_the_ids_and_the_locale(tmp_path):
+    """A lone surrogate (valid JSON), U+2028/U+2029/U+0085 in ids and texts: one valid UTF-8 line per record, even
+    with an ASCII stdout; json.loads gives each id back."""
+    ids = ["lone-\ud800-surrogate", "line\u2028separator", "para\u2029graph", "next\x85line", "Καλημέρα-國際"]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": i, "text": f"story {k} about {i}"}) + "\n" for k, i in enumerate(ids)),
+                    encoding="ascii")
+    done = subprocess.run([sys.executable, "-m", "dedup", "find", str(feed), "-q"], capture_output=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii"}, timeout=120, check=False)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    text = done.stdout.decode("utf-8")  # strict: valid UTF-8
+    assert [json.loads(line)["id"] for line in text.splitlines()] == ids
+    out = tmp_path / "out.jsonl"
+    assert main(["find", str(feed), "-o", str(out), "-q"]) == 0
+    assert [json.loads(line)["id"] for line in out.read_bytes().decode("utf-8").splitlines()] == ids

@@ -157,3 +157,12 @@ def test_a_truncated_gzip_is_an_error_naming_the_file_not_a_traceback(tmp_path, 
         with pytest.raises(FeedError, match="truncated or corrupt gzip file") as caught:
             list(read_feed(path))
         assert str(path) in str(caught.value)
+
+
+def test_a_null_field_is_said_to_be_null_not_missing(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"id": "a", "text": null}\n{"id": null, "text": "x"}\n{"id": "b"}\n', encoding="utf-8")
+    errors = [str(r.error) for r in read_feed(path)]
+    assert "field 'text' is null" in errors[0] and "missing" not in errors[0]
+    assert "field 'id' is null" in errors[1]
+    assert "missing field 'text' (present: 'id')" in errors[2]

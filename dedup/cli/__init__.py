@@ -14,6 +14,7 @@ from .. import __version__
 from ..errors import DedupError
 from . import diff, find, stream
 from ._args import Parser
+from ._output import machine_stdout
 
 __all__ = ["main"]
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    machine_stdout()
     try:
         return int(args.run(args))
     except DedupError as exc:

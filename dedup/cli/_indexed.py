@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import time
 from collections.abc import Iterator
 
@@ -13,7 +12,7 @@ from ..errors import FeedError, IndexFileError
 from ..feeds import FeedRecord, read_feeds
 from ..results import Verdict
 from ..stream import Deduplicator, open_index
-from ._output import output
+from ._output import json_line, output
 from ._progress import Progress
 
 _BATCH = 4096  # articles matched and committed at a time: one transaction each
@@ -66,9 +65,9 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
                     duplicates += verdict.status == "duplicate"
                     kept += verdict.status in ("unique", "representative")
                     if not args.pairs:
-                        lines.append(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
+                        lines.append(json_line(verdict.to_dict()))
                 if args.pairs:
-                    lines = [json.dumps(pair.to_dict(), ensure_ascii=False) + "\n" for pair in added.pairs]
+                    lines = [json_line(pair.to_dict()) for pair in added.pairs]
                 out.write("".join(lines))
                 out.flush()
                 records_done += len(batch)

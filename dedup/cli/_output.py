@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 from ..errors import ConfigError
+
+# Written as \uXXXX: lone surrogates (valid in JSON, not encodable as UTF-8) and the characters that
+# str.splitlines() and some editors take for line breaks inside a JSON Lines record
+_ESCAPE = re.compile("[\ud800-\udfff\u2028\u2029\x85\x1c-\x1e]")
+
+
+def json_line(obj: Any) -> str:
+    """One JSON Lines record: UTF-8 text as it is, except what would break the encoding or the lines."""
+    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False)) + "\n"
+
+
+def machine_stdout() -> None:
+    """stdout carries UTF-8 JSON Lines whatever the locale (a Windows console, PYTHONIOENCODING=ascii)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and (sys.stdout.encoding or "").lower().replace("-", "") != "utf8":
+        reconfigure(encoding="utf-8")
 
 
 def check_output(path: str | None, inputs: tuple[str, ...] | list[str] = ()) -> None:

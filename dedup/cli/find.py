@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from ..pipeline import find_duplicates
 from ..results import Verdict
 from ._args import add_field_options, config_from, fraction, weights
 from ._indexed import run_indexed as _run_indexed
-from ._output import check_output, output
+from ._output import check_output, json_line, output
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -114,11 +113,11 @@ def run(args: argparse.Namespace) -> int:
     with output(args.output) as out:
         if args.pairs:
             for pair in result.pairs:
-                out.write(json.dumps(pair.to_dict(), ensure_ascii=False) + "\n")
+                out.write(json_line(pair.to_dict()))
         else:
             for place in places:
                 verdict = next(verdicts) if place is None else place
-                out.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
+                out.write(json_line(verdict.to_dict()))
     rejected = sum(place is not None for place in places)
     stats = result.stats
     progress.message(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -18,6 +17,7 @@ from ..feeds import FeedRecord, parse_jsonl_line
 from ..results import Verdict
 from ..stream import Deduplicator
 from ._args import add_field_options, config_from, fraction
+from ._output import json_line
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -147,5 +147,5 @@ def _answer(args: argparse.Namespace, dedup: Deduplicator, lines: list[tuple[int
 
 def _write(rows: list[dict[str, Any]]) -> None:
     if rows:
-        sys.stdout.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+        sys.stdout.write("".join(json_line(row) for row in rows))
         sys.stdout.flush()
