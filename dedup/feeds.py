@@ -218,11 +218,26 @@ def _read_text_file(path: Path, shown: str, article_id: str) -> FeedRecord:
 
 
 def _read_folder(path: str) -> Iterator[FeedRecord]:
+    """Every ``.txt`` file under the folder (any case: ``.TXT`` too), sorted by path; a subfolder that cannot be
+    read is a rejected record naming it, never skipped without a word. Symbolic links to folders are not
+    followed (no loops)."""
     root = Path(path)
-    files = sorted(p for p in root.rglob("*.txt") if p.is_file())
-    for file in files:
-        rel = file.relative_to(root).as_posix()
-        yield _read_text_file(file, str(file), rel)
+    unreadable: list[OSError] = []
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(root, onerror=unreadable.append, followlinks=False):
+        subfolders.sort()
+        found += [Path(folder) / n for n in names if n.lower().endswith(".txt") and (Path(folder) / n).is_file()]
+    entries: list[tuple[str, Path | OSError]] = [(f.relative_to(root).as_posix(), f) for f in found]
+    for exc in unreadable:
+        where = Path(exc.filename) if exc.filename else root
+        entries.append((where.relative_to(root).as_posix() if where != root else ".", exc))
+    for rel, item in sorted(entries, key=lambda e: e[0]):
+        if isinstance(item, OSError):
+            yield FeedRecord(str(root / rel), None, raw_id=rel, error=FeedError(
+                f"cannot read this folder ({item.strerror or item}); its .txt files are not read: fix its permissions",
+                path=str(root / rel)))
+        else:
+            yield _read_text_file(item, str(item), rel)
 
 
 def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text") -> Iterator[FeedRecord]:

@@ -166,3 +166,27 @@ def test_a_null_field_is_said_to_be_null_not_missing(tmp_path):
     assert "field 'text' is null" in errors[0] and "missing" not in errors[0]
     assert "field 'id' is null" in errors[1]
     assert "missing field 'text' (present: 'id')" in errors[2]
+
+
+def test_a_folder_reads_txt_in_any_case_follows_no_link_loop_and_names_what_it_cannot_read(tmp_path, monkeypatch):
+    import os
+
+    root = tmp_path / "articles"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "A.TXT").write_text("upper case suffix", encoding="utf-8")
+    (root / "b.txt").write_text("lower case", encoding="utf-8")
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)  # a link back up: not followed
+    (root / "locked").mkdir()
+    (root / "locked" / "c.txt").write_text("unseen", encoding="utf-8")
+    scandir = os.scandir
+
+    def denied(path="."):  # the tests run as root, who reads any folder: the kernel's answer for anyone else
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    got = [(r.id, r.article.text if r.article else str(r.error)) for r in read_feed(root)]
+    assert [g[0] for g in got] == ["b.txt", "locked", "sub/A.TXT"]
+    assert got[0][1] == "lower case" and got[2][1] == "upper case suffix"
+    assert "cannot read this folder (Permission denied)" in got[1][1] and str(root / "locked") in got[1][1]
