@@ -24,7 +24,7 @@ from typing import IO, Any
 from .article import Article
 from .errors import FeedError, InputError
 
-__all__ = ["FeedRecord", "load_articles", "parse_jsonl_line", "read_feed", "read_feeds"]
+__all__ = ["FeedRecord", "Fields", "load_articles", "parse_jsonl_line", "read_feed", "read_feeds"]
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_SUFFIXES = (".csv", ".tsv")
@@ -58,8 +58,34 @@ def _why(exc: BaseException) -> str:
     return str(exc)
 
 
-def _fields_hint(id_field: str, text_field: str, missing: str) -> str:
-    flag = "--text-field" if missing == text_field else "--id-field"
+@dataclass(frozen=True)
+class Fields:
+    """Where an article's fields are in a record: field names, or dotted paths into nested JSON (``body.text``).
+
+    A name that is a key of the record is that key (a CSV column may be called ``body.text``); else
+    each dot goes one object deeper.
+    """
+
+    id: str = "id"
+    text: str = "text"
+    title: str = "title"
+    source: str = "source"
+    published: str = "published"
+
+    def get(self, data: dict[str, Any], name: str) -> tuple[bool, Any]:
+        """``(present, value)`` of ``name`` in ``data``."""
+        if name in data:
+            return True, data[name]
+        node: Any = data
+        for part in name.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False, None
+            node = node[part]
+        return True, node
+
+
+def _fields_hint(fields: Fields, missing: str) -> str:
+    flag = "--text-field" if missing == fields.text else "--id-field"
     return f"pass {flag} NAME to use another field"
 
 
@@ -96,30 +122,35 @@ def _format_of(path: str) -> str:
 
 
 def _record(
-    path: str, line: int | None, data: Any, *, id_field: str, text_field: str
+    path: str, line: int | None, data: Any, *, fields: Fields
 ) -> FeedRecord:
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"
         return FeedRecord(path, line, error=FeedError(f"expected a JSON object, got {kind}; write one object per line", path=path, line=line))
-    raw_id = data.get(id_field)
-    raw_id = None if raw_id is None else str(raw_id)
-    for name in (id_field, text_field):
-        if name in data and data[name] is None:
-            message = f"field {name!r} is null; give it a value, or {_fields_hint(id_field, text_field, name)}"
+    raw_id = fields.get(data, fields.id)[1]
+    raw_id = None if raw_id is None or isinstance(raw_id, (dict, list)) else str(raw_id)
+    values = {}
+    for name in (fields.id, fields.text):
+        present, values[name] = fields.get(data, name)
+        if present and values[name] is None:
+            message = f"field {name!r} is null; give it a value, or {_fields_hint(fields, name)}"
             return FeedRecord(path, line, error=FeedError(message, path=path, line=line), raw_id=raw_id)
-        if data.get(name) is None:
-            present = ", ".join(repr(k) for k in data) or "none"
-            message = f"missing field {name!r} (present: {present}); {_fields_hint(id_field, text_field, name)}"
+        if not present:
+            shown = ", ".join(repr(k) for k in data) or "none"
+            message = f"missing field {name!r} (present: {shown}); {_fields_hint(fields, name)}"
             return FeedRecord(path, line, error=FeedError(message, path=path, line=line), raw_id=raw_id)
     try:
-        article = Article.from_dict(data, id_field=id_field, text_field=text_field)
+        article = Article(id=values[fields.id], text=values[fields.text], title=fields.get(data, fields.title)[1],
+                          source=fields.get(data, fields.source)[1], published=fields.get(data, fields.published)[1])
     except InputError as exc:
         return FeedRecord(path, line, error=FeedError(str(exc), path=path, line=line), raw_id=raw_id)
     return FeedRecord(path, line, article=article)
 
 
-def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", text_field: str = "text") -> FeedRecord | None:
+def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", text_field: str = "text",
+                     fields: Fields | None = None) -> FeedRecord | None:
     """One line of a JSON Lines feed as a record (an article or its error); ``None`` for a blank line."""
+    fields = fields or Fields(id=id_field, text=text_field)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -133,17 +164,17 @@ def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", 
     except json.JSONDecodeError as exc:
         return FeedRecord(path, line, error=FeedError(
             f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object", path=path, line=line))
-    return _record(path, line, data, id_field=id_field, text_field=text_field)
+    return _record(path, line, data, fields=fields)
 
 
-def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRecord]:
+def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
     shown = "<stdin>" if path == "-" else path
     stream = _open_binary(path)
     try:
         for number, raw in enumerate(stream, start=1):
             if number == 1 and raw.startswith(_BOM):  # Excel, Notepad and many CMS exports start with one
                 raw = raw[len(_BOM):]
-            record = parse_jsonl_line(raw, path=shown, line=number, id_field=id_field, text_field=text_field)
+            record = parse_jsonl_line(raw, path=shown, line=number, fields=fields)
             if record is not None:
                 yield record
     except _UNREADABLE as exc:  # truncated or corrupt gzip
@@ -153,7 +184,7 @@ def _read_jsonl(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRe
             stream.close()
 
 
-def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedRecord]:
+def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
     stream = _open_binary(path)
     try:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")  # a byte-order mark is dropped
@@ -163,16 +194,16 @@ def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedReco
             raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=1) from None
         except _UNREADABLE as exc:
             raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=1) from None
-        delimiter = _delimiter(path, first)
+        delimiter = csv_delimiter or _delimiter(path, first)
         reader = csv.DictReader(itertools.chain([first], text), delimiter=delimiter)
         header = reader.fieldnames
         if not header:
             return
-        for name in (id_field, text_field):
+        for name in (fields.id, fields.text):
             if name not in header:
                 columns = ", ".join(repr(c) for c in header)
                 raise FeedError(f"no column {name!r} in the header (columns: {columns}); "
-                                f"{_fields_hint(id_field, text_field, name)}", path=path, line=1)
+                                f"{_fields_hint(fields, name)}", path=path, line=1)
         previous_end = reader.line_num
         while True:
             try:
@@ -190,10 +221,10 @@ def _read_csv(path: str, *, id_field: str, text_field: str) -> Iterator[FeedReco
             if None in row:
                 yield FeedRecord(path, line, error=FeedError(
                     f"more fields than the header has columns; quote fields that contain {delimiter!r}",
-                    path=path, line=line), raw_id=row.get(id_field))
+                    path=path, line=line), raw_id=row.get(fields.id))
                 continue
-            yield _record(path, line, {k: (v if v != "" or k == text_field else None) for k, v in row.items()},
-                          id_field=id_field, text_field=text_field)
+            yield _record(path, line, {k: (v if v != "" or k == fields.text else None) for k, v in row.items()},
+                          fields=fields)
     finally:
         stream.close()
 
@@ -240,7 +271,9 @@ def _read_folder(path: str) -> Iterator[FeedRecord]:
             yield _read_text_file(item, str(item), rel)
 
 
-def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text") -> Iterator[FeedRecord]:
+def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text", title_field: str = "title",
+              source_field: str = "source", published_field: str = "published",
+              csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
     """Yield every record of one feed, in order.
 
     ``path`` is a ``.jsonl``/``.ndjson`` file (optionally gzip-compressed, detected from its
@@ -248,6 +281,10 @@ def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field:
     single ``.txt`` file (one article, id = its file name), or a folder whose ``.txt`` files are
     articles (id = the path relative to the folder). A file that cannot be opened raises
     :class:`FeedError`; a bad record is yielded with its error.
+
+    The ``*_field`` names say where each field is: a key, or a dotted path into nested JSON
+    (``text_field="body.text"``). ``csv_delimiter`` forces a CSV delimiter; by default it is read
+    from the header (comma, semicolon or tab; tab for ``.tsv``).
     """
     path = os.fspath(path)
     fmt = _format_of(path)
@@ -260,16 +297,18 @@ def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field:
     else:
         reader = _read_jsonl if fmt == "jsonl" else _read_csv
         try:
-            yield from reader(path, id_field=id_field, text_field=text_field)
+            fields = Fields(id_field, text_field, title_field, source_field, published_field)
+            yield from reader(path, fields=fields, csv_delimiter=csv_delimiter)
         except PermissionError:
             raise FeedError("permission denied", path=path) from None
 
 
-def read_feeds(paths: Iterable[str | os.PathLike[str]], *, id_field: str = "id", text_field: str = "text") -> Iterator[FeedRecord]:
-    """Records of several feeds in turn; a repeated id is rejected, naming where it was first seen."""
+def read_feeds(paths: Iterable[str | os.PathLike[str]], **options: Any) -> Iterator[FeedRecord]:
+    """Records of several feeds in turn (``options`` as :func:`read_feed`'s); a repeated id is rejected,
+    naming where it was first seen."""
     seen: dict[str, str] = {}
     for path in paths:
-        for record in read_feed(path, id_field=id_field, text_field=text_field):
+        for record in read_feed(path, **options):
             if record.article is not None:
                 first = seen.get(record.article.id)
                 if first is None:
@@ -281,10 +320,10 @@ def read_feeds(paths: Iterable[str | os.PathLike[str]], *, id_field: str = "id",
             yield record
 
 
-def load_articles(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text") -> list[Article]:
+def load_articles(path: str | os.PathLike[str], **options: Any) -> list[Article]:
     """All articles of a feed; the first bad record raises its :class:`FeedError`."""
     articles = []
-    for record in read_feeds([path], id_field=id_field, text_field=text_field):
+    for record in read_feeds([path], **options):
         if record.error is not None:
             raise record.error
         articles.append(record.article)

@@ -1,3 +1,4 @@
+import csv
 import gzip
 import json
 import os
@@ -189,3 +190,33 @@ def test_output_is_utf8_json_lines_whatever_the_ids_and_the_locale(tmp_path):
     out = tmp_path / "out.jsonl"
     assert main(["find", str(feed), "-o", str(out), "-q"]) == 0
     assert [json.loads(line)["id"] for line in out.read_bytes().decode("utf-8").splitlines()] == ids
+
+
+def test_field_options_reach_nested_json_and_csv_columns(tmp_path, seed_texts, capsys):
+    """--id-field/--text-field/--title-field/--source-field/--published-field, dotted paths into nested JSON,
+    --csv-delimiter: the same verdicts as the flat feed."""
+    reuters, unn = seed_texts
+    nested = tmp_path / "nested.jsonl"
+    nested.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"guid": "reuters", "body": {"text": reuters, "headline": "H1"}, "meta": {"site": "Reuters", "when": "Tue, 03 Mar 2026 06:00:00 GMT"}},
+        {"guid": "unn", "body": {"text": unn, "headline": "H2"}, "meta": {"site": "UNN", "when": "2026-03-04T09:30:00Z"}},
+    ]), encoding="utf-8")
+    options = ["--id-field", "guid", "--text-field", "body.text", "--title-field", "body.headline",
+               "--source-field", "meta.site", "--published-field", "meta.when"]
+    assert main(["find", str(nested), *options, "-q"]) == 0
+    verdicts = {v["id"]: v for v in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert verdicts["unn"]["status"] == "duplicate" and verdicts["unn"]["duplicate_of"] == "reuters"
+    from dedup import read_feed
+
+    articles = [r.article for r in read_feed(nested, id_field="guid", text_field="body.text", title_field="body.headline",
+                                             source_field="meta.site", published_field="meta.when")]
+    assert [(a.title, a.source, a.published.isoformat()) for a in articles] == [
+        ("H1", "Reuters", "2026-03-03T06:00:00+00:00"), ("H2", "UNN", "2026-03-04T09:30:00+00:00")]
+    pipes = tmp_path / "feed.csv"
+    with open(pipes, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter="|").writerows([["id", "text"], ["reuters", reuters], ["unn", unn]])
+    assert main(["find", str(pipes), "--csv-delimiter", "|", "-q"]) == 0
+    assert sorted(json.loads(line)["status"] for line in capsys.readouterr().out.splitlines()) == ["duplicate", "representative"]
+    with pytest.raises(SystemExit):
+        main(["find", str(pipes), "--csv-delimiter", "ab"])
+    assert "expected one character" in capsys.readouterr().err

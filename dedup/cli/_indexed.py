@@ -12,6 +12,7 @@ from ..errors import FeedError, IndexFileError
 from ..feeds import FeedRecord, read_feeds
 from ..results import Verdict
 from ..stream import Deduplicator, open_index
+from ._args import feed_options
 from ._output import json_line, output
 from ._progress import Progress
 
@@ -49,7 +50,7 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
     records_done = kept = duplicates = rejected = candidates = evicted = 0
     with open_index(args.index, config, window=args.window, name=args.index_name) as index, output(args.output, atomic=False) as out:
         stored_before = len(index)
-        records = _checked(read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field), index, args.on_error)
+        records = _checked(read_feeds(args.inputs, **feed_options(args)), index, args.on_error)
         try:
             while batch := list(itertools.islice(records, _BATCH)):
                 articles = [record.article for record in batch if record.article is not None]

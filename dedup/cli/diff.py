@@ -14,11 +14,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..align import align
 from ..errors import FeedError, InputError
 from ..render import render_html, render_json, render_terminal
-from ._args import add_field_options, fraction
+from ._args import add_field_options, feed_options, fraction
 
 __all__ = ["add_parser", "run"]
 
@@ -60,18 +61,18 @@ def _read_text(path: str) -> str:
         raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
 
 
-def _from_feed(feed: str, ids: tuple[str, str], *, id_field: str, text_field: str) -> tuple[str, str]:
+def _from_feed(feed: str, ids: tuple[str, str], **options: Any) -> tuple[str, str]:
     from ..feeds import load_articles
 
     if feed != "-" and not os.path.exists(feed):
         raise FeedError("no such file or folder; check the path given to --feed", path=feed)
-    articles = {article.id: article for article in load_articles(feed, id_field=id_field, text_field=text_field)}
+    articles = {article.id: article for article in load_articles(feed, **options)}
     texts = []
     for wanted in ids:
         if wanted not in articles:
             sample = ", ".join(repr(k) for k in list(articles)[:3]) or "none"
             raise FeedError(
-                f"no article with {id_field} {wanted!r} ({len(articles)} articles, e.g. {sample}); "
+                f"no article with {options.get('id_field', 'id')} {wanted!r} ({len(articles)} articles, e.g. {sample}); "
                 "check the id or pass --id-field", path=feed)
         texts.append(articles[wanted].text)
     return texts[0], texts[1]
@@ -79,7 +80,7 @@ def _from_feed(feed: str, ids: tuple[str, str], *, id_field: str, text_field: st
 
 def run(args: argparse.Namespace) -> int:
     if args.feed:
-        text_a, text_b = _from_feed(args.feed, (args.a, args.b), id_field=args.id_field, text_field=args.text_field)
+        text_a, text_b = _from_feed(args.feed, (args.a, args.b), **feed_options(args))
         name_a, name_b = args.a, args.b
     else:
         text_a, text_b = _read_text(args.a), _read_text(args.b)

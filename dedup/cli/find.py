@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..feeds import read_feeds
 from ..pipeline import find_duplicates
 from ..results import Verdict
-from ._args import add_field_options, config_from, fraction, weights
+from ._args import add_field_options, config_from, feed_options, fraction, weights
 from ._indexed import run_indexed as _run_indexed
 from ._output import check_output, json_line, output
 from ._progress import Progress
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     places: list[Verdict | None] = []
 
     def articles() -> Iterator[Article]:
-        for record in read_feeds(args.inputs, id_field=args.id_field, text_field=args.text_field):
+        for record in read_feeds(args.inputs, **feed_options(args)):
             if record.error is None:
                 places.append(None)
                 yield record.article  # type: ignore[misc]

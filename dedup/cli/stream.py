@@ -13,7 +13,7 @@ from typing import Any
 from ..article import Article
 from ..config import DedupConfig
 from ..errors import FeedError
-from ..feeds import FeedRecord, parse_jsonl_line
+from ..feeds import FeedRecord, Fields, parse_jsonl_line
 from ..results import Verdict
 from ..stream import Deduplicator
 from ._args import add_field_options, config_from, fraction
@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)")
     p.add_argument("--window", metavar="DURATION",
                    help="compare only articles published within DURATION of each other (72h, 7d, ...); older ones are evicted")
-    add_field_options(p)
+    add_field_options(p, csv=False)
     p.add_argument("--on-error", choices=("skip", "stop"), default="skip",
                    help="a malformed record gets a rejected line and the feed goes on (default), or stops the run")
     p.add_argument("--threshold", type=fraction, default=_DEFAULTS.threshold,
@@ -120,8 +120,9 @@ def _answer(args: argparse.Namespace, dedup: Deduplicator, lines: list[tuple[int
             group.clear()
             ids.clear()
 
+    fields = Fields(args.id_field, args.text_field, args.title_field, args.source_field, args.published_field)
     for number, raw in lines:
-        record = parse_jsonl_line(raw, path="<stdin>", line=number, id_field=args.id_field, text_field=args.text_field)
+        record = parse_jsonl_line(raw, path="<stdin>", line=number, fields=fields)
         if record is None:
             continue
         tally.records += 1
