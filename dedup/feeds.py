@@ -17,7 +17,7 @@ import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,7 +34,8 @@ _CSV_SUFFIXES = (".csv", ".tsv")
 class FeedRecord:
     """One record of a feed: an :class:`Article`, or the :class:`FeedError` that rejects it.
 
-    ``raw_id`` is the record's id when one could be read (also for rejected records).
+    ``raw_id`` is the record's id when one could be read (also for rejected records); ``data`` the
+    record as it was read (a JSON object, a CSV row, ``{"id", "text"}`` of a text file), when it could be.
     """
 
     path: str
@@ -42,6 +43,7 @@ class FeedRecord:
     article: Article | None = None
     error: FeedError | None = None
     raw_id: str | None = None
+    data: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str | None:
@@ -143,8 +145,8 @@ def _record(
         article = Article(id=values[fields.id], text=values[fields.text], title=fields.get(data, fields.title)[1],
                           source=fields.get(data, fields.source)[1], published=fields.get(data, fields.published)[1])
     except InputError as exc:
-        return FeedRecord(path, line, error=FeedError(str(exc), path=path, line=line), raw_id=raw_id)
-    return FeedRecord(path, line, article=article)
+        return FeedRecord(path, line, error=FeedError(str(exc), path=path, line=line), raw_id=raw_id, data=data)
+    return FeedRecord(path, line, article=article, data=data)
 
 
 def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", text_field: str = "text",
@@ -245,7 +247,7 @@ def _read_text_file(path: Path, shown: str, article_id: str) -> FeedRecord:
             f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8", path=shown))
     except OSError as exc:
         return FeedRecord(shown, None, raw_id=article_id, error=FeedError(f"cannot read: {exc.strerror}", path=shown))
-    return FeedRecord(shown, None, article=Article(id=article_id, text=text))
+    return FeedRecord(shown, None, article=Article(id=article_id, text=text), data={"id": article_id, "text": text})
 
 
 def _read_folder(path: str) -> Iterator[FeedRecord]:

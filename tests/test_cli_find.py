@@ -1,5 +1,6 @@
 import csv
 import gzip
+import io
 import json
 import os
 import shutil
@@ -220,3 +221,30 @@ def test_field_options_reach_nested_json_and_csv_columns(tmp_path, seed_texts, c
     with pytest.raises(SystemExit):
         main(["find", str(pipes), "--csv-delimiter", "ab"])
     assert "expected one character" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("from_stdin", [False, True])
+def test_emit_kept_writes_the_deduplicated_feed_every_field_as_it_came(tmp_path, seed_texts, from_stdin, capsys,
+                                                                       monkeypatch):
+    """--emit kept is the whole job: the kept input records themselves (fields the tool does not read included);
+    --emit duplicates the others; together with the rejected ones, every record accounted for."""
+    reuters, unn = seed_texts
+    rows = [{"id": "reuters", "text": reuters, "extra": {"desk": "wire", "n": 1}, "published": "2026-03-04T06:00:00Z"},
+            {"id": "unn", "text": unn, "extra": [1, 2], "published": "2026-03-04T09:30:00Z"},
+            {"id": "bad", "title": "no text"},
+            {"id": "other", "text": "The weather in Valdoria stayed dry all week, forecasters said on Friday."}]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    source = "-" if from_stdin else str(feed)
+    outputs = {}
+    for emit in ("kept", "duplicates"):
+        if from_stdin:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(feed.read_bytes()), encoding="utf-8"))
+        out = tmp_path / f"{emit}.jsonl"
+        assert main(["find", source, "--emit", emit, "--on-error", "skip", "-o", str(out), "-q"]) == 0
+        outputs[emit] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert outputs["kept"] == [rows[0], rows[3]]  # as they came, in input order
+    assert outputs["duplicates"] == [rows[1]]
+    with pytest.raises(SystemExit):
+        main(["find", str(feed), "--emit", "kept", "--pairs"])
+    assert "not allowed with --emit kept" in capsys.readouterr().err

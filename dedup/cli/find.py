@@ -6,6 +6,7 @@ import argparse
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from ..article import Article
 from ..config import DedupConfig
@@ -30,7 +31,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="feed files or folders; - reads JSON Lines from stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
-    p.add_argument("--pairs", action="store_true", help="write the verified near-duplicate pairs instead of one line per article")
+    p.add_argument("--emit", choices=("verdicts", "pairs", "kept", "duplicates"), default=None,
+                   help="what to write: a verdict line per record (default), the verified pairs, or the input records "
+                        "themselves that were kept (the deduplicated feed) or found duplicates, every field as it came")
+    p.add_argument("--pairs", action="store_true", help="short for --emit pairs")
     add_field_options(p)
     p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
                    help="a malformed record stops the run (default) or is rejected with its reason and the run goes on")
@@ -69,6 +73,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     check_output(args.output, args.inputs)  # before any work: a missing folder is not found after the run
+    if args.pairs and args.emit not in (None, "pairs"):
+        args.parser.error(f"argument --pairs: not allowed with --emit {args.emit} (--pairs is short for --emit pairs)")
+    args.emit = "pairs" if args.pairs else (args.emit or "verdicts")
+    args.pairs = args.emit == "pairs"
+    if args.emit in ("kept", "duplicates") and args.index is not None:
+        args.parser.error(f"argument --emit: {args.emit} is not written with --index yet; use --emit verdicts")
     progress = Progress.for_terminal(quiet=args.quiet)
     config = config_from(
         args,
@@ -88,9 +98,13 @@ def run(args: argparse.Namespace) -> int:
     # Articles stream into find_duplicates; per record only its place is kept: None for an article
     # (its verdict comes from the result, in order) or the Verdict of a rejected record.
     places: list[Verdict | None] = []
+    held: list[dict[str, Any] | None] = []  # the records as read, for --emit kept/duplicates from stdin (read once)
+    hold = args.emit in ("kept", "duplicates") and "-" in args.inputs
 
     def articles() -> Iterator[Article]:
         for record in read_feeds(args.inputs, **feed_options(args)):
+            if hold:
+                held.append(record.data)
             if record.error is None:
                 places.append(None)
                 yield record.article  # type: ignore[misc]
@@ -114,6 +128,13 @@ def run(args: argparse.Namespace) -> int:
         if args.pairs:
             for pair in result.pairs:
                 out.write(json_line(pair.to_dict()))
+        elif args.emit in ("kept", "duplicates"):
+            wanted = ("unique", "representative") if args.emit == "kept" else ("duplicate",)
+            status = [(next(verdicts) if place is None else place).status for place in places]
+            again = iter(held) if hold else (r.data for r in read_feeds(args.inputs, **feed_options(args)))
+            for data, state in zip(again, status, strict=True):  # the files read again: memory stays bounded
+                if state in wanted and data is not None:
+                    out.write(json_line(data))
         else:
             for place in places:
                 verdict = next(verdicts) if place is None else place
