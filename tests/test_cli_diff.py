@@ -105,3 +105,34 @@ def test_installed_command_runs(seed_files) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["coverage_a"] > 0.95
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_article_text_cannot_drive_the_terminal(tmp_path, capsys, width) -> None:
+    """ESC sequences (clear screen, retitle the window), OSC 52 (write the clipboard), BEL, C1 controls and bidi
+    overrides in an article are shown as escapes, never sent raw; the only escapes out are dedup's own colours."""
+    import re
+
+    payloads = "\x1b[2J\x1b]0;owned\x07 \x1b]52;c;SGVsbG8=\x07 \x9b31m \u202ereversed\u202c \x08\x08"
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text(f"The council approved the budget on Monday. {payloads} It takes effect in May.", encoding="utf-8")
+    b.write_text(f"On Monday the council approved the budget. {payloads} It will take effect in May.", encoding="utf-8")
+    for color in ("never", "always"):
+        assert main(["diff", str(a), str(b), "--color", color, "--width", str(width)]) == 0
+        out = capsys.readouterr().out
+        assert "\\x1b]52;c;SGVsbG8=\\x07" in out and "\\u202e" in out  # shown, escaped
+        left = re.sub(r"\x1b\[[0-9;]*m", "", out)  # dedup's own SGR colours (--color always)
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", left), repr(left)
+
+
+def test_side_by_side_columns_line_up_with_wide_characters(tmp_path, capsys) -> None:
+    from dedup.render.terminal import display_width
+
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text("東京電力は月曜日に料金を引き上げると発表した。 The rise takes effect in May.", encoding="utf-8")
+    b.write_text("東京電力は料金を引き上げると月曜日に発表した。 The rise will take effect in May.", encoding="utf-8")
+    assert main(["diff", str(a), str(b), "--color", "never", "--width", "120"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if " | " in line and not line.startswith("A ")]
+    assert rows and {display_width(line.split(" | ")[0]) for line in rows} == {(120 - 3) // 2}  # the bar in one column

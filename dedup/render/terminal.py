@@ -6,7 +6,9 @@ With colour, words only in A are red and words only in B green; without, they ar
 
 from __future__ import annotations
 
+import re
 import shutil
+import unicodedata
 
 from ..align import Alignment, Link
 from ._sides import SYMBOLS, Mark, label, sides, summary
@@ -22,21 +24,44 @@ _DIM, _BOLD = "\x1b[2m", "\x1b[1m"
 _PLAIN = {"deleted": ("[-", "-]"), "inserted": ("{+", "+}"), "same": ("", "")}
 
 
+# Control characters (C0, DEL, C1: ESC starts every escape sequence, OSC 52 writes the clipboard, BEL rings) and
+# the bidirectional overrides that reorder what is shown: an article's text must not drive the viewer's terminal
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character and bidirectional override shown as its escape (``\\x1b``)."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (East Asian) characters 2, combining marks 0."""
+    width = 0
+    for ch in text:
+        if ch.isascii():
+            width += 1
+        elif unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
 def _words(runs: list[tuple[str, Mark]], *, color: bool) -> list[tuple[str, int]]:
     """Printable words with their visible width; markers or colour around each changed run."""
     out: list[tuple[str, int]] = []
     for text, mark in runs:
-        words = text.split()
+        words = printable(text).split()
         if not words:
             continue
         if color:
             style = _STYLE[mark]
-            out.extend((f"{style}{w}{_RESET}" if style else w, len(w)) for w in words)
+            out.extend((f"{style}{w}{_RESET}" if style else w, display_width(w)) for w in words)
         else:
             opening, closing = _PLAIN[mark]
             words[0] = opening + words[0]
             words[-1] = words[-1] + closing
-            out.extend((w, len(w)) for w in words)
+            out.extend((w, display_width(w)) for w in words)
     return out
 
 
@@ -59,6 +84,7 @@ def _wrap(words: list[tuple[str, int]], width: int) -> list[str]:
 def _header(link: Link, *, color: bool) -> str:
     score = f" {link.score:.2f}" if link.a and link.b else ""
     text = f"{SYMBOLS[link.kind]} {link.kind}{score}  {label(link)}"
+    text = printable(text)
     return f"{_BOLD}{text}{_RESET}" if color else text
 
 
@@ -77,7 +103,7 @@ def render_terminal(alignment: Alignment, *, color: bool = False, width: int | N
     if width is None:
         width = shutil.get_terminal_size().columns
     width = max(width, 20)
-    out = [summary(alignment)]
+    out = [printable(summary(alignment))]
     if width >= SIDE_BY_SIDE_WIDTH:
         column = (width - 3) // 2
         rule = "-" * column + "-+-" + "-" * column
