@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import itertools
 import json
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -51,6 +51,8 @@ class FeedRecord:
 
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
+_SURROGATE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, kept by surrogateescape
+_FIELD_LIMIT = 2**31 - 1  # csv's default is 131,072 characters: a long article is one field
 _UNREADABLE = (OSError, EOFError, zlib.error)  # what gzip raises for a truncated or corrupt file
 
 
@@ -188,42 +190,62 @@ def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) 
 
 def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
     stream = _open_binary(path)
-    try:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")  # a byte-order mark is dropped
+    pulled = [0]  # physical lines read so far (csv's own line_num lags behind after an error)
+
+    def lines() -> Iterator[str]:
+        """Each physical line decoded on its own: a byte that is not UTF-8 stays in its record (as a
+        surrogate escape) and rejects that record alone, at its own line."""
         try:
-            first = text.readline()
-        except UnicodeDecodeError:
-            raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=1) from None
-        except _UNREADABLE as exc:
-            raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=1) from None
+            for raw in stream:
+                if pulled[0] == 0 and raw.startswith(_BOM):  # Excel and Notepad start with one
+                    raw = raw[len(_BOM):]
+                pulled[0] += 1
+                yield raw.decode("utf-8", "surrogateescape")
+        except _UNREADABLE as exc:  # truncated or corrupt gzip
+            raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=pulled[0] + 1) from None
+
+    try:
+        source = lines()
+        first = next(source, "")
         delimiter = csv_delimiter or _delimiter(path, first)
-        reader = csv.DictReader(itertools.chain([first], text), delimiter=delimiter)
+        csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a field may be as long as a record
+        reader = csv.DictReader(itertools.chain([first], source), delimiter=delimiter, strict=True)
         header = reader.fieldnames
         if not header:
             return
+        if any(_SURROGATE.search(c) for c in header):
+            raise FeedError("the header is not valid UTF-8; convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
+                            path=path, line=1)
         for name in (fields.id, fields.text):
             if name not in header:
                 columns = ", ".join(repr(c) for c in header)
                 raise FeedError(f"no column {name!r} in the header (columns: {columns}); "
                                 f"{_fields_hint(fields, name)}", path=path, line=1)
-        previous_end = reader.line_num
+        previous_end = pulled[0]
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 break
-            except UnicodeDecodeError:
-                raise FeedError("not valid UTF-8; convert the file to UTF-8", path=path, line=previous_end + 1) from None
-            except csv.Error as exc:
-                raise FeedError(f"malformed CSV ({exc}); check the quoting", path=path, line=reader.line_num) from None
-            except _UNREADABLE as exc:  # truncated or corrupt gzip
-                raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=previous_end + 1) from None
+            except csv.Error as exc:  # a record of its own: rejected in its place, and the reading goes on
+                line, previous_end = previous_end + 1, pulled[0]
+                yield FeedRecord(path, line, error=FeedError(
+                    f"malformed CSV ({exc}); check the quoting of the record that starts here", path=path, line=line))
+                continue
             line = previous_end + 1  # the record's first physical line
-            previous_end = reader.line_num
+            previous_end = pulled[0]
+            raw_id = row.get(fields.id)
+            bad = next((k for k, v in row.items() if isinstance(v, str) and _SURROGATE.search(v)), None)
+            if bad is not None:
+                byte = ord(_SURROGATE.search(row[bad]).group()) - 0xDC00  # type: ignore[union-attr]
+                yield FeedRecord(path, line, raw_id=None if raw_id is None or _SURROGATE.search(raw_id) else raw_id,
+                                 error=FeedError(f"not valid UTF-8 (byte 0x{byte:02x} in column {bad!r}); convert the "
+                                                 "file to UTF-8, e.g. iconv -f latin1 -t utf-8", path=path, line=line))
+                continue
             if None in row:
                 yield FeedRecord(path, line, error=FeedError(
                     f"more fields than the header has columns; quote fields that contain {delimiter!r}",
-                    path=path, line=line), raw_id=row.get(fields.id))
+                    path=path, line=line), raw_id=raw_id)
                 continue
             yield _record(path, line, {k: (v if v != "" or k == fields.text else None) for k, v in row.items()},
                           fields=fields)

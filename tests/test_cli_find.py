@@ -248,3 +248,15 @@ def test_emit_kept_writes_the_deduplicated_feed_every_field_as_it_came(tmp_path,
     with pytest.raises(SystemExit):
         main(["find", str(feed), "--emit", "kept", "--pairs"])
     assert "not allowed with --emit kept" in capsys.readouterr().err
+
+
+def test_on_error_skip_accounts_for_every_csv_record_in_its_place(tmp_path, capsys):
+    path = tmp_path / "feed.csv"
+    path.write_bytes(b"id,text\n" + b'a,"ab"c\n' + b"b,ok then\n" + b"c,caf\xe9\n" + b"d,fine\n")
+    assert main(["find", str(path), "--on-error", "skip", "-q"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(v["id"], v["status"]) for v in lines] == [(None, "rejected"), ("b", "unique"), ("c", "rejected"),
+                                                       ("d", "unique")]
+    assert "line 2" in lines[0]["reason"] and "line 4" in lines[2]["reason"]
+    assert main(["find", str(path), "-q"]) == 1  # --on-error stop: the first bad record stops the run
+    assert "line 2: malformed CSV" in capsys.readouterr().err

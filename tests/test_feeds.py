@@ -190,3 +190,27 @@ def test_a_folder_reads_txt_in_any_case_follows_no_link_loop_and_names_what_it_c
     assert [g[0] for g in got] == ["b.txt", "locked", "sub/A.TXT"]
     assert got[0][1] == "lower case" and got[2][1] == "upper case suffix"
     assert "cannot read this folder (Permission denied)" in got[1][1] and str(root / "locked") in got[1][1]
+
+
+def test_csv_faults_are_records_in_their_place_at_their_own_line(tmp_path):
+    """Bad quoting, a byte that is not UTF-8, a field longer than csv's 131,072-character default: each record is
+    read or rejected at the line where it starts, and the records after it are read."""
+    long_text = "word " * 40_000  # 200,000 characters in one field
+    path = tmp_path / "feed.csv"
+    path.write_bytes(b"id,text\n" + b'a,"ab"c\n' + b"b,ok\n" + b"c,caf\xe9 in latin-1\n" + b'd,"multi\nline"\n'
+                     + b'e,"' + long_text.encode() + b'"\n' + b"f,fine\n")
+    records = list(read_feed(path))
+    got = [(r.line, r.id, None if r.article is None else r.article.text[:10]) for r in records]
+    assert got == [(2, None, None), (3, "b", "ok"), (4, "c", None), (5, "d", "multi\nline"), (7, "e", "word word "),
+                   (8, "f", "fine")]
+    assert "malformed CSV" in str(records[0].error) and "line 2" in str(records[0].error)
+    assert "not valid UTF-8 (byte 0xe9 in column 'text')" in str(records[2].error) and "line 4" in str(records[2].error)
+    assert len(records[4].article.text) == len(long_text)
+
+
+def test_csv_unterminated_quote_is_reported_not_swallowed_silently(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text('id,text\na,one\nb,"two\nc,three\n', encoding="utf-8")
+    records = list(read_feed(path))
+    assert [r.id for r in records if r.article is not None] == ["a"]
+    assert records[-1].error is not None and "line 3" in str(records[-1].error) and "quoting" in str(records[-1].error)
