@@ -168,6 +168,9 @@ def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", 
     except json.JSONDecodeError as exc:
         return FeedRecord(path, line, error=FeedError(
             f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object", path=path, line=line))
+    except RecursionError:
+        return FeedRecord(path, line, error=FeedError(
+            "a JSON value nested too deeply to read (thousands of levels); flatten the record", path=path, line=line))
     return _record(path, line, data, fields=fields)
 
 
@@ -178,6 +181,9 @@ def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) 
         for number, raw in enumerate(stream, start=1):
             if number == 1 and raw.startswith(_BOM):  # Excel, Notepad and many CMS exports start with one
                 raw = raw[len(_BOM):]
+            elif number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise FeedError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8, "
+                                "e.g. iconv -f utf-16 -t utf-8", path=shown, line=1)
             record = parse_jsonl_line(raw, path=shown, line=number, fields=fields)
             if record is not None:
                 yield record
@@ -199,6 +205,9 @@ def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) ->
             for raw in stream:
                 if pulled[0] == 0 and raw.startswith(_BOM):  # Excel and Notepad start with one
                     raw = raw[len(_BOM):]
+                elif pulled[0] == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise FeedError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to "
+                                    "UTF-8, e.g. iconv -f utf-16 -t utf-8", path=path, line=1)
                 pulled[0] += 1
                 yield raw.decode("utf-8", "surrogateescape")
         except _UNREADABLE as exc:  # truncated or corrupt gzip

@@ -260,3 +260,13 @@ def test_on_error_skip_accounts_for_every_csv_record_in_its_place(tmp_path, caps
     assert "line 2" in lines[0]["reason"] and "line 4" in lines[2]["reason"]
     assert main(["find", str(path), "-q"]) == 1  # --on-error stop: the first bad record stops the run
     assert "line 2: malformed CSV" in capsys.readouterr().err
+
+
+def test_version_names_the_text_stage(capsys):
+    from dedup import __version__
+    from dedup.text import TEXT_STAGE_VERSION
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip().startswith(f"dedup {__version__} (text stage {TEXT_STAGE_VERSION};")

@@ -214,3 +214,20 @@ def test_csv_unterminated_quote_is_reported_not_swallowed_silently(tmp_path):
     records = list(read_feed(path))
     assert [r.id for r in records if r.article is not None] == ["a"]
     assert records[-1].error is not None and "line 3" in str(records[-1].error) and "quoting" in str(records[-1].error)
+
+
+@pytest.mark.parametrize("name", ["feed.jsonl", "feed.csv"])
+def test_a_utf16_file_is_one_clear_error_not_garbled_records(tmp_path, name):
+    body = '{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n' if name.endswith("jsonl") else "id,text\na,one\nb,two\n"
+    path = tmp_path / name
+    path.write_bytes(body.encode("utf-16"))
+    with pytest.raises(FeedError, match="the file is UTF-16.*iconv -f utf-16 -t utf-8"):
+        list(read_feed(path))
+
+
+def test_json_nested_too_deeply_is_a_rejected_record(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + '}\n{"id": "b", "text": "fine"}\n',
+                    encoding="utf-8")
+    records = list(read_feed(path))
+    assert "nested too deeply" in str(records[0].error) and records[1].article.text == "fine"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import DedupError
+from ..text import TEXT_STAGE_VERSION
 from . import diff, find, stream
 from ._args import Parser
 from ._output import machine_stdout
@@ -26,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dedup",
         description="Find near-duplicate news articles and show how one report was rewritten from another.",
     )
-    parser.add_argument("--version", action="version", version=f"dedup {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"dedup {__version__} (text stage {TEXT_STAGE_VERSION}; an index records it and "
+                                "refuses another)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for command in _COMMANDS:
