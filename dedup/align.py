@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from ._anchors import pieces
 from .article import Article
 from .config import check_fraction
 from .errors import ConfigError, InputError
@@ -50,6 +51,9 @@ _MIN_SCORE = 0.4
 _MOVE_SCORE = 0.5
 _MERGE_GAIN = 0.05  # a merge or split must score this much above its best single part
 _PART_SCORE = 0.3  # ... and each part must score at least this against the other side
+#: The most sentence pairs one alignment scores (about 30 bytes each: some 120 MB). Longer texts are aligned
+#: between the sentences they share (see :mod:`dedup._anchors`), so one huge article cannot take gigabytes.
+MAX_CELLS = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,37 +298,42 @@ def align(
     sb = tuple(split_sentences(text_b))
     ta = [chunk_tokens(s.text) for s in sa]
     tb = [chunk_tokens(s.text) for s in sb]
-    n, m = len(sa), len(sb)
 
     ka, kb, ka2, kb2 = _keys(ta, tb, scorer)
-    single = _score(ka, kb, scorer)
-    merged = _score(ka2, kb, scorer)
-    split = _score(ka, kb2, scorer)
-    steps = _monotone_path(single, merged, split, min_score=min_score) if n and m else (
-        [(_DROP, i, -1) for i in range(n)] + [(-1, -1, j) for j in range(m)]
-    )
-
-    # Turn steps into (a, b, kind, score); unlinked sentences are collected for the second pass.
+    # Cell by cell over the whole texts, or, for long ones, between the sentences they share (bounded cost).
     events: list[list[Any]] = []
-    for code, i, j in steps:
-        if code == -1:
-            events.append([(), (j,), "added", 0.0])
-        elif code == _DROP:
-            events.append([(i,), (), "dropped", 0.0])
-        elif code == _ONE:
-            kind = "identical" if ta[i] == tb[j] else "rewritten"
-            events.append([(i,), (j,), kind, float(single[i, j])])
-        elif code == _MERGE:
-            events.append([(i - 1, i), (j,), "merged", float(merged[i - 1, j])])
-        else:
-            events.append([(i,), (j - 1, j), "split", float(split[i, j - 1])])
+    for part, (a0, a1, b0, b1) in pieces(ta, tb, max_cells=MAX_CELLS):
+        if part == "anchor":
+            events.append([(a0,), (b0,), "identical", 1.0])
+            continue
+        single = _score(ka[a0:a1], kb[b0:b1], scorer)
+        merged = _score(ka2[a0:a1 - 1], kb[b0:b1], scorer)
+        split = _score(ka[a0:a1], kb2[b0:b1 - 1], scorer)
+        steps = _monotone_path(single, merged, split, min_score=min_score) if a1 > a0 and b1 > b0 else (
+            [(_DROP, i, -1) for i in range(a1 - a0)] + [(-1, -1, j) for j in range(b1 - b0)]
+        )
+        # Steps into (a, b, kind, score); unlinked sentences are collected for the second pass.
+        for code, i, j in steps:
+            gi, gj = a0 + i, b0 + j
+            if code == -1:
+                events.append([(), (gj,), "added", 0.0])
+            elif code == _DROP:
+                events.append([(gi,), (), "dropped", 0.0])
+            elif code == _ONE:
+                kind = "identical" if ta[gi] == tb[gj] else "rewritten"
+                events.append([(gi,), (gj,), kind, float(single[i, j])])
+            elif code == _MERGE:
+                events.append([(gi - 1, gi), (gj,), "merged", float(merged[i - 1, j])])
+            else:
+                events.append([(gi,), (gj - 1, gj), "split", float(split[i, j - 1])])
 
-    # Second pass: link sentences unmatched on both sides that moved out of order, best first.
+    # Second pass: link sentences unmatched on both sides that moved out of order, best first
+    # (skipped when there are too many of them to score each against each).
     dropped = {e[0][0]: e for e in events if e[2] == "dropped"}
     added = {e[1][0]: e for e in events if e[2] == "added"}
-    if dropped and added:
+    if dropped and added and len(dropped) * len(added) <= MAX_CELLS:
         rows, cols = sorted(dropped), sorted(added)
-        sub = single[np.ix_(rows, cols)]
+        sub = _score([ka[r] for r in rows], [kb[c] for c in cols], scorer)
         for flat in np.argsort(-sub, axis=None, kind="stable"):
             r, c = divmod(int(flat), len(cols))
             if sub[r, c] < move_score:

@@ -325,3 +325,50 @@ def test_bench_align_smoke(tmp_path, capsys) -> None:
     data = json.loads(out.read_text())
     assert data["pairs"] == 3 and data["diff=True"]["median_ms"] > 0
     assert "median" in capsys.readouterr().out
+
+
+def _long_pair(n: int, seed: int = 5) -> tuple[str, str]:
+    """A text of ``n`` distinct sentences and a rewrite of it: some reworded, some dropped, some added."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["council", "budget", "river", "minister", "harbour", "school", "rates", "bridge", "court", "market",
+             "police", "museum", "energy", "wheat", "airport", "union", "hospital", "station", "forest", "election"]
+    sentences = [f"Item {k}: the {rng.choice(words)} and the {rng.choice(words)} were discussed by {k % 97} members "
+                 f"on day {k % 31}." for k in range(n)]
+    b = list(sentences)
+    for k in range(3, n, max(n // 6, 1)):
+        b[k] = b[k].replace("were discussed by", "came up before")  # reworded
+    for k in sorted(range(7, n, max(n // 4, 1)), reverse=True):
+        del b[k]  # dropped
+    b.insert(n // 2, "A sentence that only the rewrite has, about something else entirely.")
+    return " ".join(sentences), " ".join(b)
+
+
+def test_long_texts_are_aligned_between_shared_sentences_with_the_links_of_the_full_alignment(monkeypatch):
+    """The slow reference: with the cap lowered, the anchored alignment of a 300-sentence rewrite has the links
+    of the full cell-by-cell alignment."""
+    import sys
+
+    align_module = sys.modules["dedup.align"]  # (dedup.align is also the function)
+
+    a, b = _long_pair(300)
+    full = align(a, b, diff=False)
+    monkeypatch.setattr(align_module, "MAX_CELLS", 2_000)  # 300 x 296 cells: far above, so anchors cut it
+    cut = align(a, b, diff=False)
+    assert [(link.a, link.b, link.kind) for link in cut.links] == [(link.a, link.b, link.kind) for link in full.links]
+    assert cut.coverage_a == full.coverage_a and cut.coverage_b == full.coverage_b
+    assert {link.kind for link in full.links} >= {"identical", "rewritten", "dropped", "added"}
+
+
+def test_aligning_two_huge_texts_has_a_bounded_cost():
+    """Two versions of a 10,000-sentence text: the cells scored stay under MAX_CELLS per stretch, not 10^8."""
+    import tracemalloc
+
+    a, b = _long_pair(10_000)
+    tracemalloc.start()
+    result = align(a, b, diff=False)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 400 * 2**20, peak  # the full matrices would be some 3 GB
+    assert len(result.sentences_a) == 10_000 and result.coverage_a > 0.99
