@@ -21,6 +21,7 @@ from .errors import (
     IndexFileError,
     InputError,
     MissingDependencyError,
+    OutputError,
     SignatureMismatchError,
 )
 from .feeds import FeedRecord, load_articles, read_feed
@@ -52,6 +53,7 @@ __all__ = [
     "InputError",
     "Link",
     "MissingDependencyError",
+    "OutputError",
     "Sentence",
     "ShingleBatch",
     "Shingler",

@@ -9,6 +9,7 @@
     ├── SignatureMismatchError (ValueError)
     │                                signatures made with other settings than the index's
     ├── IndexFileError (OSError)     a file that is not a dedup index, of a newer format, or in use
+    ├── OutputError (OSError)        the output cannot be written (a full disk, a closed stdout, ...)
     └── MissingDependencyError (ImportError)
                                      an optional dependency is not installed
 
@@ -25,6 +26,7 @@ __all__ = [
     "IndexFileError",
     "InputError",
     "MissingDependencyError",
+    "OutputError",
     "SignatureMismatchError",
 ]
 
@@ -64,6 +66,10 @@ class SignatureMismatchError(DedupError, ValueError):
 
 class IndexFileError(DedupError, OSError):
     """An index file that cannot be used: not a dedup index, a newer format version, or open in another process."""
+
+
+class OutputError(DedupError, OSError):
+    """The output cannot be written: a full disk, a closed stdout, a file that cannot be replaced."""
 
 
 class MissingDependencyError(DedupError, ImportError):

@@ -177,6 +177,7 @@ def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", 
 def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
     shown = "<stdin>" if path == "-" else path
     stream = _open_binary(path)
+    number = 0
     try:
         for number, raw in enumerate(stream, start=1):
             if number == 1 and raw.startswith(_BOM):  # Excel, Notepad and many CMS exports start with one
@@ -187,16 +188,22 @@ def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) 
             record = parse_jsonl_line(raw, path=shown, line=number, fields=fields)
             if record is not None:
                 yield record
-    except _UNREADABLE as exc:  # truncated or corrupt gzip
-        raise FeedError(f"cannot read the file: {_why(exc)}", path=shown) from None
+    except _UNREADABLE as exc:  # truncated or corrupt gzip: what was read stands, the rest is one rejected record
+        yield _rest_unreadable(shown, number + 1, exc)
     finally:
         if path != "-":
             stream.close()
 
 
+def _rest_unreadable(path: str, line: int, exc: BaseException) -> FeedRecord:
+    return FeedRecord(path, line, error=FeedError(
+        f"cannot read the file from here on: {_why(exc)}; the records before this line were read", path=path, line=line))
+
+
 def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
     stream = _open_binary(path)
     pulled = [0]  # physical lines read so far (csv's own line_num lags behind after an error)
+    broken: list[BaseException] = []  # why the file could not be read to its end
 
     def lines() -> Iterator[str]:
         """Each physical line decoded on its own: a byte that is not UTF-8 stays in its record (as a
@@ -210,8 +217,8 @@ def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) ->
                                     "UTF-8, e.g. iconv -f utf-16 -t utf-8", path=path, line=1)
                 pulled[0] += 1
                 yield raw.decode("utf-8", "surrogateescape")
-        except _UNREADABLE as exc:  # truncated or corrupt gzip
-            raise FeedError(f"cannot read the file: {_why(exc)}", path=path, line=pulled[0] + 1) from None
+        except _UNREADABLE as exc:  # truncated or corrupt gzip: the records read stand, then one rejected record
+            broken.append(exc)
 
     try:
         source = lines()
@@ -220,6 +227,8 @@ def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) ->
         csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a field may be as long as a record
         reader = csv.DictReader(itertools.chain([first], source), delimiter=delimiter, strict=True)
         header = reader.fieldnames
+        if broken and pulled[0] <= 1:  # not even the header could be read
+            raise FeedError(f"cannot read the file: {_why(broken[0])}", path=path, line=1)
         if not header:
             return
         if any(_SURROGATE.search(c) for c in header):
@@ -258,6 +267,8 @@ def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) ->
                 continue
             yield _record(path, line, {k: (v if v != "" or k == fields.text else None) for k, v in row.items()},
                           fields=fields)
+        if broken:
+            yield _rest_unreadable(path, pulled[0] + 1, broken[0])
     finally:
         stream.close()
 

@@ -270,3 +270,31 @@ def test_version_names_the_text_stage(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip().startswith(f"dedup {__version__} (text stage {TEXT_STAGE_VERSION};")
+
+
+def test_a_truncated_gzip_keeps_what_was_read_and_says_where_it_broke(tmp_path, capsys):
+    rows = [{"id": str(k), "text": f"article number {k} about item {k * 7} of the list"} for k in range(3000)]
+    data = gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode())
+    path = tmp_path / "feed.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    assert main(["find", str(path), "--on-error", "skip", "-q"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert out[-1]["status"] == "rejected" and "truncated or corrupt gzip file" in out[-1]["reason"]
+    assert [v["id"] for v in out if v["status"] != "rejected"] == [r["id"] for r in rows[: len(out) - 2]] or \
+        [v["id"] for v in out if v["status"] != "rejected"] == [r["id"] for r in rows[: len(out) - 1]]
+    assert main(["find", str(path), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "gzip" in err
+
+
+def test_output_errors_are_one_line_naming_the_output(tmp_path):
+    """A full disk (/dev/full) and a closed stdout: exit 1, one line naming the output, no traceback."""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "one two three four"}\n', encoding="utf-8")
+    full = subprocess.run([sys.executable, "-m", "dedup", "find", str(feed), "-o", "/dev/full", "-q"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert full.returncode == 1 and full.stderr.strip() == "dedup find: error: cannot write -o /dev/full: No space left on device"
+    closed = subprocess.run(f'"{sys.executable}" -m dedup find "{feed}" -q >&-', shell=True, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert closed.returncode == 1 and "cannot write stdout: it is closed" in closed.stderr
+    assert "Traceback" not in full.stderr + closed.stderr

@@ -152,11 +152,19 @@ def test_a_truncated_gzip_is_an_error_naming_the_file_not_a_traceback(tmp_path, 
         body = "id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in rows)
     data = gzip.compress(body.encode())
     path = tmp_path / f"feed{suffix}"
-    for cut in (15, len(data) // 2):  # in the first line (a CSV header), and in the middle
-        path.write_bytes(data[:cut])
+    path.write_bytes(data[:15])  # in the first line (a CSV header): nothing can be read
+    if suffix == ".csv.gz":
         with pytest.raises(FeedError, match="truncated or corrupt gzip file") as caught:
             list(read_feed(path))
         assert str(path) in str(caught.value)
+    else:
+        assert "truncated or corrupt gzip file" in str(list(read_feed(path))[-1].error)
+    path.write_bytes(data[: len(data) // 2])  # in the middle: the records read stand, the rest is one rejected record
+    records = list(read_feed(path))
+    assert all(r.article is not None for r in records[:-2]) and len(records) > 100
+    last = records[-1]
+    assert last.error is not None and "truncated or corrupt gzip file" in str(last.error)
+    assert "from here on" in str(last.error) and str(path) in str(last.error)
 
 
 def test_a_null_field_is_said_to_be_null_not_missing(tmp_path):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, OutputError
 
 # Written as \uXXXX: lone surrogates (valid in JSON, not encodable as UTF-8) and the characters that
 # str.splitlines() and some editors take for line breaks inside a JSON Lines record
@@ -34,6 +34,8 @@ def machine_stdout() -> None:
 def check_output(path: str | None, inputs: tuple[str, ...] | list[str] = ()) -> None:
     """Refuse, before any work, an ``-o`` that cannot be written or that names an input (through a symlink too)."""
     if path is None or path == "-":
+        if sys.stdout is None:  # started with its stdout closed (`dedup find feed >&-`)
+            raise OutputError("cannot write stdout: it is closed; pass -o FILE")
         return
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
@@ -48,37 +50,80 @@ def check_output(path: str | None, inputs: tuple[str, ...] | list[str] = ()) -> 
 
 
 @contextmanager
-def output(path: str | None, *, atomic: bool = True) -> Iterator[IO[str]]:
+def output(path: str | None, *, atomic: bool = True) -> Iterator[_Guarded]:
     """stdout, or the file ``path``: written beside it and renamed over it only when the block succeeds.
 
     With ``atomic`` (the default) a failed or interrupted run leaves an existing file as it was; without
     it the lines are written to ``path`` as they come (``--index`` runs: the lines of every batch stored).
+    Something that is not a regular file (``/dev/stdout``, a named pipe, a device) is written directly.
+    A write that fails (a full disk, a closed stdout) is an :class:`OutputError` naming the output.
     """
     if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
+        if sys.stdout is None:  # started with its stdout closed (`dedup find feed >&-`)
+            raise OutputError("cannot write stdout: it is closed; pass -o FILE")
+        guarded = _Guarded(sys.stdout, "stdout")
+        yield guarded
+        guarded.flush()
         return
-    if not atomic:
-        with open(path, "w", encoding="utf-8") as stream:
-            yield stream
+    if not atomic or (os.path.exists(path) and not os.path.isfile(path)):
+        with _guard(f"-o {path}"), open(path, "w", encoding="utf-8") as stream:
+            yield _Guarded(stream, f"-o {path}")
         return
     folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
+    with _guard(f"-o {path}"):
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        if os.path.exists(path):
-            with contextlib.suppress(OSError):
-                os.chmod(temporary, os.stat(path).st_mode & 0o7777)
-        else:
-            os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, os.path.realpath(path))  # through a symlink: the file it names is replaced
+            yield _Guarded(stream, f"-o {path}")
+            with _guard(f"-o {path}", "; the file was left as it was"):
+                stream.flush()
+                os.fsync(stream.fileno())
+        with _guard(f"-o {path}", "; the file was left as it was"):
+            if os.path.exists(path):
+                with contextlib.suppress(OSError):
+                    os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+            else:
+                os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, os.path.realpath(path))  # through a symlink: the file it names is replaced
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextmanager
+def _guard(shown: str, note: str = "") -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # `dedup find ... | head`: the reader has what it wanted
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}{note}") from None
+
+
+class _Guarded:
+    """A text stream whose failed writes are :class:`OutputError` naming it (a full disk, a closed stdout)."""
+
+    def __init__(self, stream: IO[str], shown: str) -> None:
+        self._stream, self._shown = stream, shown
+
+    def write(self, text: str) -> int:
+        return self._call(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write {self._shown}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a closed file
+            if "closed file" not in str(exc):
+                raise
+            raise OutputError(f"cannot write {self._shown}: it is closed") from None
 
 
 def _umask() -> int:
