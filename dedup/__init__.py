@@ -15,6 +15,7 @@ from .article import Article
 from .cluster import Cluster
 from .config import DedupConfig
 from .errors import (
+    ArgumentTypeError,
     ConfigError,
     DedupError,
     FeedError,
@@ -37,6 +38,7 @@ from .verify import Comparison, compare
 __all__ = [
     "Added",
     "Alignment",
+    "ArgumentTypeError",
     "Article",
     "Cluster",
     "Comparison",

@@ -7,7 +7,9 @@ the closest valid option when a keyword is misspelt.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import difflib
+import numbers
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,25 +24,37 @@ _SHINGLE_UNITS = ("word", "char")
 _KEEP_POLICIES = ("earliest", "longest", "first")
 
 
-def check_fraction(name: str, value: object, *, allow_zero: bool = False) -> None:
-    """Raise :class:`ConfigError` unless ``value`` is a real number in (0, 1] (or [0, 1])."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _real(value: object) -> float | None:
+    """``value`` as a float if it is a real number of any kind (numpy scalars, Decimal, Fraction), else None."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_fraction(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """``value`` as a float; :class:`ConfigError` unless it is a real number in (0, 1] (or [0, 1])."""
+    number = _real(value)
+    if number is None:
         raise ConfigError(f"{name} must be a number between 0 and 1; got {value!r}")
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (low_ok and value <= 1):
+    low_ok = number >= 0 if allow_zero else number > 0
+    if not (low_ok and number <= 1):  # NaN fails both
         interval = "[0, 1]" if allow_zero else "(0, 1]"
         raise ConfigError(
             f"{name} must be in {interval}; got {value!r}"
-            + (" (similarities are fractions, not percentages)" if 1 < value <= 100 else "")
+            + (" (similarities are fractions, not percentages)" if 1 < number <= 100 else "")
         )
+    return number
 
 
-def _check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+def _check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+    """``value`` as an int; :class:`ConfigError` unless it is an integer (numpy's too) in bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{name} must be an integer; got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
+    number = int(value)
+    if number < minimum or (maximum is not None and number > maximum):
         bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise ConfigError(f"{name} must be {bound}; got {value}")
+        raise ConfigError(f"{name} must be {bound}; got {number}")
+    return number
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -122,26 +136,31 @@ class DedupConfig:
     block_size: int = 1 << 13
 
     def __post_init__(self) -> None:
-        check_fraction("threshold", self.threshold)
-        check_fraction("fact_agreement", self.fact_agreement, allow_zero=True)
-        check_fraction("candidate_threshold", self.candidate_threshold)
+        # Every number is checked and stored as the plain float or int it stands for (numpy scalars, Decimal...).
+        put = object.__setattr__
+        put(self, "threshold", check_fraction("threshold", self.threshold))
+        put(self, "fact_agreement", check_fraction("fact_agreement", self.fact_agreement, allow_zero=True))
+        put(self, "candidate_threshold", check_fraction("candidate_threshold", self.candidate_threshold))
         weights = self.lsh_weights
-        if (not isinstance(weights, tuple) or len(weights) != 2
-                or not all(isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w <= 1 for w in weights)
-                or abs(sum(weights) - 1) > 1e-9):
+        values = tuple(_real(w) for w in weights) if isinstance(weights, (tuple, list)) else ()
+        if (len(values) != 2 or any(v is None or not 0 <= v <= 1 for v in values)
+                or abs(sum(v or 0.0 for v in values) - 1) > 1e-9):
             raise ConfigError(f"lsh_weights must be two fractions summing to 1, e.g. (0.5, 0.5); got {weights!r}")
-        _check_int("bucket_limit", self.bucket_limit, minimum=1)
-        _check_int("num_perm", self.num_perm, minimum=2, maximum=1 << 14)
-        _check_int("seed", self.seed, minimum=0, maximum=(1 << 32) - 1)
+        put(self, "lsh_weights", values)
+        put(self, "bucket_limit", _check_int("bucket_limit", self.bucket_limit, minimum=1, maximum=1 << 20))
+        put(self, "num_perm", _check_int("num_perm", self.num_perm, minimum=2, maximum=1 << 14))
+        put(self, "seed", _check_int("seed", self.seed, minimum=0, maximum=(1 << 32) - 1))
         _check_choice("shingle_unit", self.shingle_unit, _SHINGLE_UNITS)
-        _check_int("shingle_size", self.shingle_size, minimum=1, maximum=64)
+        put(self, "shingle_size", _check_int("shingle_size", self.shingle_size, minimum=1, maximum=64))
         _check_choice("weighting", self.weighting, ("idf", "none"))
-        _check_int("idf_prior", self.idf_prior, minimum=0)
+        put(self, "idf_prior", _check_int("idf_prior", self.idf_prior, minimum=0, maximum=1 << 40))
         if not isinstance(self.coverage, bool):
             raise ConfigError(f"coverage must be True or False; got {self.coverage!r}")
         _check_choice("keep", self.keep, _KEEP_POLICIES)
-        _check_int("workers", self.workers, minimum=1, maximum=256)
-        _check_int("block_size", self.block_size, minimum=1)
+        put(self, "workers", _check_int("workers", self.workers, minimum=1, maximum=256))
+        # block_size * num_perm * 4 bytes is the signature kernel's working memory: 256 MB at most (the default aside)
+        put(self, "block_size", _check_int("block_size", self.block_size, minimum=1,
+                                           maximum=max(1 << 13, (1 << 26) // self.num_perm)))
 
     def replace(self, **overrides: Any) -> DedupConfig:
         """A copy with some fields changed; unknown names raise :class:`ConfigError`."""

@@ -5,7 +5,9 @@
     DedupError                       base of everything dedup raises on purpose
     ├── ConfigError (ValueError)     an invalid or unknown setting
     ├── InputError (ValueError)      an article that cannot be used (no id, text not a str, ...)
-    │   └── FeedError                a bad record or file in a feed; carries .path and .line
+    │   ├── FeedError                a bad record or file in a feed; carries .path and .line
+    │   └── ArgumentTypeError (TypeError)
+    │                                an argument of the wrong type (bytes for a str, None for a feed, ...)
     ├── SignatureMismatchError (ValueError)
     │                                signatures made with other settings than the index's
     ├── IndexFileError (OSError)     a file that is not a dedup index, of a newer format, or in use
@@ -20,6 +22,7 @@ keeps working for code that does not know about dedup.
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "ConfigError",
     "DedupError",
     "FeedError",
@@ -58,6 +61,20 @@ class FeedError(InputError):
         if line is not None:
             where = f"{where}, line {line}"
         super().__init__(f"{where}: {message}")
+
+
+class ArgumentTypeError(InputError, TypeError):
+    """An argument of the wrong type: bytes where text is expected, None for a feed, a str for an Alignment."""
+
+
+def expect(value: object, kinds: type | tuple[type, ...], what: str, *, hint: str = "") -> None:
+    """Raise :class:`ArgumentTypeError` naming ``what`` unless ``value`` is one of ``kinds``."""
+    if isinstance(value, kinds):
+        return
+    names = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
+    if isinstance(value, (bytes, bytearray)) and str in (kinds if isinstance(kinds, tuple) else (kinds,)):
+        hint = hint or "decode it first, e.g. data.decode('utf-8')"
+    raise ArgumentTypeError(f"{what} must be a {names}; got {type(value).__name__}" + (f": {hint}" if hint else ""))
 
 
 class SignatureMismatchError(DedupError, ValueError):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .article import Article
-from .errors import FeedError, InputError
+from .errors import ArgumentTypeError, FeedError, InputError
 
 __all__ = ["FeedRecord", "Fields", "load_articles", "parse_jsonl_line", "read_feed", "read_feeds"]
 
@@ -330,7 +330,11 @@ def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field:
     (``text_field="body.text"``). ``csv_delimiter`` forces a CSV delimiter; by default it is read
     from the header (comma, semicolon or tab; tab for ``.tsv``).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"read_feed(): path must be a str or a path (os.PathLike); got {type(path).__name__}")
     path = os.fspath(path)
+    if not isinstance(path, str):
+        raise ArgumentTypeError(f"read_feed(): path must name a file as text, not bytes; got {path!r}")
     fmt = _format_of(path)
     if path != "-" and not os.path.exists(path):
         raise FeedError("no such file or folder; check the path", path=path)

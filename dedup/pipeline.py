@@ -26,7 +26,7 @@ from .article import Article, as_article, plain_fields
 from .candidates import band_keys, candidate_chunks, lsh_params
 from .cluster import cluster_verdicts
 from .config import DedupConfig, resolve_config
-from .errors import InputError
+from .errors import ArgumentTypeError, InputError
 from .results import DedupResult, DuplicatePair, Verdict
 from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
@@ -299,6 +299,9 @@ def find_duplicates(
     >>> [(v.id, v.status) for v in result.verdicts]  # no dates, so the longer one is kept
     [('a', 'duplicate'), ('b', 'representative'), ('c', 'unique')]
     """
+    if articles is None or isinstance(articles, (str, bytes, Mapping)) or not isinstance(articles, Iterable):
+        raise ArgumentTypeError("find_duplicates(): articles must be an iterable of Article or dicts with 'id' and "
+                                f"'text' (a list, a generator, dedup.load_articles(path)); got {type(articles).__name__}")
     cfg = resolve_config(config, **overrides)
     report = progress or (lambda stage, done, total: None)
     if index is not None or window is not None:

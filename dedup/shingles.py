@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _kernels, _tokenizer
 from .config import ConfigError
+from .errors import ArgumentTypeError, expect
 from .text import fold, metadata_prefix, tokenize
 
 __all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingle_reference", "shingles", "token_hash"]
@@ -60,6 +61,8 @@ def hash_shingle(shingle: Sequence[str]) -> int:
     ``datasketch.MinHash(num_perm=..., seed=..., scheme="affine32", hashfunc=hash_shingle)``
     produce dedup's signatures when fed :func:`shingles`.
     """
+    if not isinstance(shingle, (str, tuple, list)) or not all(isinstance(t, str) for t in shingle):
+        raise ArgumentTypeError(f"hash_shingle(): shingle must be a sequence of str tokens; got {type(shingle).__name__}")
     if isinstance(shingle, str) and len(shingle) != 1:
         shingle = tuple(shingle)  # a char shingle given as a string
     if len(shingle) == 0:
@@ -91,6 +94,11 @@ def shingles(text: str, *, unit: Literal["word", "char"] = "word", size: int = 3
     >>> shingles("The Pentagon said", size=2)
     [('the', 'pentagon'), ('pentagon', 'said')]
     """
+    expect(text, str, "shingles(): text")
+    if unit not in ("word", "char"):
+        raise ConfigError(f"shingles(): unit must be 'word' or 'char'; got {unit!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError(f"shingles(): size must be a positive integer; got {size!r}")
     units = _units(text, unit)
     if not units:
         return []

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _kernels
 from .config import _check_int
+from .errors import ArgumentTypeError, expect
 from .shingles import ShingleBatch
 
 __all__ = ["minhash_signatures", "permutations", "to_datasketch"]
@@ -47,8 +48,7 @@ def minhash_signatures(
         ``(n_docs, num_perm)`` uint32. An empty document has the all-``2**32 - 1`` signature of
         an empty ``datasketch.MinHash``.
     """
-    if not isinstance(batch, ShingleBatch):
-        raise TypeError(f"expected a ShingleBatch; got {type(batch).__name__}")
+    expect(batch, ShingleBatch, "minhash_signatures(): batch", hint="make one with Shingler(...).shingle(texts).sets()")
     _check_int("block_size", block_size, minimum=1)
     a, b = permutations(num_perm=num_perm, seed=seed)
     return _kernels.minhash(batch.hashes, batch.offsets, a, b, block_size)
@@ -56,6 +56,8 @@ def minhash_signatures(
 
 def to_datasketch(signature: np.ndarray, *, seed: int = 1):
     """Wrap one signature row as a ``datasketch.LeanMinHash`` (scheme ``affine32``)."""
+    if not isinstance(signature, np.ndarray) or signature.ndim != 1:
+        raise ArgumentTypeError(f"to_datasketch(): signature must be one 1-D numpy signature (a row of minhash_signatures); got {type(signature).__name__}")
     from datasketch import LeanMinHash
 
     values = np.asarray(signature, dtype=np.uint32)

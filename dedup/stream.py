@@ -25,7 +25,7 @@ from .article import Article, as_article
 from .candidates import lsh_params
 from .cluster import Cluster, cluster_verdicts
 from .config import DedupConfig, resolve_config
-from .errors import ConfigError, InputError
+from .errors import ArgumentTypeError, ConfigError, InputError
 from .matching import Matches, match_batch, prepare_batch
 from .results import DedupResult, DuplicatePair, Verdict
 from .store import MemoryStore, SQLiteStore, Store, check_settings, store_settings
@@ -101,6 +101,9 @@ class Deduplicator:
         elif isinstance(index, (str, os.PathLike)):
             store = SQLiteStore(index, settings, generation_seconds=span, keep_texts=keep_texts)
         else:
+            if not all(hasattr(index, name) for name in ("settings", "add_many", "fetch", "document_frequency")):
+                raise ArgumentTypeError(f"index must be a path, a redis:// URL or a dedup.store.Store; got "
+                                        f"{type(index).__name__}")
             check_settings(dict(index.settings), settings)
             store = index
         self.store = store

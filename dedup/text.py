@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .errors import expect
+
 __all__ = [
     "ALNUM", "CJK", "DECIMAL", "SCALE_WORDS", "SPACE", "TEXT_STAGE_VERSION", "WORD_CHAR", "Sentence", "char_class",
     "fold", "metadata_prefix", "normalize", "split_sentences", "token_matches", "tokenize",
@@ -102,6 +104,7 @@ def normalize(text: str) -> str:
     >>> normalize("  \u201cU.S.\u201d  President\u2014Trump  ")
     '"us" president-trump'
     """
+    expect(text, str, "normalize(): text")
     text = fold(text)
     if "." in text:
         text = _DOTTED_RE.sub(lambda m: m.group().replace(".", ""), text)
@@ -144,6 +147,7 @@ def tokenize(text: str, *, normalized: bool = False) -> list[str]:
     >>> tokenize("$12.4bln for 2,500 MW on the 21st")
     ['12.4', 'billion', 'for', '2500', 'mw', 'on', 'the', '21st']
     """
+    expect(text, str, "tokenize(): text")
     return [token for _, _, token in token_matches(text if normalized else fold(text))]
 
 
@@ -347,6 +351,7 @@ def metadata_prefix(text: str) -> Sentence | None:
     >>> metadata_prefix("OpenAI is considering a contract.") is None
     True
     """
+    expect(text, str, "metadata_prefix(): text")
     match = _META_RE.match(text)
     if match is None:
         return None
@@ -378,8 +383,7 @@ def split_sentences(text: str) -> list[Sentence]:
     >>> split_sentences("Details\\n\\nIt rained.")
     [Sentence(text='Details', start=0, end=7), Sentence(text='It rained.', start=9, end=19)]
     """
-    if not isinstance(text, str):
-        raise TypeError(f"split_sentences() expects a str; got {type(text).__name__}")
+    expect(text, str, "split_sentences(): text")
     meta = _META_RE.match(text)
     pos = meta.end() if meta else 0
     cased = any(c.isupper() for c in text)

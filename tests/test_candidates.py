@@ -137,3 +137,11 @@ def test_the_one_pass_for_small_inputs_is_the_per_band_stream(monkeypatch):
             pairs = np.concatenate(list(stream) or [np.empty((0, 2), np.int64)])
             got.append(({tuple(p) for p in pairs.tolist()}, pairs.shape[0], stream.candidates, stream.capped_buckets))
         assert got[0] == got[1] and got[0][1] == len(got[0][0])
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.35, 0.8])
+def test_bands_for_large_num_perm_are_those_of_the_exact_integration(threshold):
+    """Above 508 permutations the integration uses 256 nodes instead of num_perm // 2 + 2: the same choice."""
+    from dedup.candidates import _optimal
+
+    assert _optimal(threshold, 1024, 0.5, 0.5) == _optimal(threshold, 1024, 0.5, 0.5, nodes_max=1 << 20)

@@ -95,7 +95,7 @@ def test_folder_csv_gzip_and_stdin_inputs(tmp_path, seed_texts, capsys, monkeypa
 @pytest.mark.parametrize("command", ["find", "stream"])
 @pytest.mark.parametrize("option, value, message", [
     ("--threshold", "80", "between 0 and 1"),
-    ("--bucket-limit", "0", "argument --bucket-limit: must be >= 1; got 0"),
+    ("--bucket-limit", "0", "argument --bucket-limit: must be between 1 and 1048576; got 0"),
     ("--fact-agreement", "2", "argument --fact-agreement:"),
 ])
 def test_usage_errors_exit_2_naming_the_flag(capsys, tmp_path, command, option, value, message):

@@ -144,7 +144,7 @@ def test_one_sentence_without_final_punctuation() -> None:
 
 
 def test_rejects_bytes() -> None:
-    with pytest.raises(TypeError, match="expects a str"):
+    with pytest.raises(TypeError, match=r"split_sentences\(\): text must be a str; got bytes: decode it first"):
         split_sentences(b"bytes")  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from ..align import Alignment, Link
+from ..errors import expect
 from ._sides import SYMBOLS, Mark, label, sides, summary
 
 __all__ = ["render_html"]
@@ -61,6 +62,7 @@ def render_html(
     ``title``, ``name_a`` and ``name_b`` (column headings, e.g. file names) are escaped like
     the article text.
     """
+    expect(alignment, Alignment, "render_html(): alignment", hint="make one with dedup.align(a, b)")
     rows = "\n".join(_row(alignment, link) for link in alignment.links)
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -11,6 +11,7 @@ import shutil
 import unicodedata
 
 from ..align import Alignment, Link
+from ..errors import expect
 from ._sides import SYMBOLS, Mark, label, sides, summary
 
 __all__ = ["SIDE_BY_SIDE_WIDTH", "render_terminal"]
@@ -100,6 +101,7 @@ def render_terminal(alignment: Alignment, *, color: bool = False, width: int | N
         Columns available; the terminal's width when omitted. At ``SIDE_BY_SIDE_WIDTH`` or more
         the two texts stand side by side, otherwise one link is shown inline under its header.
     """
+    expect(alignment, Alignment, "render_terminal(): alignment", hint="make one with dedup.align(a, b)")
     if width is None:
         width = shutil.get_terminal_size().columns
     width = max(width, 20)
