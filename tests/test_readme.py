@@ -39,6 +39,21 @@ def test_progress_bar_draws_only_when_enabled():
     assert hidden.getvalue() == ""
 
 
+def test_progress_shows_the_rate_and_the_time_left(monkeypatch):
+    from dedup.cli import _progress
+
+    clock = iter([100.0, 102.0, 104.0, 110.0, 112.0])  # a stage starts at 100 s; 5 of 10 done at 102 s
+    monkeypatch.setattr(_progress.time, "monotonic", lambda: next(clock))
+    stream = io.StringIO()
+    bar = Progress(enabled=True, stream=stream)
+    bar("signatures", 0, 10)
+    bar("signatures", 5, 10)
+    assert "5/10 2 articles/s ETA 0:02" in stream.getvalue()  # 5 more at 2.5 a second: 2 s left
+    bar("candidates", 0, 0)
+    bar("candidates", 600, 0)
+    assert "600 pairs 100 pairs/s" in stream.getvalue()
+
+
 def test_readme_cli_example_is_real_output(capsys):
     from dedup.cli import main
 
