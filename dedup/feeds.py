@@ -119,8 +119,11 @@ def _format_of(path: str) -> str:
         return "jsonl"
     if name.endswith(".txt"):
         return "text"
+    if path.lower().endswith(".parquet"):
+        return "parquet"
     raise FeedError(
-        "unknown feed format; expected .jsonl, .jsonl.gz, .csv, .csv.gz, a .txt file, a folder of .txt files, or - for stdin",
+        "unknown feed format; expected .jsonl, .jsonl.gz, .csv, .csv.gz, .parquet, a .txt file, a folder of .txt files, "
+        "or - for stdin",
         path=path,
     )
 
@@ -342,6 +345,12 @@ def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field:
         yield from _read_folder(path)
     elif fmt == "text":
         yield _read_text_file(Path(path), path, Path(path).name)
+    elif fmt == "parquet":
+        from ._parquet import iter_rows
+
+        fields = Fields(id_field, text_field, title_field, source_field, published_field)
+        for row, data in iter_rows(path):  # the row number stands for the line
+            yield _record(path, row, data, fields=fields)
     else:
         reader = _read_jsonl if fmt == "jsonl" else _read_csv
         try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import datetime
+import decimal
 import json
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -20,8 +23,57 @@ _ESCAPE = re.compile("[\ud800-\udfff\u2028\u2029\x85\x1c-\x1e]")
 
 
 def json_line(obj: Any) -> str:
-    """One JSON Lines record: UTF-8 text as it is, except what would break the encoding or the lines."""
-    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False)) + "\n"
+    """One JSON Lines record: UTF-8 text as it is, except what would break the encoding or the lines.
+
+    Values JSON has no type for (the timestamps of a Parquet row) are written as ISO 8601 strings.
+    """
+    text = json.dumps(obj, ensure_ascii=False, default=_plain)
+    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def is_parquet(path: str | None) -> bool:
+    return path is not None and path.lower().endswith(".parquet")
+
+
+@contextmanager
+def records(path: str | None, columns: tuple[tuple[str, str], ...]) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """A function that writes one record: a JSON line to stdout or ``path``, or a row of ``path`` if it is
+    ``.parquet`` (``columns`` its schema), written beside it and renamed over it when the block succeeds."""
+    if not is_parquet(path):
+        with output(path) as out:
+
+            def line(row: dict[str, Any]) -> None:
+                out.write(json_line(row))
+
+            yield line
+        return
+    assert path is not None
+    from .._parquet import RowWriter
+
+    folder = os.path.dirname(os.path.abspath(path))
+    with _guard(f"-o {path}"):
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
+        os.close(fd)
+    try:
+        with _guard(f"-o {path}"), RowWriter(temporary, columns) as sink:
+            yield sink.record
+        with _guard(f"-o {path}", "; the file was left as it was"):
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, os.path.realpath(path))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def machine_stdout() -> None:
@@ -37,6 +89,10 @@ def check_output(path: str | None, inputs: tuple[str, ...] | list[str] = ()) -> 
         if sys.stdout is None:  # started with its stdout closed (`dedup find feed >&-`)
             raise OutputError("cannot write stdout: it is closed; pass -o FILE")
         return
+    if is_parquet(path):
+        from .._parquet import pyarrow
+
+        pyarrow()  # the extra is there, or the run stops now, not after the work
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise ConfigError(f"-o {path} is a folder; name a file in it, e.g. -o {os.path.join(path, 'verdicts.jsonl')}")
