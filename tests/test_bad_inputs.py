@@ -134,3 +134,24 @@ def test_sigpipe_and_ctrl_c(tmp_path):
     assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
     assert out.read_text(encoding="utf-8") == "yesterday's results\n"  # -o untouched by the interrupted run
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_run_killed_with_sigkill_leaves_an_existing_output_whole(tmp_path):
+    """-o is written beside the target and renamed only at the end: SIGKILL in the middle leaves the old file."""
+    rows = "".join(json.dumps({"id": str(k), "text": f"story {k} about item {k * 3}"}) + "\n" for k in range(600_000))
+    big = tmp_path / "big.jsonl"
+    big.write_text(rows, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("yesterday's results\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "dedup", "find", str(big), "-o", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 240
+    partial: list[Path] = []
+    while not partial and proc.poll() is None and time.monotonic() < deadline:  # until the writing has begun
+        partial = [p for p in tmp_path.iterdir() if p.name.endswith(".partial") and p.stat().st_size > 0]
+        time.sleep(0.005)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert partial and proc.returncode == -signal.SIGKILL, "the run ended before its output was being written"
+    assert out.read_text(encoding="utf-8") == "yesterday's results\n"  # a direct write would have truncated it
