@@ -298,3 +298,14 @@ def test_output_errors_are_one_line_naming_the_output(tmp_path):
                             text=True, timeout=120, check=False)
     assert closed.returncode == 1 and "cannot write stdout: it is closed" in closed.stderr
     assert "Traceback" not in full.stderr + closed.stderr
+
+
+@pytest.mark.parametrize("command", ["find", "stream", "diff"])
+def test_help_documents_every_flag(command, capsys):
+    """Every option of every subcommand has a help text in --help."""
+    from dedup.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if hasattr(a, "choices") and a.choices and command in a.choices).choices[command]
+    bare = [a.option_strings for a in sub._actions if a.option_strings and not a.help and "-h" not in a.option_strings]
+    assert bare == [], bare

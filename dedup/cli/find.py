@@ -52,10 +52,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    f"(default: {_DEFAULTS.bucket_limit}; bounds the work on templated feeds)")
     p.add_argument("--fact-agreement", type=fraction, default=_DEFAULTS.fact_agreement,
                    help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
-    p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit)
-    p.add_argument("--shingle-size", type=int, default=_DEFAULTS.shingle_size, metavar="N")
-    p.add_argument("--num-perm", type=int, default=_DEFAULTS.num_perm, metavar="N")
-    p.add_argument("--seed", type=int, default=_DEFAULTS.seed)
+    p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit,
+                   help=f"shingles are n-grams of words or of characters (default: {_DEFAULTS.shingle_unit})")
+    p.add_argument("--shingle-size", type=int, default=_DEFAULTS.shingle_size, metavar="N",
+                   help=f"the n of the n-grams, 1 to 64 (default: {_DEFAULTS.shingle_size})")
+    p.add_argument("--num-perm", type=int, default=_DEFAULTS.num_perm, metavar="N",
+                   help=f"MinHash permutations, 2 to 16384 (default: {_DEFAULTS.num_perm}; datasketch's num_perm)")
+    p.add_argument("--seed", type=int, default=_DEFAULTS.seed, metavar="N",
+                   help=f"seed of the MinHash permutations (default: {_DEFAULTS.seed}; datasketch's seed)")
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                    help="worker threads that shingle, sign and verify in parallel (default 0: one per core; results do not depend on it)")
     p.add_argument("--no-coverage", action="store_true", help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)")
