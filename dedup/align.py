@@ -36,7 +36,7 @@ from ._anchors import pieces
 from .article import Article
 from .config import check_fraction
 from .errors import ConfigError, InputError
-from .text import Sentence, split_sentences
+from .sentences import Sentence, split_sentences
 from .word_diff import DiffOp, chunk_tokens, word_diff
 
 __all__ = ["LINKED_KINDS", "SCORERS", "Alignment", "DiffOp", "Link", "align", "word_diff"]
