@@ -29,10 +29,10 @@ from .errors import InputError
 from .matching import Matches, match_batch, prepare_batch
 from .results import DuplicatePair, Verdict
 from .store.base import Records, Store
+from .store.redis import PENDING  # the module imports redis-py only when a store is made
 
 __all__ = ["PENDING_TIMEOUT", "add_shared", "await_reps"]
 
-PENDING = -2  # dedup.store.redis.PENDING (not imported: redis-py is an optional dependency)
 PENDING_TIMEOUT = 60.0  # seconds a worker waits for another worker's verdict before doing without it
 ALREADY_STORED = "duplicate id {!r}: the index already holds an article with this id (was this feed added before?)"
 

@@ -56,6 +56,14 @@ _FIELD_LIMIT = 2**31 - 1  # csv's default is 131,072 characters: a long article 
 _UNREADABLE = (OSError, EOFError, zlib.error)  # what gzip raises for a truncated or corrupt file
 
 
+def _first_line(raw: bytes, path: str) -> bytes:
+    """A file's first line without its UTF-8 byte-order mark (Excel, Notepad, CMS exports); a UTF-16 file stops here."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FeedError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8, "
+                        "e.g. iconv -f utf-16 -t utf-8", path=path, line=1)
+    return raw.removeprefix(_BOM)
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
         return f"a truncated or corrupt gzip file ({exc}); download or compress it again"
@@ -183,11 +191,8 @@ def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) 
     number = 0
     try:
         for number, raw in enumerate(stream, start=1):
-            if number == 1 and raw.startswith(_BOM):  # Excel, Notepad and many CMS exports start with one
-                raw = raw[len(_BOM):]
-            elif number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise FeedError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8, "
-                                "e.g. iconv -f utf-16 -t utf-8", path=shown, line=1)
+            if number == 1:
+                raw = _first_line(raw, shown)
             record = parse_jsonl_line(raw, path=shown, line=number, fields=fields)
             if record is not None:
                 yield record
@@ -213,11 +218,8 @@ def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) ->
         surrogate escape) and rejects that record alone, at its own line."""
         try:
             for raw in stream:
-                if pulled[0] == 0 and raw.startswith(_BOM):  # Excel and Notepad start with one
-                    raw = raw[len(_BOM):]
-                elif pulled[0] == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    raise FeedError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to "
-                                    "UTF-8, e.g. iconv -f utf-16 -t utf-8", path=path, line=1)
+                if pulled[0] == 0:
+                    raw = _first_line(raw, path)
                 pulled[0] += 1
                 yield raw.decode("utf-8", "surrogateescape")
         except _UNREADABLE as exc:  # truncated or corrupt gzip: the records read stand, then one rejected record

@@ -17,9 +17,9 @@ from typing import IO, Any
 
 from ..errors import ConfigError, OutputError
 
-# Written as \uXXXX: lone surrogates (valid in JSON, not encodable as UTF-8) and the characters that
-# str.splitlines() and some editors take for line breaks inside a JSON Lines record
-_ESCAPE = re.compile("[\ud800-\udfff\u2028\u2029\x85\x1c-\x1e]")
+# Written as \uXXXX: lone surrogates (valid in JSON, not encodable as UTF-8) and the characters beyond C0
+# (which json.dumps escapes itself) that str.splitlines() and some editors take for line breaks
+_ESCAPE = re.compile("[\ud800-\udfff\u2028\u2029\x85]")
 
 
 def json_line(obj: Any) -> str:
@@ -60,20 +60,8 @@ def records(path: str | None, columns: tuple[tuple[str, str], ...]) -> Iterator[
     assert path is not None
     from .._parquet import RowWriter
 
-    folder = os.path.dirname(os.path.abspath(path))
-    with _guard(f"-o {path}"):
-        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
-        os.close(fd)
-    try:
-        with _guard(f"-o {path}"), RowWriter(temporary, columns) as sink:
-            yield sink.record
-        with _guard(f"-o {path}", "; the file was left as it was"):
-            os.chmod(temporary, 0o666 & ~_umask())
-            os.replace(temporary, os.path.realpath(path))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with _replacing(path) as temporary, _guard(f"-o {path}"), RowWriter(temporary, columns) as sink:
+        yield sink.record
 
 
 def machine_stdout() -> None:
@@ -83,11 +71,16 @@ def machine_stdout() -> None:
         reconfigure(encoding="utf-8")
 
 
+def _stdout() -> IO[str]:
+    if sys.stdout is None:  # started with its stdout closed (`dedup find feed >&-`)
+        raise OutputError("cannot write stdout: it is closed; pass -o FILE")
+    return sys.stdout
+
+
 def check_output(path: str | None, inputs: tuple[str, ...] | list[str] = ()) -> None:
     """Refuse, before any work, an ``-o`` that cannot be written or that names an input (through a symlink too)."""
     if path is None or path == "-":
-        if sys.stdout is None:  # started with its stdout closed (`dedup find feed >&-`)
-            raise OutputError("cannot write stdout: it is closed; pass -o FILE")
+        _stdout()
         return
     if is_parquet(path):
         from .._parquet import pyarrow
@@ -115,9 +108,7 @@ def output(path: str | None, *, atomic: bool = True) -> Iterator[_Guarded]:
     A write that fails (a full disk, a closed stdout) is an :class:`OutputError` naming the output.
     """
     if path is None or path == "-":
-        if sys.stdout is None:  # started with its stdout closed (`dedup find feed >&-`)
-            raise OutputError("cannot write stdout: it is closed; pass -o FILE")
-        guarded = _Guarded(sys.stdout, "stdout")
+        guarded = _Guarded(_stdout(), "stdout")
         yield guarded
         guarded.flush()
         return
@@ -125,15 +116,22 @@ def output(path: str | None, *, atomic: bool = True) -> Iterator[_Guarded]:
         with _guard(f"-o {path}"), open(path, "w", encoding="utf-8") as stream:
             yield _Guarded(stream, f"-o {path}")
         return
+    with _replacing(path) as temporary, open(temporary, "w", encoding="utf-8") as stream:
+        yield _Guarded(stream, f"-o {path}")
+        with _guard(f"-o {path}", "; the file was left as it was"):
+            stream.flush()
+            os.fsync(stream.fileno())
+
+
+@contextmanager
+def _replacing(path: str) -> Iterator[str]:
+    """A temporary file beside ``path`` to write, renamed over it (its mode kept) if the block succeeds, else removed."""
     folder = os.path.dirname(os.path.abspath(path))
     with _guard(f"-o {path}"):
         fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
+        os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            yield _Guarded(stream, f"-o {path}")
-            with _guard(f"-o {path}", "; the file was left as it was"):
-                stream.flush()
-                os.fsync(stream.fileno())
+        yield temporary
         with _guard(f"-o {path}", "; the file was left as it was"):
             if os.path.exists(path):
                 with contextlib.suppress(OSError):

@@ -41,15 +41,29 @@ class BucketHits:
     offsets: np.ndarray
     seq: np.ndarray
 
+    @classmethod
+    def of(cls, wanted: np.ndarray, bucket: np.ndarray, seq: np.ndarray, *, limit: int | None = None) -> BucketHits:
+        """Members ``seq`` of buckets ``wanted[bucket]`` (any order, several sources), the ``limit`` latest of each kept."""
+        order = np.lexsort((seq, bucket))  # bucket by bucket, oldest first
+        seq, bucket = seq[order], bucket[order]
+        if limit is not None:
+            keep = np.searchsorted(bucket, bucket, side="right") - np.arange(seq.shape[0]) <= limit
+            seq, bucket = seq[keep], bucket[keep]
+        offsets = np.zeros(wanted.shape[0] + 1, np.int64)
+        np.cumsum(np.bincount(bucket, minlength=wanted.shape[0]), out=offsets[1:])
+        return cls(wanted, offsets, seq)
+
+    @classmethod
+    def empty(cls, wanted: np.ndarray) -> BucketHits:
+        return cls(wanted, np.zeros(wanted.shape[0] + 1, np.int64), np.empty(0, np.int64))
+
     def among(self, seq: np.ndarray) -> BucketHits:
         """The same buckets holding only the members in ``seq`` (sorted)."""
         keep = np.isin(self.seq, seq)
         if keep.all():
             return self
-        bucket = np.repeat(np.arange(self.wanted.shape[0]), np.diff(self.offsets))[keep]
-        offsets = np.zeros(self.wanted.shape[0] + 1, np.int64)
-        np.cumsum(np.bincount(bucket, minlength=self.wanted.shape[0]), out=offsets[1:])
-        return BucketHits(self.wanted, offsets, self.seq[keep])
+        bucket = np.repeat(np.arange(self.wanted.shape[0]), np.diff(self.offsets))
+        return BucketHits.of(self.wanted, bucket[keep], self.seq[keep])
 
     def before(self, bound: int) -> BucketHits:
         """The same buckets holding only the members numbered below ``bound``."""
@@ -121,20 +135,13 @@ class BucketIndex:
                 found.append(run_seq[pos])
                 owners.append(hit[owner])
         if not found:
-            return BucketHits(wanted, np.zeros(wanted.shape[0] + 1, np.int64), np.empty(0, np.int64))
+            return BucketHits.empty(wanted)
         seq, bucket = np.concatenate(found), np.concatenate(owners)
         if self._removed:
             live = ~np.isin(seq, np.fromiter(self._removed, np.int64))
             seq, bucket = seq[live], bucket[live]
-        order = np.lexsort((seq, bucket))  # bucket by bucket, oldest first
-        seq, bucket = seq[order], bucket[order]
-        if len(found) > 1:  # several runs: keep the `limit` latest of each bucket over all of them
-            last = np.searchsorted(bucket, bucket, side="right")
-            keep = last - np.arange(seq.shape[0]) <= limit
-            seq, bucket = seq[keep], bucket[keep]
-        offsets = np.zeros(wanted.shape[0] + 1, np.int64)
-        np.cumsum(np.bincount(bucket, minlength=wanted.shape[0]), out=offsets[1:])
-        return BucketHits(wanted, offsets, seq)
+        # several runs: keep the `limit` latest of each bucket over all of them (one run holds no more)
+        return BucketHits.of(wanted, bucket, seq, limit=limit if len(found) > 1 else None)
 
     def remove(self, seq: np.ndarray) -> None:
         """Leave articles out of every later lookup (their entries go at the next merge)."""

@@ -81,14 +81,8 @@ def bucket_hits(keys: np.ndarray, found: list[bytes], limit: int) -> BucketHits:
     wanted = _kernels.unique(bucket_keys(keys).ravel()) if keys.shape[0] else np.empty(0, np.uint64)
     fields, packed = found[0::2], found[1::2]
     if not fields:
-        return BucketHits(wanted, np.zeros(wanted.shape[0] + 1, np.int64), np.empty(0, np.int64))
+        return BucketHits.empty(wanted)
     field = np.frombuffer(b"".join(fields), "<u8").astype(np.uint64)
     seq = np.frombuffer(b"".join(packed), "<u4").astype(np.int64)
     bucket = np.repeat(np.searchsorted(wanted, field), [len(p) // 4 for p in packed])
-    order = np.lexsort((seq, bucket))  # bucket by bucket, oldest first
-    seq, bucket = seq[order], bucket[order]
-    keep = np.searchsorted(bucket, bucket, side="right") - np.arange(seq.shape[0]) <= limit
-    seq, bucket = seq[keep], bucket[keep]
-    offsets = np.zeros(wanted.shape[0] + 1, np.int64)
-    np.cumsum(np.bincount(bucket, minlength=wanted.shape[0]), out=offsets[1:])
-    return BucketHits(wanted, offsets, seq)
+    return BucketHits.of(wanted, bucket, seq, limit=limit)
