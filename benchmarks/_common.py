@@ -33,9 +33,15 @@ EXAMPLE_FEED = ROOT / "examples" / "news_feed.jsonl"
 
 def base_parser(description: str, *, n_docs: int | None = None, repeat: int = 3) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--corpus", type=Path, metavar="PATH", help="a feed (JSON Lines, .jsonl.gz, CSV, folder); default: synthetic")
-    parser.add_argument("--n-docs", type=int, default=n_docs, metavar="N", help="use (or grow the corpus to) N articles")
-    parser.add_argument("--repeat", type=int, default=repeat, metavar="K", help="runs per measurement; medians are reported")
+    parser.add_argument(
+        "--corpus", type=Path, metavar="PATH", help="a feed (JSON Lines, .jsonl.gz, CSV, folder); default: synthetic"
+    )
+    parser.add_argument(
+        "--n-docs", type=int, default=n_docs, metavar="N", help="use (or grow the corpus to) N articles"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=repeat, metavar="K", help="runs per measurement; medians are reported"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpus")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     return parser
@@ -48,8 +54,10 @@ def platform_line() -> str:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    return (f"{platform.platform()}; {platform.processor() or platform.machine()}; {cpus} cores; "
-            f"Python {platform.python_version()}; numpy {numpy.__version__}")
+    return (
+        f"{platform.platform()}; {platform.processor() or platform.machine()}; {cpus} cores; "
+        f"Python {platform.python_version()}; numpy {numpy.__version__}"
+    )
 
 
 def print_platform() -> None:
@@ -59,6 +67,7 @@ def print_platform() -> None:
 # --------------------------------------------------------------------------------------------
 # Corpora
 # --------------------------------------------------------------------------------------------
+
 
 def load_corpus(path: Path, n_docs: int | None = None) -> list[dict[str, Any]]:
     """Articles of a feed as dicts with ``id``, ``text`` and ``published`` (bad records skipped)."""
@@ -84,7 +93,9 @@ def _sentences_of(docs: Sequence[dict[str, Any]]) -> list[str]:
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-def _mutate(sentence: str, rng: random.Random, vocabulary: Sequence[str], rate: float, *, new_figures: bool = True) -> str:
+def _mutate(
+    sentence: str, rng: random.Random, vocabulary: Sequence[str], rate: float, *, new_figures: bool = True
+) -> str:
     words = sentence.split()
     for k in range(len(words)):
         if rng.random() < rate:
@@ -93,8 +104,15 @@ def _mutate(sentence: str, rng: random.Random, vocabulary: Sequence[str], rate: 
     return _NUMBER_RE.sub(lambda m: str(rng.randint(1, 9999)), text) if new_figures else text
 
 
-def recombined_corpus(sentences: Sequence[str], n_docs: int, *, seed: int = 0, dup_rate: float = 0.1,
-                      mutate: float = 0.3, prefix: str = "syn") -> list[dict[str, Any]]:
+def recombined_corpus(
+    sentences: Sequence[str],
+    n_docs: int,
+    *,
+    seed: int = 0,
+    dup_rate: float = 0.1,
+    mutate: float = 0.3,
+    prefix: str = "syn",
+) -> list[dict[str, Any]]:
     """``n_docs`` articles of 6–20 sentences drawn from ``sentences`` with about ``mutate`` of the words
     replaced (so articles do not share whole sentences by accident) and fresh figures; ``dup_rate`` of
     them are near-copies of an earlier article (a sentence dropped, a few words changed)."""
@@ -127,7 +145,9 @@ def get_corpus(args: argparse.Namespace, *, default_n: int = 2000) -> tuple[list
         if n is None or n <= len(docs):
             docs = docs[:n] if n is not None else docs
             return docs, f"{name}: {len(docs):,} articles"
-        grown = recombined_corpus(_sentences_of(docs[:20000]), n - len(docs), seed=args.seed, mutate=0.15, prefix="grown")
+        grown = recombined_corpus(
+            _sentences_of(docs[:20000]), n - len(docs), seed=args.seed, mutate=0.15, prefix="grown"
+        )
         return docs + grown, f"{name}: {len(docs):,} articles + {len(grown):,} recombined from its sentences"
     n = n or default_n
     seed_sentences = _sentences_of(load_corpus(EXAMPLE_FEED))
@@ -138,6 +158,7 @@ def get_corpus(args: argparse.Namespace, *, default_n: int = 2000) -> tuple[list
 # --------------------------------------------------------------------------------------------
 # Timing and memory
 # --------------------------------------------------------------------------------------------
+
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
@@ -271,7 +292,9 @@ def write_feed(docs: Sequence[dict[str, Any]], path: Path) -> Path:
 
 def run_child(script: Path, argv: Sequence[str], *, timeout: float = 3600) -> dict[str, Any]:
     """Run ``python script argv...`` in a fresh process; it prints one JSON object as its last line."""
-    done = subprocess.run([sys.executable, str(script), *argv], check=False, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, str(script), *argv], check=False, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{script.name} {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -282,7 +305,10 @@ def code_revision() -> str:
     try:
         done = subprocess.run(
             ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            check=False, capture_output=True, text=True, timeout=10,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"

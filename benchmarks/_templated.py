@@ -16,11 +16,49 @@ from typing import Any
 
 __all__ = ["templated_feed"]
 
-_SYLLABLES = ("al", "ban", "cor", "dex", "el", "fin", "gar", "hol", "in", "jor", "kel", "lum", "mar", "nor",
-              "or", "pel", "quin", "ros", "sol", "tan", "ul", "ver", "wes", "xan", "yor", "zen")
+_SYLLABLES = (
+    "al",
+    "ban",
+    "cor",
+    "dex",
+    "el",
+    "fin",
+    "gar",
+    "hol",
+    "in",
+    "jor",
+    "kel",
+    "lum",
+    "mar",
+    "nor",
+    "or",
+    "pel",
+    "quin",
+    "ros",
+    "sol",
+    "tan",
+    "ul",
+    "ver",
+    "wes",
+    "xan",
+    "yor",
+    "zen",
+)
 _SUFFIXES = ("Corp", "Inc", "Co", "Ltd", "Industries", "Group", "Bancorp", "Holdings", "Resources", "Systems")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _name(rng: random.Random) -> str:

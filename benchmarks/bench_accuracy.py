@@ -47,7 +47,11 @@ RECALL_NUM_PERM = 128
 #: (threshold, (false positive weight, false negative weight)) of each LSH setting measured; the
 #: extra 0.5 row weighs false negatives more, as ``datasketch.MinHashLSH(weights=...)`` can.
 RECALL_SETTINGS: tuple[tuple[float, tuple[float, float]], ...] = (
-    (0.3, (0.5, 0.5)), (0.5, (0.5, 0.5)), (0.5, (0.2, 0.8)), (0.8, (0.5, 0.5)))
+    (0.3, (0.5, 0.5)),
+    (0.5, (0.5, 0.5)),
+    (0.5, (0.2, 0.8)),
+    (0.8, (0.5, 0.5)),
+)
 #: The issue's target: LSH recall at threshold 0.5, word 5-grams, 128 permutations.
 RECALL_TARGET = {"threshold": 0.5, "recall": 0.95}
 #: Pairs at or above this exact Jaccard are all kept (recall bins start here).
@@ -58,6 +62,7 @@ _BLOCK_ROWS = 2000
 # --------------------------------------------------------------------------------------------
 # Exact Jaccard
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ExactPairs:
@@ -85,8 +90,15 @@ def incidence(sets: ShingleBatch):
     return sp.csr_matrix((data, column.reshape(-1), sets.offsets), shape=(len(sets), distinct.shape[0]))
 
 
-def exact_pairs(sets: ShingleBatch, *, min_jaccard: float = KEEP_JACCARD, low_below: float = 0.1,
-                low_sample: int = 2000, seed: int = 0, block_rows: int = _BLOCK_ROWS) -> ExactPairs:
+def exact_pairs(
+    sets: ShingleBatch,
+    *,
+    min_jaccard: float = KEEP_JACCARD,
+    low_below: float = 0.1,
+    low_sample: int = 2000,
+    seed: int = 0,
+    block_rows: int = _BLOCK_ROWS,
+) -> ExactPairs:
     """All pairs of ``sets`` with exact Jaccard >= ``min_jaccard``, and a sample of the low ones.
 
     The sample is a bottom-k sample on random keys, so it is uniform over all low pairs although
@@ -170,7 +182,9 @@ def estimate_bin(jaccard: np.ndarray) -> np.ndarray:
     return np.where(jaccard <= 0, 0, np.where(jaccard >= 1, len(ESTIMATE_BINS) - 1, inner))
 
 
-def estimate_sample(exact: ExactPairs, sets: ShingleBatch, *, per_bin: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def estimate_sample(
+    exact: ExactPairs, sets: ShingleBatch, *, per_bin: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Up to ``per_bin`` pairs of every estimate bin, with their exact Jaccard."""
     n = len(sets)
     rand = random_pairs(n, 4 * per_bin, rng)
@@ -184,7 +198,9 @@ def estimate_sample(exact: ExactPairs, sets: ShingleBatch, *, per_bin: int, rng:
     for b in range(len(ESTIMATE_BINS)):
         members = np.flatnonzero(bins == b)
         if b == 1:  # (0, 0.1): the uniform low sample, not the kept pairs in [min_jaccard, 0.1)
-            members = members[(members >= exact.pairs.shape[0]) & (members < exact.pairs.shape[0] + exact.low_pairs.shape[0])]
+            members = members[
+                (members >= exact.pairs.shape[0]) & (members < exact.pairs.shape[0] + exact.low_pairs.shape[0])
+            ]
         if members.shape[0] > per_bin:
             members = rng.choice(members, per_bin, replace=False)
         chosen.append(members)
@@ -192,8 +208,15 @@ def estimate_sample(exact: ExactPairs, sets: ShingleBatch, *, per_bin: int, rng:
     return pool_p[idx], pool_j[idx]
 
 
-def estimate_errors(sets: ShingleBatch, pairs: np.ndarray, jaccard: np.ndarray, *, seeds: Sequence[int],
-                    num_perms: Sequence[int] = ESTIMATE_NUM_PERMS, signatures: SignatureCache | None = None) -> dict[str, Any]:
+def estimate_errors(
+    sets: ShingleBatch,
+    pairs: np.ndarray,
+    jaccard: np.ndarray,
+    *,
+    seeds: Sequence[int],
+    num_perms: Sequence[int] = ESTIMATE_NUM_PERMS,
+    signatures: SignatureCache | None = None,
+) -> dict[str, Any]:
     """Error statistics of MinHash estimates for each ``num_perm`` and bin (pooled over ``seeds``)."""
     signatures = signatures or SignatureCache(sets)
     bins = estimate_bin(jaccard)
@@ -215,14 +238,16 @@ def estimate_errors(sets: ShingleBatch, pairs: np.ndarray, jaccard: np.ndarray, 
                 rows.append(None)
                 continue
             tol = 1e-12
-            rows.append({
-                "bias": float(e.mean()),
-                "mae": float(np.abs(e).mean()),
-                "rmse": float(np.sqrt((e ** 2).mean())),
-                "rmse_ideal": float(np.sqrt((s ** 2).mean())),
-                "within_2se": float((np.abs(e) <= 2 * s + tol).mean()),
-                "within_3se": float((np.abs(e) <= 3 * s + tol).mean()),
-            })
+            rows.append(
+                {
+                    "bias": float(e.mean()),
+                    "mae": float(np.abs(e).mean()),
+                    "rmse": float(np.sqrt((e**2).mean())),
+                    "rmse_ideal": float(np.sqrt((s**2).mean())),
+                    "within_2se": float((np.abs(e) <= 2 * s + tol).mean()),
+                    "within_3se": float((np.abs(e) <= 3 * s + tol).mean()),
+                }
+            )
         out["by_num_perm"][str(k)] = rows
     return out
 
@@ -239,18 +264,36 @@ def estimate_table(est: dict[str, Any]) -> str:
     for b, label in enumerate(labels):
         if est["pairs"][b] == 0:
             continue
-        rows.append([label, f"{est['pairs'][b]:,}", cell(b, "bias", "+.4f"), cell(b, "mae", ".4f"),
-                     cell(b, "rmse", ".4f"), cell(b, "rmse_ideal", ".4f"), cell(b, "within_2se", ".3f"),
-                     cell(b, "within_3se", ".3f")])
+        rows.append(
+            [
+                label,
+                f"{est['pairs'][b]:,}",
+                cell(b, "bias", "+.4f"),
+                cell(b, "mae", ".4f"),
+                cell(b, "rmse", ".4f"),
+                cell(b, "rmse_ideal", ".4f"),
+                cell(b, "within_2se", ".3f"),
+                cell(b, "within_3se", ".3f"),
+            ]
+        )
     k = "/".join(perms)
-    header = ["exact Jaccard", "pairs", f"bias ({k})", f"MAE ({k})", f"RMSE ({k})", f"ideal RMSE ({k})",
-              f"within 2 SE ({k})", f"within 3 SE ({k})"]
+    header = [
+        "exact Jaccard",
+        "pairs",
+        f"bias ({k})",
+        f"MAE ({k})",
+        f"RMSE ({k})",
+        f"ideal RMSE ({k})",
+        f"within 2 SE ({k})",
+        f"within 3 SE ({k})",
+    ]
     return table(rows, header)
 
 
 # --------------------------------------------------------------------------------------------
 # LSH recall
 # --------------------------------------------------------------------------------------------
+
 
 def s_curve(s: np.ndarray | float, *, bands: int, rows: int) -> np.ndarray:
     """Probability that a pair of Jaccard ``s`` shares at least one of ``bands`` bands of ``rows`` rows."""
@@ -294,9 +337,15 @@ class SignatureCache:
         return self._cache[key]
 
 
-def lsh_recall(sets: ShingleBatch, exact: ExactPairs, *, seeds: Sequence[int],
-               settings: Sequence[tuple[float, tuple[float, float]]] = RECALL_SETTINGS,
-               num_perm: int = RECALL_NUM_PERM, signatures: SignatureCache | None = None) -> dict[str, Any]:
+def lsh_recall(
+    sets: ShingleBatch,
+    exact: ExactPairs,
+    *,
+    seeds: Sequence[int],
+    settings: Sequence[tuple[float, tuple[float, float]]] = RECALL_SETTINGS,
+    num_perm: int = RECALL_NUM_PERM,
+    signatures: SignatureCache | None = None,
+) -> dict[str, Any]:
     """Recall and candidate counts of ``batch_candidates`` for each ``(threshold, weights)``, per seed."""
     n = len(sets)
     true_keys = pair_keys(exact.pairs, n)
@@ -313,8 +362,14 @@ def lsh_recall(sets: ShingleBatch, exact: ExactPairs, *, seeds: Sequence[int],
             found = np.isin(true_keys, pair_keys(cand, n))
             found_by_seed.append(found)
             n_true, n_found = int(is_true.sum()), int((found & is_true).sum())
-            runs.append({"seed": seed, "candidates": int(cand.shape[0]), "found": n_found,
-                         "recall": n_found / n_true if n_true else None})
+            runs.append(
+                {
+                    "seed": seed,
+                    "candidates": int(cand.shape[0]),
+                    "found": n_found,
+                    "recall": n_found / n_true if n_true else None,
+                }
+            )
         found_share = np.mean(found_by_seed, axis=0) if found_by_seed else np.zeros(exact.jaccard.shape[0])
         recalls = [r["recall"] for r in runs if r["recall"] is not None]
         n_true = int(is_true.sum())
@@ -352,20 +407,44 @@ def _fmt(x: float | None, spec: str = ".3f") -> str:
 
 def setting_label(r: dict[str, Any]) -> str:
     weights = tuple(r.get("weights", (0.5, 0.5)))
-    return f"{r['threshold']:g}" if weights == (0.5, 0.5) else f"{r['threshold']:g}, weights {weights[0]:g}/{weights[1]:g}"
+    return (
+        f"{r['threshold']:g}" if weights == (0.5, 0.5) else f"{r['threshold']:g}, weights {weights[0]:g}/{weights[1]:g}"
+    )
 
 
 def recall_table(recall: dict[str, Any], n_seeds: int) -> str:
     rows = []
     for key, r in recall.items():
-        spread = f" ({_fmt(r['recall_min'])}–{_fmt(r['recall_max'])})" if n_seeds > 1 and r["recall"] is not None else ""
+        spread = (
+            f" ({_fmt(r['recall_min'])}–{_fmt(r['recall_max'])})" if n_seeds > 1 and r["recall"] is not None else ""
+        )
         target = f"≥ {RECALL_TARGET['recall']}" if key == recall_key(RECALL_TARGET["threshold"]) else ""
-        rows.append([setting_label(r), f"{r['bands']} × {r['rows']}", f"{r['true_pairs']:,}", f"{r['found']:,.0f}",
-                     _fmt(r["recall"]) + spread, _fmt(r["predicted"]), f"{r['candidates']:,.0f}",
-                     _fmt(r["candidates_per_true_pair"], ".2f"), _fmt(r["candidate_precision"]), target])
-    header = ["threshold (LSH weights fp/fn)", "bands × rows", "true pairs (J ≥ threshold)", "found",
-              "recall" + (f" (median of {n_seeds} seeds; range)" if n_seeds > 1 else ""), "S-curve prediction",
-              "candidates", "candidates per true pair", "share of candidates ≥ threshold", "target"]
+        rows.append(
+            [
+                setting_label(r),
+                f"{r['bands']} × {r['rows']}",
+                f"{r['true_pairs']:,}",
+                f"{r['found']:,.0f}",
+                _fmt(r["recall"]) + spread,
+                _fmt(r["predicted"]),
+                f"{r['candidates']:,.0f}",
+                _fmt(r["candidates_per_true_pair"], ".2f"),
+                _fmt(r["candidate_precision"]),
+                target,
+            ]
+        )
+    header = [
+        "threshold (LSH weights fp/fn)",
+        "bands × rows",
+        "true pairs (J ≥ threshold)",
+        "found",
+        "recall" + (f" (median of {n_seeds} seeds; range)" if n_seeds > 1 else ""),
+        "S-curve prediction",
+        "candidates",
+        "candidates per true pair",
+        "share of candidates ≥ threshold",
+        "target",
+    ]
     return table(rows, header)
 
 
@@ -400,15 +479,19 @@ def recall_note(recall: dict[str, Any]) -> str:
         return ""
     t = RECALL_TARGET["threshold"]
     at_t = float(s_curve(t, bands=r["bands"], rows=r["rows"]))
-    text = (f"At threshold {t:g}, `lsh_params` picks {r['bands']} × {r['rows']}, which makes a pair of Jaccard exactly {t:g} a "
-            f"candidate with probability {at_t:.2f}: recall over the pairs at or above {t:g} depends on how many lie just above "
-            f"it. For this corpus's pairs the S-curve predicts {_fmt(r['predicted'])}; measured {_fmt(r['recall'])}.")
+    text = (
+        f"At threshold {t:g}, `lsh_params` picks {r['bands']} × {r['rows']}, which makes a pair of Jaccard exactly {t:g} a "
+        f"candidate with probability {at_t:.2f}: recall over the pairs at or above {t:g} depends on how many lie just above "
+        f"it. For this corpus's pairs the S-curve predicts {_fmt(r['predicted'])}; measured {_fmt(r['recall'])}."
+    )
     weighted = [w for k, w in recall.items() if w["threshold"] == t and k != key and w["recall"] is not None]
     for w in weighted:
         cost = w["candidates"] / r["candidates"] if r["candidates"] else float("nan")
-        text += (f" Weighing false negatives more (`lsh_params({t:g}, num_perm={RECALL_NUM_PERM}, weights=({w['weights'][0]:g}, "
-                 f"{w['weights'][1]:g}))` = {w['bands']} × {w['rows']}) gives recall {_fmt(w['recall'])} for "
-                 f"{cost:.2f}× the candidates.")
+        text += (
+            f" Weighing false negatives more (`lsh_params({t:g}, num_perm={RECALL_NUM_PERM}, weights=({w['weights'][0]:g}, "
+            f"{w['weights'][1]:g}))` = {w['bands']} × {w['rows']}) gives recall {_fmt(w['recall'])} for "
+            f"{cost:.2f}× the candidates."
+        )
     return text
 
 
@@ -416,10 +499,16 @@ def recall_note(recall: dict[str, Any]) -> str:
 # The script
 # --------------------------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = base_parser(__doc__.split("\n\n")[0], repeat=3)
-    parser.add_argument("--sample", type=int, default=2000, metavar="M",
-                        help="pairs per Jaccard bin for the estimate error (default 2000)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=2000,
+        metavar="M",
+        help="pairs per Jaccard bin for the estimate error (default 2000)",
+    )
     args = parser.parse_args(argv)
     argv = list(sys.argv[1:] if argv is None else argv)
     command = shlex.join(["python", "benchmarks/bench_accuracy.py", *argv])
@@ -441,9 +530,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     exact = exact_pairs(sets, low_sample=args.sample, seed=args.seed)
     exact_seconds = time.perf_counter() - t0
-    print(f"# {description}; {n:,} non-empty, word {SHINGLE_SIZE}-grams; {exact.sharing:,} pairs share a shingle, "
-          f"{exact.pairs.shape[0]:,} have Jaccard >= {KEEP_JACCARD} (exact all pairs in {exact_seconds:.1f} s); "
-          f"permutation seeds {', '.join(map(str, seeds))}")
+    print(
+        f"# {description}; {n:,} non-empty, word {SHINGLE_SIZE}-grams; {exact.sharing:,} pairs share a shingle, "
+        f"{exact.pairs.shape[0]:,} have Jaccard >= {KEEP_JACCARD} (exact all pairs in {exact_seconds:.1f} s); "
+        f"permutation seeds {', '.join(map(str, seeds))}"
+    )
 
     sample_p, sample_j = estimate_sample(exact, sets, per_bin=args.sample, rng=rng)
     signatures = SignatureCache(sets)
@@ -451,44 +542,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     recall = lsh_recall(sets, exact, seeds=seeds, signatures=signatures)
     seconds = time.perf_counter() - started
 
-    intro_est = (f"MinHash estimate error against exact Jaccard (word {SHINGLE_SIZE}-grams; up to {args.sample:,} pairs "
-                 f"per bin, {len(seeds)} seed(s) pooled; values for num_perm {'/'.join(map(str, ESTIMATE_NUM_PERMS))}; "
-                 "SE = sqrt(J(1 - J) / num_perm)):")
-    intro_rec = (f"LSH recall of the pairs with exact Jaccard ≥ threshold (word {SHINGLE_SIZE}-grams, num_perm "
-                 f"{RECALL_NUM_PERM}, bands and rows from `lsh_params(threshold, num_perm={RECALL_NUM_PERM})`; the row with "
-                 "weights uses `lsh_params(..., weights=(fp, fn))`, which weighs false negatives more, as "
-                 "`datasketch.MinHashLSH(weights=...)` does):")
-    intro_bins = ("Share of the pairs of each exact-Jaccard bin that became candidates, measured / predicted by the "
-                  "S-curve 1 - (1 - s^r)^b averaged over the bin's pairs:")
-    markdown = "\n\n".join([intro_est, estimate_table(est), intro_rec, recall_table(recall, len(seeds)),
-                            recall_note(recall), intro_bins, recall_bins_table(recall)])
+    intro_est = (
+        f"MinHash estimate error against exact Jaccard (word {SHINGLE_SIZE}-grams; up to {args.sample:,} pairs "
+        f"per bin, {len(seeds)} seed(s) pooled; values for num_perm {'/'.join(map(str, ESTIMATE_NUM_PERMS))}; "
+        "SE = sqrt(J(1 - J) / num_perm)):"
+    )
+    intro_rec = (
+        f"LSH recall of the pairs with exact Jaccard ≥ threshold (word {SHINGLE_SIZE}-grams, num_perm "
+        f"{RECALL_NUM_PERM}, bands and rows from `lsh_params(threshold, num_perm={RECALL_NUM_PERM})`; the row with "
+        "weights uses `lsh_params(..., weights=(fp, fn))`, which weighs false negatives more, as "
+        "`datasketch.MinHashLSH(weights=...)` does):"
+    )
+    intro_bins = (
+        "Share of the pairs of each exact-Jaccard bin that became candidates, measured / predicted by the "
+        "S-curve 1 - (1 - s^r)^b averaged over the bin's pairs:"
+    )
+    markdown = "\n\n".join(
+        [
+            intro_est,
+            estimate_table(est),
+            intro_rec,
+            recall_table(recall, len(seeds)),
+            recall_note(recall),
+            intro_bins,
+            recall_bins_table(recall),
+        ]
+    )
     print()
     print(markdown)
     target = recall[recall_key(RECALL_TARGET["threshold"])]
     met = target["recall"] is not None and target["recall"] >= RECALL_TARGET["recall"]
-    print(f"\nrecall at {RECALL_TARGET['threshold']}: {_fmt(target['recall'])} "
-          f"(target ≥ {RECALL_TARGET['recall']}: {'met' if met else 'not met'}); {seconds:.1f} s in all")
+    print(
+        f"\nrecall at {RECALL_TARGET['threshold']}: {_fmt(target['recall'])} "
+        f"(target ≥ {RECALL_TARGET['recall']}: {'met' if met else 'not met'}); {seconds:.1f} s in all"
+    )
 
-    write_json(args.json, {
-        "script": "bench_accuracy.py",
-        "command": command,
-        "platform": platform_line(),
-        "corpus": description,
-        "documents": n,
-        "shingles": f"word {SHINGLE_SIZE}-grams",
-        "seeds": seeds,
-        "pairs_sharing_a_shingle": exact.sharing,
-        "pairs_kept": int(exact.pairs.shape[0]),
-        "estimate": est,
-        "recall": recall,
-        "targets": [{
-            "name": f"LSH recall at threshold {RECALL_TARGET['threshold']} (word {SHINGLE_SIZE}-grams, {RECALL_NUM_PERM} permutations)",
-            "value": target["recall"], "op": ">=", "target": RECALL_TARGET["recall"],
-            "met": met if target["recall"] is not None else None,
-        }],
-        "seconds": seconds,
-        "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "script": "bench_accuracy.py",
+            "command": command,
+            "platform": platform_line(),
+            "corpus": description,
+            "documents": n,
+            "shingles": f"word {SHINGLE_SIZE}-grams",
+            "seeds": seeds,
+            "pairs_sharing_a_shingle": exact.sharing,
+            "pairs_kept": int(exact.pairs.shape[0]),
+            "estimate": est,
+            "recall": recall,
+            "targets": [
+                {
+                    "name": f"LSH recall at threshold {RECALL_TARGET['threshold']} (word {SHINGLE_SIZE}-grams, {RECALL_NUM_PERM} permutations)",
+                    "value": target["recall"],
+                    "op": ">=",
+                    "target": RECALL_TARGET["recall"],
+                    "met": met if target["recall"] is not None else None,
+                }
+            ],
+            "seconds": seconds,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

@@ -23,7 +23,78 @@ from pathlib import Path
 from dedup.align import LINKED_KINDS, align
 from dedup.text import split_sentences
 
-_WORDS = ["the", "a", "of", "in", "on", "to", "and", "said", "government", "minister", "company", "market", "shares", "bank", "rates", "police", "officials", "report", "week", "year", "Monday", "Tuesday", "president", "election", "talks", "deal", "contract", "network", "security", "agency", "court", "judge", "million", "billion", "percent", "prices", "oil", "exports", "growth", "economy", "workers", "strike", "union", "city", "region", "northern", "southern", "capital", "country", "international", "military", "alliance", "statement", "spokesman", "spokeswoman", "according", "would", "could", "will", "not", "after", "before", "during", "since", "while", "announced", "reported", "confirmed", "denied", "expected"]
+_WORDS = [
+    "the",
+    "a",
+    "of",
+    "in",
+    "on",
+    "to",
+    "and",
+    "said",
+    "government",
+    "minister",
+    "company",
+    "market",
+    "shares",
+    "bank",
+    "rates",
+    "police",
+    "officials",
+    "report",
+    "week",
+    "year",
+    "Monday",
+    "Tuesday",
+    "president",
+    "election",
+    "talks",
+    "deal",
+    "contract",
+    "network",
+    "security",
+    "agency",
+    "court",
+    "judge",
+    "million",
+    "billion",
+    "percent",
+    "prices",
+    "oil",
+    "exports",
+    "growth",
+    "economy",
+    "workers",
+    "strike",
+    "union",
+    "city",
+    "region",
+    "northern",
+    "southern",
+    "capital",
+    "country",
+    "international",
+    "military",
+    "alliance",
+    "statement",
+    "spokesman",
+    "spokeswoman",
+    "according",
+    "would",
+    "could",
+    "will",
+    "not",
+    "after",
+    "before",
+    "during",
+    "since",
+    "while",
+    "announced",
+    "reported",
+    "confirmed",
+    "denied",
+    "expected",
+]
 
 
 def synthetic_sentences(rng: random.Random, count: int) -> list[str]:
@@ -80,8 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         docs = [synthetic_sentences(rng, args.sentences) for _ in range(args.n_pairs)]
         source = f"synthetic, {args.sentences} sentences per article"
     pairs = [(" ".join(d), " ".join(rewrite(d, rng))) for d in docs]
-    print(f"# {platform.python_implementation()} {platform.python_version()} on {platform.platform()}, "
-          f"{platform.processor() or platform.machine()}")
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()} on {platform.platform()}, "
+        f"{platform.processor() or platform.machine()}"
+    )
     print(f"# {len(pairs)} pairs ({source}), {args.repeat} runs")
     results = {}
     for diff in (True, False):
@@ -97,11 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"align(diff={diff}): median {median_ms:.3f} ms per pair, p90 {p90_ms:.3f} ms")
     sample = [align(a, b) for a, b in pairs[:50]]
     results["linked_share"] = statistics.mean(
-        sum(link.kind in LINKED_KINDS for link in r.links) / max(len(r.sentences_b), 1) for r in sample)
+        sum(link.kind in LINKED_KINDS for link in r.links) / max(len(r.sentences_b), 1) for r in sample
+    )
     print(f"share of B's sentences linked (first 50 pairs): {results['linked_share']:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"platform": platform.platform(), "pairs": len(pairs), "source": source,
-                                         **results}, indent=2), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"platform": platform.platform(), "pairs": len(pairs), "source": source, **results}, indent=2),
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -204,10 +204,18 @@ PIPELINES: dict[str, tuple[str, str, Callable[..., Result], dict[str, Any]]] = {
     "dedup": ("benchmark", "dedup `find_duplicates` (word 5-grams, 0.5, coverage off)", run_dedup, {}),
     "parallel": ("benchmark", "dedup, the same with `workers=2`", run_dedup, {"workers": 2}),
     "datasketch": ("benchmark", "datasketch `MinHash.bulk` (SHA-1) + `MinHashLSH` + exact Jaccard", run_datasketch, {}),
-    "rensa": ("benchmark", f"rensa `RMinHash.from_token_sets` + `RMinHashLSH` ({RENSA_BANDS} bands) `query_all` + exact Jaccard",
-              run_rensa, {}),
-    "plain-tokenise": ("benchmark", 'the peers\' text stage alone: `re.findall(r"\\w+", text.lower())` + 5-gram strings',
-                       run_plain_tokenise, {}),
+    "rensa": (
+        "benchmark",
+        f"rensa `RMinHash.from_token_sets` + `RMinHashLSH` ({RENSA_BANDS} bands) `query_all` + exact Jaccard",
+        run_rensa,
+        {},
+    ),
+    "plain-tokenise": (
+        "benchmark",
+        'the peers\' text stage alone: `re.findall(r"\\w+", text.lower())` + 5-gram strings',
+        run_plain_tokenise,
+        {},
+    ),
 }
 MEMORY = ("baseline", "defaults", "dedup-find", "dedup", "parallel", "datasketch", "rensa")
 
@@ -253,8 +261,12 @@ def _child(args: argparse.Namespace) -> int:
         _, _, runner, kwargs = PIPELINES[args.child]
         with TreeMemory() as memory:
             seconds, result = timed(lambda: runner(docs, feed=args.feed, **kwargs))
-        out.update(seconds=seconds, pairs=len(result["pairs"]) if "pairs" in result else None,
-                   duplicates=result.get("duplicates"), tree_pss_peak_mb=memory.tree_peak_mb)
+        out.update(
+            seconds=seconds,
+            pairs=len(result["pairs"]) if "pairs" in result else None,
+            duplicates=result.get("duplicates"),
+            tree_pss_peak_mb=memory.tree_peak_mb,
+        )
         out["peak_rss_mb"] = memory.peak_mb
     else:
         out["peak_rss_mb"] = peak_rss_mb()
@@ -326,14 +338,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             if where != section:
                 continue
             r = results[name]
-            rows.append([
-                label, f"{med[name]:.2f}", f"{min(times[name]):.2f}", f"{n / med[name]:,.0f}" if med[name] > 0 else "—",
-                f"{_ratio(med[name], med[reference]):.2f}×",
-                _count(r, "candidates"), _count(r, "pairs"), _count(r, "duplicates"),
-            ])
+            rows.append(
+                [
+                    label,
+                    f"{med[name]:.2f}",
+                    f"{min(times[name]):.2f}",
+                    f"{n / med[name]:,.0f}" if med[name] > 0 else "—",
+                    f"{_ratio(med[name], med[reference]):.2f}×",
+                    _count(r, "candidates"),
+                    _count(r, "pairs"),
+                    _count(r, "duplicates"),
+                ]
+            )
         return rows
 
-    header = ["pipeline", "median s", "min s", "articles/s", "time / {}", "candidate pairs", "verified pairs", "duplicates"]
+    header = [
+        "pipeline",
+        "median s",
+        "min s",
+        "articles/s",
+        "time / {}",
+        "candidate pairs",
+        "verified pairs",
+        "duplicates",
+    ]
     defaults_table = table(speed_rows("defaults", "defaults"), [h.format("`find_duplicates(docs)`'s") for h in header])
     bench_table = table(speed_rows("benchmark", "dedup"), [h.format("dedup's") for h in header])
 
@@ -343,102 +371,168 @@ def main(argv: Sequence[str] | None = None) -> int:
     for peer in ("datasketch", "rensa"):
         other = results[peer]["pairs"]
         shared, union = len(ref & other), len(ref | other)
-        overlap[peer] = {"pairs": len(other), "shared_with_dedup": shared, "only_peer": len(other - ref),
-                         "only_dedup": len(ref - other), "jaccard": shared / union if union else 1.0}
-        overlap_rows.append([peer, f"{len(other):,}", f"{shared:,}", f"{len(other - ref):,}", f"{len(ref - other):,}",
-                             f"{overlap[peer]['jaccard']:.3f}"])
+        overlap[peer] = {
+            "pairs": len(other),
+            "shared_with_dedup": shared,
+            "only_peer": len(other - ref),
+            "only_dedup": len(ref - other),
+            "jaccard": shared / union if union else 1.0,
+        }
+        overlap_rows.append(
+            [
+                peer,
+                f"{len(other):,}",
+                f"{shared:,}",
+                f"{len(other - ref):,}",
+                f"{len(ref - other):,}",
+                f"{overlap[peer]['jaccard']:.3f}",
+            ]
+        )
     ds, rs = results["datasketch"]["pairs"], results["rensa"]["pairs"]
-    overlap["datasketch_vs_rensa"] = {"shared": len(ds & rs), "jaccard": len(ds & rs) / len(ds | rs) if ds | rs else 1.0}
+    overlap["datasketch_vs_rensa"] = {
+        "shared": len(ds & rs),
+        "jaccard": len(ds & rs) / len(ds | rs) if ds | rs else 1.0,
+    }
 
     blocks = [
-        (f"End to end on {description}, raw text to verified pairs; medians of {args.repeat} alternating runs in one "
-        f"process, after one warm-up run of each on the first 200 articles. {platform_line()}."),
-        (f"**The shipped defaults** (`DedupConfig()`: {_defaults_line()}). "
-        "`dedup find` also reads the feed file and writes a verdict line per article; "
-        f"its workers: {dedup_find_config().workers} (one per core)."),
+        (
+            f"End to end on {description}, raw text to verified pairs; medians of {args.repeat} alternating runs in one "
+            f"process, after one warm-up run of each on the first 200 articles. {platform_line()}."
+        ),
+        (
+            f"**The shipped defaults** (`DedupConfig()`: {_defaults_line()}). "
+            "`dedup find` also reads the feed file and writes a verdict line per article; "
+            f"its workers: {dedup_find_config().workers} (one per core)."
+        ),
         defaults_table,
         "**Like for like with the peers** (word 5-grams, num_perm=128, threshold 0.5).",
         bench_table,
         GIVEN,
-        (f"The peers' own text stage alone takes {med['plain-tokenise']:.2f} s: however fast the rest of a pipeline, "
-        f"datasketch could not be faster than datasketch / text stage = {ceiling['datasketch/dedup']:.1f}× dedup's time "
-        f"if dedup took only that long, nor rensa than {ceiling['rensa/dedup']:.1f}×."),
+        (
+            f"The peers' own text stage alone takes {med['plain-tokenise']:.2f} s: however fast the rest of a pipeline, "
+            f"datasketch could not be faster than datasketch / text stage = {ceiling['datasketch/dedup']:.1f}× dedup's time "
+            f"if dedup took only that long, nor rensa than {ceiling['rensa/dedup']:.1f}×."
+        ),
         "Agreement of the verified pairs at the like-for-like setting (dedup verifies with idf-weighted Jaccard / "
         "containment and figures on its own tokens; the peers with exact Jaccard >= 0.5 on plain tokens). "
         f"datasketch and rensa agree on {overlap['datasketch_vs_rensa']['shared']:,} pairs "
         f"(Jaccard {overlap['datasketch_vs_rensa']['jaccard']:.3f}); dedup with 2 workers found "
         + ("the same pairs as with one." if results["parallel"]["pairs"] == ref else "**other pairs than with one**."),
-        table(overlap_rows, ["peer", "verified pairs", "also found by dedup", "only the peer", "only dedup",
-                             "Jaccard of the pair sets"]),
+        table(
+            overlap_rows,
+            [
+                "peer",
+                "verified pairs",
+                "also found by dedup",
+                "only the peer",
+                "only dedup",
+                "Jaccard of the pair sets",
+            ],
+        ),
     ]
     if memory:
         base = memory["baseline"]["peak_rss_mb"]
-        labels = {"defaults": "dedup `find_duplicates(docs)` (defaults)", "dedup-find": "`dedup find FEED` (defaults; reads the file)",
-                  "dedup": "dedup (word 5-grams, 0.5)", "parallel": "dedup (word 5-grams, 0.5), `workers=2`",
-                  "datasketch": "datasketch (word 5-grams, 0.5)", "rensa": "rensa (word 5-grams, 0.5)"}
+        labels = {
+            "defaults": "dedup `find_duplicates(docs)` (defaults)",
+            "dedup-find": "`dedup find FEED` (defaults; reads the file)",
+            "dedup": "dedup (word 5-grams, 0.5)",
+            "parallel": "dedup (word 5-grams, 0.5), `workers=2`",
+            "datasketch": "datasketch (word 5-grams, 0.5)",
+            "rensa": "rensa (word 5-grams, 0.5)",
+        }
         rows = [["corpus read only (baseline)", f"{base:,.0f}", "", ""]]
-        rows += [[labels[name], f"{memory[name]['peak_rss_mb']:,.0f}", f"{memory[name]['peak_rss_mb'] - base:+,.0f}",
-                  f"{memory[name]['seconds']:.2f}"] for name in MEMORY[1:]]
+        rows += [
+            [
+                labels[name],
+                f"{memory[name]['peak_rss_mb']:,.0f}",
+                f"{memory[name]['peak_rss_mb'] - base:+,.0f}",
+                f"{memory[name]['seconds']:.2f}",
+            ]
+            for name in MEMORY[1:]
+        ]
         blocks += [
-            ("Peak memory, each pipeline once in a fresh process that first reads the corpus with the json module "
-            "(nothing else imported; `dedup find` reads its feed itself instead): the process's peak RSS, its worker threads included "
-            "(or the PSS of the process and any children, sampled every 0.1 s, when larger). Nothing subtracted."),
+            (
+                "Peak memory, each pipeline once in a fresh process that first reads the corpus with the json module "
+                "(nothing else imported; `dedup find` reads its feed itself instead): the process's peak RSS, its worker threads included "
+                "(or the PSS of the process and any children, sampled every 0.1 s, when larger). Nothing subtracted."
+            ),
             table(rows, ["process", "peak MB", "vs baseline MB", "seconds (cold, one run)"]),
         ]
         ratios["memory dedup/datasketch"] = _ratio(memory["dedup"]["peak_rss_mb"], memory["datasketch"]["peak_rss_mb"])
-        ratios["memory dedup-2-workers/datasketch"] = _ratio(memory["parallel"]["peak_rss_mb"], memory["datasketch"]["peak_rss_mb"])
+        ratios["memory dedup-2-workers/datasketch"] = _ratio(
+            memory["parallel"]["peak_rss_mb"], memory["datasketch"]["peak_rss_mb"]
+        )
     targets = {
         "datasketch": ratios["datasketch/dedup"] >= TARGETS["datasketch/dedup"],
         "rensa": ratios["rensa/dedup"] >= TARGETS["rensa/dedup"],
         "two workers gain": med["parallel"] < med["dedup"],
     }
     target_rows = [
-        ["≥ 10× faster than datasketch, one process", f"{ratios['datasketch/dedup']:.1f}×", _yes(targets["datasketch"])],
+        [
+            "≥ 10× faster than datasketch, one process",
+            f"{ratios['datasketch/dedup']:.1f}×",
+            _yes(targets["datasketch"]),
+        ],
         ["≥ 3× faster than rensa, one process", f"{ratios['rensa/dedup']:.1f}×", _yes(targets["rensa"])],
-        ["`workers=2` faster than one process", (f"{ratios['dedup-2-workers/dedup']:.3f} of its time "
-         f"(datasketch {ratios['datasketch/dedup-2-workers']:.1f}×, rensa {ratios['rensa/dedup-2-workers']:.1f}×)"),
-         _yes(targets["two workers gain"])],
+        [
+            "`workers=2` faster than one process",
+            (
+                f"{ratios['dedup-2-workers/dedup']:.3f} of its time "
+                f"(datasketch {ratios['datasketch/dedup-2-workers']:.1f}×, rensa {ratios['rensa/dedup-2-workers']:.1f}×)"
+            ),
+            _yes(targets["two workers gain"]),
+        ],
     ]
     if memory:
         targets["memory"] = ratios["memory dedup/datasketch"] <= TARGETS["memory dedup/datasketch"]
-        target_rows.append(["peak memory ≤ ½ of datasketch's", f"{ratios['memory dedup/datasketch']:.2f} of it",
-                            _yes(targets["memory"])])
-    blocks += ["Targets of issue 7 (like for like; the issue's are on Reuters-21578, measured here on the corpus above).",
-               table(target_rows, ["target", "measured", "met"])]
+        target_rows.append(
+            [
+                "peak memory ≤ ½ of datasketch's",
+                f"{ratios['memory dedup/datasketch']:.2f} of it",
+                _yes(targets["memory"]),
+            ]
+        )
+    blocks += [
+        "Targets of issue 7 (like for like; the issue's are on Reuters-21578, measured here on the corpus above).",
+        table(target_rows, ["target", "measured", "met"]),
+    ]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
     print(f"\n# reproduce: {command}")
     names = list(PIPELINES)
-    write_json(args.json, {
-        "command": command,
-        "revision": revision,
-        "platform": platform_line(),
-        "corpus": description,
-        "n_docs": n,
-        "repeat": args.repeat,
-        "rensa_bands": RENSA_BANDS,
-        "given": GIVEN,
-        "dedup_find_workers": dedup_find_config().workers,
-        "seconds": times,
-        "median_seconds": med,
-        "ratios": ratios,
-        "ratio_ceilings": ceiling,
-        "targets_met": targets,
-        "loadavg_start_end": [load_start, list(os.getloadavg())],
-        "candidates": {k: results[k].get("candidates") for k in names if "candidates" in results[k]},
-        "capped_buckets": {k: results[k]["capped_buckets"] for k in names if "capped_buckets" in results[k]},
-        "pairs": {k: len(results[k]["pairs"]) for k in names if "pairs" in results[k]},
-        "duplicates": {k: results[k]["duplicates"] for k in names if "duplicates" in results[k]},
-        "groups": {k: results[k]["groups"] for k in names if "groups" in results[k]},
-        "parallel_same_pairs": results["parallel"]["pairs"] == ref,
-        "defaults_parallel_same_pairs": results["defaults-parallel"]["pairs"] == results["defaults"]["pairs"],
-        "dedup_find_same_duplicates": results["dedup-find"]["duplicates"] == results["defaults"]["duplicates"],
-        "stage_seconds": {k: results[k]["stage_seconds"] for k in names if "stage_seconds" in results[k]},
-        "overlap": overlap,
-        "memory": memory,
-        "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "command": command,
+            "revision": revision,
+            "platform": platform_line(),
+            "corpus": description,
+            "n_docs": n,
+            "repeat": args.repeat,
+            "rensa_bands": RENSA_BANDS,
+            "given": GIVEN,
+            "dedup_find_workers": dedup_find_config().workers,
+            "seconds": times,
+            "median_seconds": med,
+            "ratios": ratios,
+            "ratio_ceilings": ceiling,
+            "targets_met": targets,
+            "loadavg_start_end": [load_start, list(os.getloadavg())],
+            "candidates": {k: results[k].get("candidates") for k in names if "candidates" in results[k]},
+            "capped_buckets": {k: results[k]["capped_buckets"] for k in names if "capped_buckets" in results[k]},
+            "pairs": {k: len(results[k]["pairs"]) for k in names if "pairs" in results[k]},
+            "duplicates": {k: results[k]["duplicates"] for k in names if "duplicates" in results[k]},
+            "groups": {k: results[k]["groups"] for k in names if "groups" in results[k]},
+            "parallel_same_pairs": results["parallel"]["pairs"] == ref,
+            "defaults_parallel_same_pairs": results["defaults-parallel"]["pairs"] == results["defaults"]["pairs"],
+            "dedup_find_same_duplicates": results["dedup-find"]["duplicates"] == results["defaults"]["duplicates"],
+            "stage_seconds": {k: results[k]["stage_seconds"] for k in names if "stage_seconds" in results[k]},
+            "overlap": overlap,
+            "memory": memory,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 
@@ -449,8 +543,10 @@ def _defaults_line() -> str:
 
     cfg = DedupConfig()
     bands, rows = lsh_params(cfg.candidate_threshold, num_perm=cfg.num_perm, weights=cfg.lsh_weights)
-    return (f"{cfg.shingle_unit} {cfg.shingle_size}-grams, num_perm={cfg.num_perm}, LSH for {cfg.candidate_threshold} "
-            f"= {bands} × {rows}, bucket_limit {cfg.bucket_limit}, threshold {cfg.threshold}, coverage {cfg.coverage}")
+    return (
+        f"{cfg.shingle_unit} {cfg.shingle_size}-grams, num_perm={cfg.num_perm}, LSH for {cfg.candidate_threshold} "
+        f"= {bands} × {rows}, bucket_limit {cfg.bucket_limit}, threshold {cfg.threshold}, coverage {cfg.coverage}"
+    )
 
 
 if __name__ == "__main__":

@@ -84,8 +84,11 @@ def redis_server() -> Any:
     if binary is None:
         raise SystemExit("bench_redis: no redis-server on PATH (apt-get install redis-server)")
     port, directory = _free_port(), tempfile.mkdtemp(prefix="bench-redis-")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     import redis
 
     client = redis.Redis(port=port)
@@ -124,10 +127,11 @@ def _load() -> float:
 
 
 def _batches(docs: Sequence[dict[str, Any]], size: int = BATCH) -> list[list[dict[str, Any]]]:
-    return [list(docs[k:k + size]) for k in range(0, len(docs), size)]
+    return [list(docs[k : k + size]) for k in range(0, len(docs), size)]
 
 
 # -- dedup --------------------------------------------------------------------------------------
+
 
 def _worker(url: str, name: str, batches: list[list[dict[str, Any]]], ready: Any, go: Any, out: Any) -> None:
     _count_sends()
@@ -169,7 +173,9 @@ def dedup_ingest(port: int, client: Any, docs: Sequence[dict[str, Any]], workers
             if any(p.exitcode not in (None, 0) for p in procs):
                 for p in procs:
                     p.kill()
-                raise SystemExit(f"bench_redis: a dedup worker failed (exit codes {[p.exitcode for p in procs]})") from None
+                raise SystemExit(
+                    f"bench_redis: a dedup worker failed (exit codes {[p.exitcode for p in procs]})"
+                ) from None
     wall = time.perf_counter() - start
     for p in procs:
         p.join()
@@ -182,12 +188,18 @@ def dedup_ingest(port: int, client: Any, docs: Sequence[dict[str, Any]], workers
     delta = _delta(_commands(client), commands)
     claims = sum(r[2] for r in results)
     return {
-        "workers": workers, "articles": n, "seconds": wall, "articles_per_s": n / wall,
-        "bytes_per_article": used / n, "bytes_per_article_without_sketch": (used - kinds.get("cm", 0)) / n,
+        "workers": workers,
+        "articles": n,
+        "seconds": wall,
+        "articles_per_s": n / wall,
+        "bytes_per_article": used / n,
+        "bytes_per_article_without_sketch": (used - kinds.get("cm", 0)) / n,
         "postings_bytes_per_article": (kinds.get("p", 0) + kinds.get("o", 0)) / n,
-        "ids_bytes_per_article": kinds.get("i", 0) / n, "records_bytes_per_article": kinds.get("d", 0) / n,
+        "ids_bytes_per_article": kinds.get("i", 0) / n,
+        "records_bytes_per_article": kinds.get("d", 0) / n,
         "sketch_bytes": kinds.get("cm", 0),
-        "round_trips_per_batch": sum(r[1] for r in results) / claims, "batches": claims,
+        "round_trips_per_batch": sum(r[1] for r in results) / claims,
+        "batches": claims,
         "commands_per_batch": sum(v for k, v in delta.items() if k in ("evalsha", "eval", "get", "ping")) / claims,
     }
 
@@ -207,11 +219,15 @@ def dedup_queries(port: int, client: Any, queries: Sequence[dict[str, Any]]) -> 
             times.append(time.perf_counter() - t0)
             sends += SENDS[0] - s0
     delta = _delta(_commands(client), commands)
-    return {**_latency(times), "round_trips_per_query": sends / len(queries),
-            "commands_per_query": sum(v for k, v in delta.items() if k in ("evalsha", "eval", "get")) / len(queries)}
+    return {
+        **_latency(times),
+        "round_trips_per_query": sends / len(queries),
+        "commands_per_query": sum(v for k, v in delta.items() if k in ("evalsha", "eval", "get")) / len(queries),
+    }
 
 
 # -- datasketch ---------------------------------------------------------------------------------
+
 
 def signatures(docs: Sequence[dict[str, Any]]) -> list[Any]:
     """datasketch MinHashes of dedup's signatures (the same 128 permutations dedup bands)."""
@@ -230,11 +246,16 @@ def signatures(docs: Sequence[dict[str, Any]]) -> list[Any]:
 def _lsh(port: int) -> Any:
     from datasketch import MinHashLSH
 
-    return MinHashLSH(num_perm=128, params=(BANDS, ROWS), storage_config={
-        "type": "redis", "basename": b"ds", "redis": {"host": "127.0.0.1", "port": port}})
+    return MinHashLSH(
+        num_perm=128,
+        params=(BANDS, ROWS),
+        storage_config={"type": "redis", "basename": b"ds", "redis": {"host": "127.0.0.1", "port": port}},
+    )
 
 
-def datasketch_ingest(port: int, client: Any, ids: Sequence[str], minhashes: Sequence[Any], plain: int) -> dict[str, Any]:
+def datasketch_ingest(
+    port: int, client: Any, ids: Sequence[str], minhashes: Sequence[Any], plain: int
+) -> dict[str, Any]:
     client.flushall()
     lsh = _lsh(port)
     before, commands, sends = _used(client), _commands(client), SENDS[0]
@@ -254,11 +275,17 @@ def datasketch_ingest(port: int, client: Any, ids: Sequence[str], minhashes: Seq
         lsh.insert(key, m)
     plain_wall = time.perf_counter() - start
     k = max(1, len(extra))
-    return {"articles": n, "seconds": wall, "articles_per_s": n / wall, "bytes_per_article": used / n,
-            "session_round_trips_per_article": session_sends / n, "session_commands_per_article": session_commands / n,
-            "plain_articles_per_s": len(extra) / plain_wall if extra else None,
-            "plain_round_trips_per_insert": (SENDS[0] - sends) / k,
-            "plain_commands_per_insert": sum(_delta(_commands(client), commands).values()) / k}
+    return {
+        "articles": n,
+        "seconds": wall,
+        "articles_per_s": n / wall,
+        "bytes_per_article": used / n,
+        "session_round_trips_per_article": session_sends / n,
+        "session_commands_per_article": session_commands / n,
+        "plain_articles_per_s": len(extra) / plain_wall if extra else None,
+        "plain_round_trips_per_insert": (SENDS[0] - sends) / k,
+        "plain_commands_per_insert": sum(_delta(_commands(client), commands).values()) / k,
+    }
 
 
 def datasketch_queries(port: int, client: Any, minhashes: Sequence[Any]) -> dict[str, Any]:
@@ -272,8 +299,11 @@ def datasketch_queries(port: int, client: Any, minhashes: Sequence[Any]) -> dict
         times.append(time.perf_counter() - t0)
         sends += SENDS[0] - s0
     delta = _delta(_commands(client), commands)
-    return {**_latency(times), "round_trips_per_query": sends / len(minhashes),
-            "commands_per_query": sum(delta.values()) / len(minhashes)}
+    return {
+        **_latency(times),
+        "round_trips_per_query": sends / len(minhashes),
+        "commands_per_query": sum(delta.values()) / len(minhashes),
+    }
 
 
 def _ratio(dedup_value: float, other: float) -> str:
@@ -288,17 +318,22 @@ def _latency(times: Sequence[float]) -> dict[str, float]:
 
 # -- claim cost, against an earlier revision ------------------------------------------------------
 
+
 def _store_at(rev: str) -> Any:
     """RedisStore as it was at git revision ``rev`` (its redis.py and _redis_lua.py, the rest of dedup as now)."""
+
     def show(path: str) -> str:
-        return subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], check=True, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:{path}"], check=True, capture_output=True, text=True
+        ).stdout
 
     lua = types.ModuleType("dedup.store._redis_lua_baseline")
     lua.__package__ = "dedup.store"  # its own relative imports (the Lua library) resolve as in the package
     exec(compile(show("dedup/store/_redis_lua.py"), "baseline _redis_lua.py", "exec"), lua.__dict__)  # noqa: S102 (our own git history)
     sys.modules[lua.__name__] = lua
-    source = show("dedup/store/redis.py").replace("from . import _redis_lua as lua", "from . import _redis_lua_baseline as lua")
+    source = show("dedup/store/redis.py").replace(
+        "from . import _redis_lua as lua", "from . import _redis_lua_baseline as lua"
+    )
     spec = importlib.util.spec_from_loader("dedup.store._redis_baseline", loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
@@ -308,13 +343,16 @@ def _store_at(rev: str) -> Any:
     return module.RedisStore
 
 
-def claim_cost(port: int, client: Any, docs: Sequence[dict[str, Any]], stores: dict[str, Any], repeat: int) -> dict[str, Any]:
+def claim_cost(
+    port: int, client: Any, docs: Sequence[dict[str, Any]], stores: dict[str, Any], repeat: int
+) -> dict[str, Any]:
     from dedup.matching import prepare_batch
     from dedup.store import store_settings
 
     config = dedup.DedupConfig()
-    batches = [prepare_batch([as_article(d) for d in b], config, bands=BANDS, rows=ROWS, arrival=0.0)
-               for b in _batches(docs)]
+    batches = [
+        prepare_batch([as_article(d) for d in b], config, bands=BANDS, rows=ROWS, arrival=0.0) for b in _batches(docs)
+    ]
     runs: dict[str, list[float]] = {label: [] for label in stores}
     for _ in range(repeat):
         for label, cls in stores.items():  # alternating
@@ -330,6 +368,7 @@ def claim_cost(port: int, client: Any, docs: Sequence[dict[str, Any]], stores: d
 
 # -- the report -----------------------------------------------------------------------------------
 
+
 def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in runs[0].items():
@@ -339,11 +378,22 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def measure(docs: list[dict[str, Any]], n: int, queries: int, workers: Sequence[int], repeat: int, plain: int,
-            port: int, client: Any, log: Any) -> dict[str, Any]:
-    stored, held = docs[:n], docs[n:n + queries]
+def measure(
+    docs: list[dict[str, Any]],
+    n: int,
+    queries: int,
+    workers: Sequence[int],
+    repeat: int,
+    plain: int,
+    port: int,
+    client: Any,
+    log: Any,
+) -> dict[str, Any]:
+    stored, held = docs[:n], docs[n : n + queries]
     if len(held) < queries:
-        raise SystemExit(f"bench_redis: {n} stored + {queries} held-out queries need {n + queries} articles; have {len(docs)}")
+        raise SystemExit(
+            f"bench_redis: {n} stored + {queries} held-out queries need {n + queries} articles; have {len(docs)}"
+        )
     ids = [d["id"] for d in stored]
     minhashes, query_hashes = signatures(stored), signatures(held)
     runs: dict[str, list[dict[str, Any]]] = {f"dedup_{w}": [] for w in workers}
@@ -360,59 +410,133 @@ def measure(docs: list[dict[str, Any]], n: int, queries: int, workers: Sequence[
                 runs["datasketch"].append(datasketch_ingest(port, client, ids, minhashes, plain))
                 runs["datasketch_query"].append(datasketch_queries(port, client, query_hashes))
             loads.append(_load())
-    return {"articles": n, "queries": queries, "load_average": {"min": min(loads), "max": max(loads)},
-            **{k: _median_of(v) for k, v in runs.items()}}
+    return {
+        "articles": n,
+        "queries": queries,
+        "load_average": {"min": min(loads), "max": max(loads)},
+        **{k: _median_of(v) for k, v in runs.items()},
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
-    out = [(f"Corpus: {result['corpus']}. {result['platform']}. Redis {result['redis_version']} on loopback; "
+    out = [
+        (
+            f"Corpus: {result['corpus']}. {result['platform']}. Redis {result['redis_version']} on loopback; "
             f"{BANDS} bands x {ROWS} rows, 128 permutations, batches of {BATCH}; medians of {result['repeat']} "
-            f"alternating runs.")]
+            f"alternating runs."
+        )
+    ]
     for size in result["sizes"]:
         n, d1, ds = size["articles"], size[f"dedup_{result['workers'][0]}"], size["datasketch"]
         dq, sq = size["dedup_query"], size["datasketch_query"]
         la = size["load_average"]
         out.append(f"\n### {n:,} articles (load average {la['min']}-{la['max']} on {os.cpu_count()} CPUs)\n")
-        out.append(table([
-            ["everything dedup stores (used_memory)", f"{d1['bytes_per_article']:,.0f}", f"{ds['bytes_per_article']:,.0f}",
-             _ratio(d1["bytes_per_article"], ds["bytes_per_article"])],
-            ["dedup without its fixed 16 MB sketch", f"{d1['bytes_per_article_without_sketch']:,.0f}", "",
-             _ratio(d1["bytes_per_article_without_sketch"], ds["bytes_per_article"])],
-            ["postings alone (MEMORY USAGE)", f"{d1['postings_bytes_per_article']:,.0f}", f"{ds['bytes_per_article']:,.0f}",
-             _ratio(d1["postings_bytes_per_article"], ds["bytes_per_article"])],
-        ], ["bytes per article", "dedup", "datasketch", "dedup / datasketch"]))
+        out.append(
+            table(
+                [
+                    [
+                        "everything dedup stores (used_memory)",
+                        f"{d1['bytes_per_article']:,.0f}",
+                        f"{ds['bytes_per_article']:,.0f}",
+                        _ratio(d1["bytes_per_article"], ds["bytes_per_article"]),
+                    ],
+                    [
+                        "dedup without its fixed 16 MB sketch",
+                        f"{d1['bytes_per_article_without_sketch']:,.0f}",
+                        "",
+                        _ratio(d1["bytes_per_article_without_sketch"], ds["bytes_per_article"]),
+                    ],
+                    [
+                        "postings alone (MEMORY USAGE)",
+                        f"{d1['postings_bytes_per_article']:,.0f}",
+                        f"{ds['bytes_per_article']:,.0f}",
+                        _ratio(d1["postings_bytes_per_article"], ds["bytes_per_article"]),
+                    ],
+                ],
+                ["bytes per article", "dedup", "datasketch", "dedup / datasketch"],
+            )
+        )
         rows = []
         for w in result["workers"]:
             d = size[f"dedup_{w}"]
-            rows.append([f"dedup, {w} worker process{'es' if w > 1 else ''} (end to end)", f"{d['articles_per_s']:,.0f}",
-                         f"{d['articles_per_s'] / ds['articles_per_s']:.2f}", f"{d['round_trips_per_batch']:.2f} per batch"])
-        rows.append(["datasketch, insertion session (signatures ready)", f"{ds['articles_per_s']:,.0f}", "1",
-                     f"{ds['session_round_trips_per_article']:.3f} per insert"])
+            rows.append(
+                [
+                    f"dedup, {w} worker process{'es' if w > 1 else ''} (end to end)",
+                    f"{d['articles_per_s']:,.0f}",
+                    f"{d['articles_per_s'] / ds['articles_per_s']:.2f}",
+                    f"{d['round_trips_per_batch']:.2f} per batch",
+                ]
+            )
+        rows.append(
+            [
+                "datasketch, insertion session (signatures ready)",
+                f"{ds['articles_per_s']:,.0f}",
+                "1",
+                f"{ds['session_round_trips_per_article']:.3f} per insert",
+            ]
+        )
         if ds.get("plain_articles_per_s"):
-            rows.append(["datasketch, insert without a session", f"{ds['plain_articles_per_s']:,.0f}",
-                         f"{ds['plain_articles_per_s'] / ds['articles_per_s']:.2f}",
-                         f"{ds['plain_round_trips_per_insert']:.1f} per insert ({ds['plain_commands_per_insert']:.0f} commands)"])
+            rows.append(
+                [
+                    "datasketch, insert without a session",
+                    f"{ds['plain_articles_per_s']:,.0f}",
+                    f"{ds['plain_articles_per_s'] / ds['articles_per_s']:.2f}",
+                    f"{ds['plain_round_trips_per_insert']:.1f} per insert ({ds['plain_commands_per_insert']:.0f} commands)",
+                ]
+            )
         out.append("\n" + table(rows, ["ingest", "articles/s", "vs datasketch session", "round trips"]))
-        out.append("\n" + table([
-            ["dedup `open_index(...).query(article)` (end to end)", f"{dq['median_ms']:.2f}", f"{dq['p99_ms']:.2f}",
-             f"{dq['round_trips_per_query']:.2f}", f"{dq['commands_per_query']:.2f}"],
-            ["datasketch `lsh.query(minhash)` (signature ready)", f"{sq['median_ms']:.2f}", f"{sq['p99_ms']:.2f}",
-             f"{sq['round_trips_per_query']:.2f}", f"{sq['commands_per_query']:.2f}"],
-            ["ratio dedup / datasketch", f"{dq['median_ms'] / sq['median_ms']:.2f}", f"{dq['p99_ms'] / sq['p99_ms']:.2f}",
-             f"{dq['round_trips_per_query'] / sq['round_trips_per_query']:.2f}", ""],
-        ], [f"query ({dq['queries']} held-out articles)", "median ms", "p99 ms", "round trips", "commands"]))
+        out.append(
+            "\n"
+            + table(
+                [
+                    [
+                        "dedup `open_index(...).query(article)` (end to end)",
+                        f"{dq['median_ms']:.2f}",
+                        f"{dq['p99_ms']:.2f}",
+                        f"{dq['round_trips_per_query']:.2f}",
+                        f"{dq['commands_per_query']:.2f}",
+                    ],
+                    [
+                        "datasketch `lsh.query(minhash)` (signature ready)",
+                        f"{sq['median_ms']:.2f}",
+                        f"{sq['p99_ms']:.2f}",
+                        f"{sq['round_trips_per_query']:.2f}",
+                        f"{sq['commands_per_query']:.2f}",
+                    ],
+                    [
+                        "ratio dedup / datasketch",
+                        f"{dq['median_ms'] / sq['median_ms']:.2f}",
+                        f"{dq['p99_ms'] / sq['p99_ms']:.2f}",
+                        f"{dq['round_trips_per_query'] / sq['round_trips_per_query']:.2f}",
+                        "",
+                    ],
+                ],
+                [f"query ({dq['queries']} held-out articles)", "median ms", "p99 ms", "round trips", "commands"],
+            )
+        )
     if result.get("claim"):
-        rows = [[label, f"{v['ms_per_article']:.2f}", ", ".join(f"{x:.2f}" for x in v["runs"])]
-                for label, v in result["claim"]["stores"].items()]
-        out.append(f"\n### Claim cost ({result['claim']['articles']:,} articles, batches of {BATCH}, load average "
-                   f"{result['claim']['load_average']})\n")
+        rows = [
+            [label, f"{v['ms_per_article']:.2f}", ", ".join(f"{x:.2f}" for x in v["runs"])]
+            for label, v in result["claim"]["stores"].items()
+        ]
+        out.append(
+            f"\n### Claim cost ({result['claim']['articles']:,} articles, batches of {BATCH}, load average "
+            f"{result['claim']['load_average']})\n"
+        )
         out.append(table(rows, ["RedisStore.claim_many", "ms per article (median)", "runs"]))
     return "\n".join(out) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", type=Path, metavar="PATH", help="a feed (e.g. ../shared/data/reuters21578.jsonl.gz); default: synthetic")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="PATH",
+        help="a feed (e.g. ../shared/data/reuters21578.jsonl.gz); default: synthetic",
+    )
     p.add_argument("--sizes", default="3000,20000", help="stored articles, comma-separated (default 3000,20000)")
     p.add_argument("--queries", type=int, default=300, help="held-out query articles (default 300)")
     p.add_argument("--workers", default="1,2,4", help="worker processes, comma-separated (default 1,2,4)")
@@ -435,8 +559,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print(f"[bench_redis {time.strftime('%H:%M:%S')} load {_load()}] {message}", file=sys.stderr, flush=True)
 
     with redis_server() as (port, client):
-        result: dict[str, Any] = {"corpus": label, "platform": platform_line(), "redis_version": client.info()["redis_version"],
-                                  "repeat": args.repeat, "workers": workers, "sizes": []}
+        result: dict[str, Any] = {
+            "corpus": label,
+            "platform": platform_line(),
+            "redis_version": client.info()["redis_version"],
+            "repeat": args.repeat,
+            "workers": workers,
+            "sizes": [],
+        }
         for n in sizes:
             result["sizes"].append(measure(docs, n, args.queries, workers, args.repeat, args.plain, port, client, log))
         if args.baseline:
@@ -446,8 +576,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             n = min(3000, max(sizes))
             load = _load()
             stores = {f"at {args.baseline}": _store_at(args.baseline), "this revision": RedisStore}
-            result["claim"] = {"articles": n, "load_average": load,
-                               "stores": claim_cost(port, client, docs[:n], stores, args.repeat)}
+            result["claim"] = {
+                "articles": n,
+                "load_average": load,
+                "stores": claim_cost(port, client, docs[:n], stores, args.repeat),
+            }
     text = markdown(result)
     result["markdown"] = text
     if args.markdown:

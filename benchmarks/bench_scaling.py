@@ -277,13 +277,20 @@ def _child(args: argparse.Namespace) -> int:
 
 def _child_argv(args: argparse.Namespace, n: int, setting: str) -> list[str]:
     argv = [
-        "--child", str(n),
-        "--setting", setting,
-        "--seed", str(args.seed),
-        "--repeat", str(args.repeat),
-        "--max-rss-mb", str(args.max_rss_mb),
-        "--time-limit", str(args.time_limit),
-        "--workers", str(args.workers),
+        "--child",
+        str(n),
+        "--setting",
+        setting,
+        "--seed",
+        str(args.seed),
+        "--repeat",
+        str(args.repeat),
+        "--max-rss-mb",
+        str(args.max_rss_mb),
+        "--time-limit",
+        str(args.time_limit),
+        "--workers",
+        str(args.workers),
     ]
     if args.corpus is not None:
         argv += ["--corpus", str(args.corpus)]
@@ -292,7 +299,9 @@ def _child_argv(args: argparse.Namespace, n: int, setting: str) -> list[str]:
     return argv
 
 
-def time_exponent(results: Sequence[dict[str, Any]], lo: int = EXPONENT_RANGE[0], hi: int = EXPONENT_RANGE[1]) -> dict[str, Any]:
+def time_exponent(
+    results: Sequence[dict[str, Any]], lo: int = EXPONENT_RANGE[0], hi: int = EXPONENT_RANGE[1]
+) -> dict[str, Any]:
     """Least-squares slope of log(seconds) against log(articles) over the completed sizes in [lo, hi].
 
     With fewer than two completed sizes there, over all completed sizes (``"range"`` says which).
@@ -304,8 +313,14 @@ def time_exponent(results: Sequence[dict[str, Any]], lo: int = EXPONENT_RANGE[0]
     inside = [r for r in done if lo <= r["n_docs"] <= hi]
     used, in_range = (inside, True) if len(inside) >= 2 else (done, False)
     missing = [r["n_docs"] for r in results if "seconds" not in r and (lo <= r["n_docs"] <= hi or not in_range)]
-    out: dict[str, Any] = {"sizes": [r["n_docs"] for r in used], "in_range": in_range, "complete": not missing,
-                           "missing": missing, "exponent": None, "met": False}
+    out: dict[str, Any] = {
+        "sizes": [r["n_docs"] for r in used],
+        "in_range": in_range,
+        "complete": not missing,
+        "missing": missing,
+        "exponent": None,
+        "met": False,
+    }
     if len(used) >= 2:
         x = np.log([r["n_docs"] for r in used])
         y = np.log([r["seconds"] for r in used])
@@ -331,10 +346,24 @@ def plot(runs: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
         stopped = [r for r in results if "seconds_until_stopped" in r]
         if stopped:
             label = f"{setting}: stopped (a lower bound)"
-            ax_t.plot([r["n_docs"] for r in stopped], [r["seconds_until_stopped"] for r in stopped],
-                      "x", ms=9, mew=2, color="tab:red", label=label)
-            ax_m.plot([r["n_docs"] for r in stopped], [r["peak_rss_mb"] for r in stopped],
-                      "x", ms=9, mew=2, color="tab:red", label=label)
+            ax_t.plot(
+                [r["n_docs"] for r in stopped],
+                [r["seconds_until_stopped"] for r in stopped],
+                "x",
+                ms=9,
+                mew=2,
+                color="tab:red",
+                label=label,
+            )
+            ax_m.plot(
+                [r["n_docs"] for r in stopped],
+                [r["peak_rss_mb"] for r in stopped],
+                "x",
+                ms=9,
+                mew=2,
+                color="tab:red",
+                label=label,
+            )
     ax_t.axhline(TARGET_SECONDS, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_SECONDS:.0f} s")
     ax_t.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="time")
     ax_m.axhline(TARGET_MB, color="grey", ls=":", label=f"target at {TARGET_N:,}: {TARGET_MB:,.0f} MB")
@@ -353,15 +382,35 @@ def plot(runs: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
 
 def _row(r: dict[str, Any]) -> list[str]:
     if "seconds" in r:
-        return [f"{r['n_docs']:,}", f"{r['text_mchars']:,.1f}", f"{r['seconds']:.2f}", f"{r['n_docs'] / r['seconds']:,.0f}",
-                f"{r['peak_rss_mb']:,.0f}", f"{r['baseline_rss_mb']:,.0f}", f"{r['candidates']:,}",
-                f"{r.get('capped_buckets', 0):,}", f"{r['pairs']:,}", f"{r['duplicates']:,}"]
-    where = (f" in {r['phase']} after {r['seconds_until_stopped']:.0f} s (last progress: {r['stage']})"
-             if r.get("stage") else "")
-    return [f"{r['n_docs']:,}", f"{r['text_mchars']:,.1f}" if "text_mchars" in r else "—",
-            f"**stopped**: {r.get('stopped') or r.get('skipped')}{where}", "—",
-            f"{r['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r else "—",
-            f"{r['baseline_rss_mb']:,.0f}" if "baseline_rss_mb" in r else "—", "—", "—", "—", "—"]
+        return [
+            f"{r['n_docs']:,}",
+            f"{r['text_mchars']:,.1f}",
+            f"{r['seconds']:.2f}",
+            f"{r['n_docs'] / r['seconds']:,.0f}",
+            f"{r['peak_rss_mb']:,.0f}",
+            f"{r['baseline_rss_mb']:,.0f}",
+            f"{r['candidates']:,}",
+            f"{r.get('capped_buckets', 0):,}",
+            f"{r['pairs']:,}",
+            f"{r['duplicates']:,}",
+        ]
+    where = (
+        f" in {r['phase']} after {r['seconds_until_stopped']:.0f} s (last progress: {r['stage']})"
+        if r.get("stage")
+        else ""
+    )
+    return [
+        f"{r['n_docs']:,}",
+        f"{r['text_mchars']:,.1f}" if "text_mchars" in r else "—",
+        f"**stopped**: {r.get('stopped') or r.get('skipped')}{where}",
+        "—",
+        f"{r['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r else "—",
+        f"{r['baseline_rss_mb']:,.0f}" if "baseline_rss_mb" in r else "—",
+        "—",
+        "—",
+        "—",
+        "—",
+    ]
 
 
 def summary(results: list[dict[str, Any]], cores: int) -> dict[str, Any]:
@@ -377,11 +426,15 @@ def summary(results: list[dict[str, Any]], cores: int) -> dict[str, Any]:
     done = at is not None and "seconds" in at
     return {
         "exponent": exponent,
-        "at_target": {"n_docs": TARGET_N, "state": state, "cores": cores,
-                      "seconds": at["seconds"] if done else None,
-                      "peak_rss_mb": at.get("peak_rss_mb") if at is not None else None,
-                      "seconds_met": done and at["seconds"] <= TARGET_SECONDS,
-                      "memory_met": done and at["peak_rss_mb"] <= TARGET_MB},
+        "at_target": {
+            "n_docs": TARGET_N,
+            "state": state,
+            "cores": cores,
+            "seconds": at["seconds"] if done else None,
+            "peak_rss_mb": at.get("peak_rss_mb") if at is not None else None,
+            "seconds_met": done and at["seconds"] <= TARGET_SECONDS,
+            "memory_met": done and at["peak_rss_mb"] <= TARGET_MB,
+        },
     }
 
 
@@ -390,16 +443,25 @@ def _summary_table(s: dict[str, Any]) -> str:
     if e["exponent"] is None:
         exp_text = "not computed: fewer than two completed sizes"
     else:
-        over = "100,000–1,000,000" if e["in_range"] else "all completed sizes (fewer than two from 100,000 to 1,000,000)"
+        over = (
+            "100,000–1,000,000" if e["in_range"] else "all completed sizes (fewer than two from 100,000 to 1,000,000)"
+        )
         exp_text = f"{e['exponent']:.2f} over {over}: {', '.join(f'{n:,}' for n in e['sizes'])}"
         if e["missing"]:
             exp_text += f"; a lower bound: {', '.join(f'{n:,}' for n in e['missing'])} stopped"
     measured_s = f"{t['seconds']:.0f} s" if t["seconds"] is not None else t["state"]
-    measured_mb = (f"{t['peak_rss_mb']:,.0f} MB" + ("" if t["seconds"] is not None else " when stopped")
-                   if t["peak_rss_mb"] is not None else t["state"])
+    measured_mb = (
+        f"{t['peak_rss_mb']:,.0f} MB" + ("" if t["seconds"] is not None else " when stopped")
+        if t["peak_rss_mb"] is not None
+        else t["state"]
+    )
     rows = [
         [f"time exponent ≤ {TARGET_EXPONENT}", exp_text, "yes" if e["met"] else "no"],
-        [f"{TARGET_N:,} articles in ≤ {TARGET_SECONDS:.0f} s ({t['cores']} cores)", measured_s, "yes" if t["seconds_met"] else "no"],
+        [
+            f"{TARGET_N:,} articles in ≤ {TARGET_SECONDS:.0f} s ({t['cores']} cores)",
+            measured_s,
+            "yes" if t["seconds_met"] else "no",
+        ],
         [f"{TARGET_N:,} articles with ≤ {TARGET_MB:,.0f} MB peak", measured_mb, "yes" if t["memory_met"] else "no"],
     ]
     return table(rows, ["target", "measured", "met"])
@@ -423,8 +485,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = shlex.join(["python", "benchmarks/bench_scaling.py", *argv])
     source = args.corpus.name if args.corpus is not None else "synthetic corpus"
     workers = dedup_find_config(args.workers).workers
-    print(f"# {source}; settings {', '.join(args.settings)}; sizes {', '.join(f'{n:,}' for n in args.sizes)}; "
-          f"workers={workers}; each size in its own process", flush=True)
+    print(
+        f"# {source}; settings {', '.join(args.settings)}; sizes {', '.join(f'{n:,}' for n in args.sizes)}; "
+        f"workers={workers}; each size in its own process",
+        flush=True,
+    )
     feed_dir = None
     built = source
     if not args.in_memory:
@@ -456,17 +521,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             if feed_dir is not None and "corpus" in r:
                 r["corpus"] = built
             results.append(r)
-            print(f"#   {setting} {n:,}: "
-                  + (f"{r['seconds']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB" if "seconds" in r else f"stopped: {r['stopped']}"),
-                  flush=True)
+            print(
+                f"#   {setting} {n:,}: "
+                + (
+                    f"{r['seconds']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB"
+                    if "seconds" in r
+                    else f"stopped: {r['stopped']}"
+                ),
+                flush=True,
+            )
         runs[setting] = results
 
     corpora = [r["corpus"] for results in runs.values() for r in results if "corpus" in r]
     corpus = corpora[-1] if corpora else built
     cores = _cores()
     summaries = {setting: summary(results, cores) for setting, results in runs.items()}
-    header = ["articles", "text, M chars", "seconds", "articles/s", "peak MB", "before the run, peak MB",
-              "candidate pairs", "capped buckets", "verified pairs", "duplicates"]
+    header = [
+        "articles",
+        "text, M chars",
+        "seconds",
+        "articles/s",
+        "peak MB",
+        "before the run, peak MB",
+        "candidate pairs",
+        "capped buckets",
+        "verified pairs",
+        "duplicates",
+    ]
     blocks = [
         f"Scaling of `find_duplicates`, each size in a fresh process, median of {args.repeat} run(s), workers={workers} "
         f"(as `dedup find` on this machine{'' if args.workers == 0 else f' with -j {args.workers}'}); corpus: {corpus}. "
@@ -500,8 +581,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "repeat": args.repeat,
             "runs": runs,
             "summary": summaries,
-            "targets": {"n_docs": TARGET_N, "seconds": TARGET_SECONDS, "peak_mb": TARGET_MB, "exponent": TARGET_EXPONENT,
-                        "exponent_range": list(EXPONENT_RANGE)},
+            "targets": {
+                "n_docs": TARGET_N,
+                "seconds": TARGET_SECONDS,
+                "peak_mb": TARGET_MB,
+                "exponent": TARGET_EXPONENT,
+                "exponent_range": list(EXPONENT_RANGE),
+            },
             "plot": str(args.plot) if args.plot is not None else None,
             "markdown": markdown,
         },

@@ -93,8 +93,12 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
         part = texts[lo : lo + CHUNK]
         batch, figures = stage("tokenise+hash", lambda part=part: shingler.shingle_with_figures(part))
         sets = stage("sets", batch.sets)
-        sigs = stage("signatures", lambda sets=sets: dedup.minhash_signatures(
-            sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size))
+        sigs = stage(
+            "signatures",
+            lambda sets=sets: dedup.minhash_signatures(
+                sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size
+            ),
+        )
         keys_parts.append(stage("band keys", lambda sigs=sigs: band_keys(sigs, bands=bands, rows=rows)))
         chunks.append(sets, figures)
         n_shingles += int(batch.hashes.shape[0])
@@ -113,13 +117,26 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
         parts.append(verified[0] if isinstance(verified, tuple) else verified)
     ev, _ = pipeline._concatenate(parts)
     coverage = stage("alignment", lambda: coverage_of(ev.pairs, texts)) if cfg.coverage else None
-    pairs = stage("pair results", lambda: pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg,
-                                                              coverage=coverage))
-    clusters, _ = stage("clustering", lambda: cluster_verdicts(ids, [len(t) for t in texts], [a.published for a in articles],
-                                                                ev.pairs, ev.score, cfg))
-    counts = {"shingles": n_shingles, "distinct": distinct, "candidates": int(stream.candidates),
-              "capped_buckets": int(stream.capped_buckets), "pairs": len(pairs), "clusters": len(clusters),
-              "bands": bands, "rows": rows}
+    pairs = stage(
+        "pair results",
+        lambda: pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg, coverage=coverage),
+    )
+    clusters, _ = stage(
+        "clustering",
+        lambda: cluster_verdicts(
+            ids, [len(t) for t in texts], [a.published for a in articles], ev.pairs, ev.score, cfg
+        ),
+    )
+    counts = {
+        "shingles": n_shingles,
+        "distinct": distinct,
+        "candidates": int(stream.candidates),
+        "capped_buckets": int(stream.capped_buckets),
+        "pairs": len(pairs),
+        "clusters": len(clusters),
+        "bands": bands,
+        "rows": rows,
+    }
     return seconds, counts
 
 
@@ -143,7 +160,11 @@ def measure(docs: Sequence[dict[str, Any]], setting: str, repeat: int) -> dict[s
     ran = [name for name, _ in STAGES if name != "alignment" or cfg.coverage]
     total = sum(med[name] for name in ran)
     assert result is not None
-    found = {"candidates": int(result.stats["candidates"]), "pairs": len(result.pairs), "clusters": len(result.clusters)}
+    found = {
+        "candidates": int(result.stats["candidates"]),
+        "pairs": len(result.pairs),
+        "clusters": len(result.clusters),
+    }
     return {
         "config": {k: v for k, v in SETTINGS[setting].items()},
         "coverage": cfg.coverage,
@@ -155,7 +176,9 @@ def measure(docs: Sequence[dict[str, Any]], setting: str, repeat: int) -> dict[s
         "find_duplicates_seconds": whole,
         "find_duplicates_stage_seconds": {k: median([d[k] for d in inside]) for k in inside[0]} if inside else {},
         "slowest": max(ran, key=med.__getitem__),
-        "alignment_ms_per_pair": 1000 * med["alignment"] / counts["pairs"] if cfg.coverage and counts["pairs"] else None,
+        "alignment_ms_per_pair": 1000 * med["alignment"] / counts["pairs"]
+        if cfg.coverage and counts["pairs"]
+        else None,
         "counts": counts,
         "find_duplicates_counts": found,
         "counts_match": all(counts[k] == v for k, v in found.items()),
@@ -167,20 +190,32 @@ def render(setting: str, m: dict[str, Any], n: int) -> list[str]:
     rows = []
     for name, call in STAGES:
         ran = name in m["stages_run"]
-        rows.append([name, call, f"{med[name]:.3f}" if ran else "not run (coverage off)",
-                     f"{100 * m['share'][name]:.1f}%" if ran and total > 0 else "—",
-                     f"{1e6 * med[name] / n:,.1f}" if ran else "—"])
+        rows.append(
+            [
+                name,
+                call,
+                f"{med[name]:.3f}" if ran else "not run (coverage off)",
+                f"{100 * m['share'][name]:.1f}%" if ran and total > 0 else "—",
+                f"{1e6 * med[name] / n:,.1f}" if ran else "—",
+            ]
+        )
     fd = median(m["find_duplicates_seconds"])
     rows.append(["**sum**", "the stages above", f"{total:.3f}", "100%", f"{1e6 * total / n:,.1f}"])
     rows.append(["find_duplicates", "as one call, same settings", f"{fd:.3f}", "", f"{1e6 * fd / n:,.1f}"])
     c = m["counts"]
     inside = ", ".join(f"{k} {v:.3f} s" for k, v in m["find_duplicates_stage_seconds"].items())
-    note = (f"Slowest stage: **{m['slowest']}** ({100 * m['share'][m['slowest']]:.0f}%). {c['shingles']:,} shingles "
-            f"({c['distinct']:,} distinct per document), {c['bands']} bands × {c['rows']} rows, {c['candidates']:,} candidate "
-            f"pairs ({c['capped_buckets']:,} capped buckets), {c['pairs']:,} verified pairs, {c['clusters']:,} clusters"
-            + (f"; alignment {m['alignment_ms_per_pair']:.2f} ms per verified pair" if m["alignment_ms_per_pair"] else "")
-            + f". find_duplicates' own `stats[\"seconds\"]`: {inside}; its counts "
-            + ("match the stages'." if m["counts_match"] else f"**differ** from the stages': {m['find_duplicates_counts']}."))
+    note = (
+        f"Slowest stage: **{m['slowest']}** ({100 * m['share'][m['slowest']]:.0f}%). {c['shingles']:,} shingles "
+        f"({c['distinct']:,} distinct per document), {c['bands']} bands × {c['rows']} rows, {c['candidates']:,} candidate "
+        f"pairs ({c['capped_buckets']:,} capped buckets), {c['pairs']:,} verified pairs, {c['clusters']:,} clusters"
+        + (f"; alignment {m['alignment_ms_per_pair']:.2f} ms per verified pair" if m["alignment_ms_per_pair"] else "")
+        + f'. find_duplicates\' own `stats["seconds"]`: {inside}; its counts '
+        + (
+            "match the stages'."
+            if m["counts_match"]
+            else f"**differ** from the stages': {m['find_duplicates_counts']}."
+        )
+    )
     return [table(rows, ["stage", "call", "median s", "share", "µs per article"]), note]
 
 
@@ -195,24 +230,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# {description}; {args.repeat} rounds", flush=True)
     results = {setting: measure(docs, setting, args.repeat) for setting in SETTINGS}
     n = max(len(docs), 1)
-    blocks = [(f"Stages of `find_duplicates` on {description}, one process; medians of {args.repeat} rounds "
-              f"after a warm-up on 200 articles. {platform_line()}.")]
+    blocks = [
+        (
+            f"Stages of `find_duplicates` on {description}, one process; medians of {args.repeat} rounds "
+            f"after a warm-up on 200 articles. {platform_line()}."
+        )
+    ]
     for k, (setting, m) in enumerate(results.items(), 1):
         blocks += [f"**{k}. {TITLES[setting][0].upper() + TITLES[setting][1:]}.**", *render(setting, m, n)]
     markdown = "\n\n".join(blocks)
     print()
     print(markdown)
     print(f"\n# reproduce: {command}")
-    write_json(args.json, {
-        "command": command,
-        "revision": revision,
-        "platform": platform_line(),
-        "corpus": description,
-        "n_docs": len(docs),
-        "repeat": args.repeat,
-        "settings": results,
-        "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "command": command,
+            "revision": revision,
+            "platform": platform_line(),
+            "corpus": description,
+            "n_docs": len(docs),
+            "repeat": args.repeat,
+            "settings": results,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

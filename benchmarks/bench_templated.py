@@ -49,7 +49,11 @@ def _child(feed: str, jobs: str) -> int:
     seconds = time.perf_counter() - start
     pairs = sum(1 for _ in out.open(encoding="utf-8"))
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"code": code, "seconds": seconds, "peak_mb": peak_rss_mb(), "worker_peak_mb": workers_mb, "pairs": pairs}))
+    print(
+        json.dumps(
+            {"code": code, "seconds": seconds, "peak_mb": peak_rss_mb(), "worker_peak_mb": workers_mb, "pairs": pairs}
+        )
+    )
     return 0
 
 
@@ -70,8 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     real, description = get_corpus(args, default_n=args.n_docs or 2000)
     n = len(real)
     feeds = {"templated": templated_feed(n, seed=args.seed), "real": real}
-    print(f"# dedup find --pairs as shipped (jobs {'one per core' if args.jobs == '0' else args.jobs}); {n:,} templated items against {description}; "
-          f"{args.repeat} runs each, alternating")
+    print(
+        f"# dedup find --pairs as shipped (jobs {'one per core' if args.jobs == '0' else args.jobs}); {n:,} templated items against {description}; "
+        f"{args.repeat} runs each, alternating"
+    )
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in feeds}
     with tempfile.TemporaryDirectory() as tmp:
         paths = {name: Path(tmp) / f"{name}.jsonl" for name in feeds}
@@ -80,22 +86,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.repeat):
             for name in feeds:
                 runs[name].append(run_child(Path(__file__), ["--child", str(paths[name]), str(args.jobs)]))
-    summary = {name: {"seconds": median([r["seconds"] for r in rs]), "peak_mb": max(r["peak_mb"] for r in rs),
-                      "worker_peak_mb": max(r["worker_peak_mb"] for r in rs), "pairs": rs[0]["pairs"]}
-               for name, rs in runs.items()}
+    summary = {
+        name: {
+            "seconds": median([r["seconds"] for r in rs]),
+            "peak_mb": max(r["peak_mb"] for r in rs),
+            "worker_peak_mb": max(r["worker_peak_mb"] for r in rs),
+            "pairs": rs[0]["pairs"],
+        }
+        for name, rs in runs.items()
+    }
     ratio = summary["templated"]["seconds"] / summary["real"]["seconds"]
-    rows = [[name, f"{n:,}", f"{s['seconds']:.2f}", f"{s['peak_mb']:.0f}", f"{s['worker_peak_mb']:.0f}", s["pairs"]]
-            for name, s in summary.items()]
-    markdown = table(rows, ["feed", "articles", "median s", "peak MB (main)", "peak MB (largest worker)", "pairs flagged"])
+    rows = [
+        [name, f"{n:,}", f"{s['seconds']:.2f}", f"{s['peak_mb']:.0f}", f"{s['worker_peak_mb']:.0f}", s["pairs"]]
+        for name, s in summary.items()
+    ]
+    markdown = table(
+        rows, ["feed", "articles", "median s", "peak MB (main)", "peak MB (largest worker)", "pairs flagged"]
+    )
     peak = max(summary["templated"]["peak_mb"], summary["templated"]["worker_peak_mb"])
-    targets = (f"templated / real time: {ratio:.2f}x (target <= 3x: {'met' if ratio <= 3 else 'NOT met'}); "
-               f"templated peak {peak:.0f} MB (target < 1024: {'met' if peak < 1024 else 'NOT met'}); "
-               f"templated pairs flagged: {summary['templated']['pairs']} (target 0: {'met' if summary['templated']['pairs'] == 0 else 'NOT met'})")
+    targets = (
+        f"templated / real time: {ratio:.2f}x (target <= 3x: {'met' if ratio <= 3 else 'NOT met'}); "
+        f"templated peak {peak:.0f} MB (target < 1024: {'met' if peak < 1024 else 'NOT met'}); "
+        f"templated pairs flagged: {summary['templated']['pairs']} (target 0: {'met' if summary['templated']['pairs'] == 0 else 'NOT met'})"
+    )
     markdown += "\n\n" + targets
     print(markdown)
-    write_json(args.json, {"command": shlex.join(["python", "benchmarks/bench_templated.py", *argv]), "platform": platform_line(),
-                           "revision": code_revision(), "n_docs": n, "runs": runs, "summary": summary, "ratio": ratio,
-                           "markdown": markdown})
+    write_json(
+        args.json,
+        {
+            "command": shlex.join(["python", "benchmarks/bench_templated.py", *argv]),
+            "platform": platform_line(),
+            "revision": code_revision(),
+            "n_docs": n,
+            "runs": runs,
+            "summary": summary,
+            "ratio": ratio,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

@@ -43,11 +43,37 @@ SIZE = 2
 
 _OLD_FOLD = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "\u0060": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2039": '"', "\u203a": '"', "\u300c": '"', "\u300d": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-        "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u0060": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": '"',
+        "\u203a": '"',
+        "\u300c": '"',
+        "\u300d": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
     }
 )
 _OLD_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006\u3007\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"
@@ -109,14 +135,18 @@ class BeforeShingler:
                 self._index[raw] = self._index[word]
             added = self._words[start:]
             self._hashes = np.concatenate((self._hashes, np.fromiter(map(_old_hash, added), np.uint64, len(added))))
-            self._numeric = np.concatenate((self._numeric, np.fromiter((t[0].isdecimal() for t in added), bool, len(added))))
+            self._numeric = np.concatenate(
+                (self._numeric, np.fromiter((t[0].isdecimal() for t in added), bool, len(added)))
+            )
         ids = np.fromiter(map(self._index.__getitem__, flat), dtype=np.int64, count=len(flat))
         hashes, shingle_offsets = _kernels.ngram_hashes(self._hashes[ids], offsets, self.size)
         numeric = self._numeric[ids]
         doc_of = np.repeat(np.arange(len(texts)), lengths)
         counts = np.bincount(doc_of[numeric], minlength=len(texts))
-        figures = ShingleBatch((self._hashes[ids[numeric]] >> np.uint64(32)).astype(np.uint32),
-                               np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+        figures = ShingleBatch(
+            (self._hashes[ids[numeric]] >> np.uint64(32)).astype(np.uint32),
+            np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        )
         return ShingleBatch(hashes, shingle_offsets), figures.sets()
 
 
@@ -126,14 +156,20 @@ class BeforeShingler:
 def _runners() -> dict[str, Callable[[list[str]], int]]:
     def before(texts: list[str]) -> int:
         shingler = BeforeShingler(SIZE)  # one per find_duplicates call, as it was
-        return sum(len(shingler.shingle_with_figures(texts[i : i + CHUNK])[0].hashes) for i in range(0, len(texts), CHUNK))
+        return sum(
+            len(shingler.shingle_with_figures(texts[i : i + CHUNK])[0].hashes) for i in range(0, len(texts), CHUNK)
+        )
 
     def reference(texts: list[str]) -> int:
-        return sum(len(shingle_reference(texts[i : i + CHUNK], size=SIZE)[0].hashes) for i in range(0, len(texts), CHUNK))
+        return sum(
+            len(shingle_reference(texts[i : i + CHUNK], size=SIZE)[0].hashes) for i in range(0, len(texts), CHUNK)
+        )
 
     def kernel(texts: list[str]) -> int:
         shingler = Shingler(unit="word", size=SIZE)
-        return sum(len(shingler.shingle_with_figures(texts[i : i + CHUNK])[0].hashes) for i in range(0, len(texts), CHUNK))
+        return sum(
+            len(shingler.shingle_with_figures(texts[i : i + CHUNK])[0].hashes) for i in range(0, len(texts), CHUNK)
+        )
 
     return {"before": before, "reference": reference, "kernel": kernel}
 
@@ -142,8 +178,10 @@ def _same_as_reference(texts: list[str]) -> bool:
     """Whether the kernel's shingles and figures equal the reference's on these texts."""
     a, fa = Shingler(unit="word", size=SIZE).shingle_with_figures(texts)
     b, fb = shingle_reference(texts, size=SIZE)
-    return all(np.array_equal(x, y) for x, y in ((a.hashes, b.hashes), (a.offsets, b.offsets),
-                                                   (fa.hashes, fb.hashes), (fa.offsets, fb.offsets)))
+    return all(
+        np.array_equal(x, y)
+        for x, y in ((a.hashes, b.hashes), (a.offsets, b.offsets), (fa.hashes, fb.hashes), (fa.offsets, fb.offsets))
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,26 +208,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     med = {name: median(values) for name, values in seconds.items()}
     same = _same_as_reference(texts)
     rows = [
-        [name, f"{med[name]:.3f}", f"{megabytes / med[name]:.1f}" if med[name] > 0 else "—",
-         f"{med['before'] / med[name]:.1f}×" if med[name] > 0 else "—", f"{shingles[name]:,}"]
+        [
+            name,
+            f"{med[name]:.3f}",
+            f"{megabytes / med[name]:.1f}" if med[name] > 0 else "—",
+            f"{med['before'] / med[name]:.1f}×" if med[name] > 0 else "—",
+            f"{shingles[name]:,}",
+        ]
         for name in runners
     ]
     speedup = med["before"] / med["kernel"] if med["kernel"] > 0 else 0.0
     blocks = [
-        (f"Text stage (texts to word {SIZE}-gram hashes and figure sets, chunks of {CHUNK:,}) on {description}, "
-         f"{megabytes:.1f} MB; CPU seconds, medians of {args.repeat} rounds. {platform_line()}."),
+        (
+            f"Text stage (texts to word {SIZE}-gram hashes and figure sets, chunks of {CHUNK:,}) on {description}, "
+            f"{megabytes:.1f} MB; CPU seconds, medians of {args.repeat} rounds. {platform_line()}."
+        ),
         table(rows, ["implementation", "median CPU s", "MB/s", "speed-up over before", "shingles"]),
-        (f"Kernel {speedup:.1f}× faster than before; kernel shingles and figures identical to the reference: "
-         f"{'yes' if same else 'NO'}. `{command}`"),
+        (
+            f"Kernel {speedup:.1f}× faster than before; kernel shingles and figures identical to the reference: "
+            f"{'yes' if same else 'NO'}. `{command}`"
+        ),
     ]
     markdown = "\n\n".join(blocks)
     print(markdown)
-    write_json(args.json, {
-        "command": command, "revision": revision, "platform": platform_line(), "corpus": description,
-        "n_docs": len(texts), "megabytes": megabytes, "seconds": seconds, "median_seconds": med,
-        "mb_per_second": {k: megabytes / v if v > 0 else None for k, v in med.items()},
-        "speedup": speedup, "kernel_equals_reference": same, "shingles": shingles, "markdown": markdown,
-    })
+    write_json(
+        args.json,
+        {
+            "command": command,
+            "revision": revision,
+            "platform": platform_line(),
+            "corpus": description,
+            "n_docs": len(texts),
+            "megabytes": megabytes,
+            "seconds": seconds,
+            "median_seconds": med,
+            "mb_per_second": {k: megabytes / v if v > 0 else None for k, v in med.items()},
+            "speedup": speedup,
+            "kernel_equals_reference": same,
+            "shingles": shingles,
+            "markdown": markdown,
+        },
+    )
     return 0
 
 

@@ -55,39 +55,72 @@ def _scaling_plot(json_dir: Path, img_dir: Path) -> list[str]:
 
 def _scurve_args(json_dir: Path, img_dir: Path) -> list[str]:
     accuracy = json_dir / "accuracy.json"
-    return [*(["--accuracy", _display(accuracy)] if accuracy.exists() else []), "--out", _display(img_dir / "lsh-s-curve.png")]
+    return [
+        *(["--accuracy", _display(accuracy)] if accuracy.exists() else []),
+        "--out",
+        _display(img_dir / "lsh-s-curve.png"),
+    ]
 
 
 SCRIPTS: tuple[Script, ...] = (
-    Script("end_to_end", "bench_end_to_end.py", "End to end: dedup, datasketch, rensa",
-           quick=("--n-docs", "300", "--repeat", "1")),
+    Script(
+        "end_to_end",
+        "bench_end_to_end.py",
+        "End to end: dedup, datasketch, rensa",
+        quick=("--n-docs", "300", "--repeat", "1"),
+    ),
     Script("stages", "bench_stages.py", "Each stage alone", quick=("--n-docs", "300", "--repeat", "1")),
-    Script("scaling", "bench_scaling.py", "Scaling to a million articles",
-           quick=("--sizes", "200,500", "--repeat", "1"), extra=_scaling_plot,
-           after="Workers are threads since 2026-12-02 (they gain on Reuters-21578 where worker processes gained "
-                 "nothing; see the end-to-end section). On the slower machine of 2026-12-02, a million articles at the "
-                 "defaults took 138 s with threads against 105 s with worker processes (revision 721890c): at that size "
-                 "the main thread parses the JSON while the workers shingle, and both hold the GIL for their Python "
-                 "parts. Parsing the records in the workers is the way out, and the partitioned reading of the Dask "
-                 "engine's issue is where it belongs."),
-    Script("templated", "bench_templated.py", "A templated feed against a real one",
-           full=("--n-docs", "10000"), quick=("--n-docs", "300", "--repeat", "1")),
-    Script("accuracy", "bench_accuracy.py", "Accuracy of MinHash and LSH",
-           quick=("--n-docs", "400", "--repeat", "1"),
-           after="This measures the candidate stage only. How well the verified verdicts match human labels "
-                 "(precision and recall of near-duplicate pairs, and why the defaults are what they are) is "
-                 "measured in [thresholds.md](thresholds.md)."),
-    Script("scurve", "plot_scurve.py", "LSH S-curves", takes_corpus=False, extra=_scurve_args,
-           intro="P(a pair becomes a candidate) against its exact Jaccard, for dedup's defaults and for the benchmark "
-                 "setting; the points are the measured share of pairs found per Jaccard bin (from the accuracy run)."),
+    Script(
+        "scaling",
+        "bench_scaling.py",
+        "Scaling to a million articles",
+        quick=("--sizes", "200,500", "--repeat", "1"),
+        extra=_scaling_plot,
+        after="Workers are threads since 2026-12-02 (they gain on Reuters-21578 where worker processes gained "
+        "nothing; see the end-to-end section). On the slower machine of 2026-12-02, a million articles at the "
+        "defaults took 138 s with threads against 105 s with worker processes (revision 721890c): at that size "
+        "the main thread parses the JSON while the workers shingle, and both hold the GIL for their Python "
+        "parts. Parsing the records in the workers is the way out, and the partitioned reading of the Dask "
+        "engine's issue is where it belongs.",
+    ),
+    Script(
+        "templated",
+        "bench_templated.py",
+        "A templated feed against a real one",
+        full=("--n-docs", "10000"),
+        quick=("--n-docs", "300", "--repeat", "1"),
+    ),
+    Script(
+        "accuracy",
+        "bench_accuracy.py",
+        "Accuracy of MinHash and LSH",
+        quick=("--n-docs", "400", "--repeat", "1"),
+        after="This measures the candidate stage only. How well the verified verdicts match human labels "
+        "(precision and recall of near-duplicate pairs, and why the defaults are what they are) is "
+        "measured in [thresholds.md](thresholds.md).",
+    ),
+    Script(
+        "scurve",
+        "plot_scurve.py",
+        "LSH S-curves",
+        takes_corpus=False,
+        extra=_scurve_args,
+        intro="P(a pair becomes a candidate) against its exact Jaccard, for dedup's defaults and for the benchmark "
+        "setting; the points are the measured share of pairs found per Jaccard bin (from the accuracy run).",
+    ),
     Script("align", "bench_align.py", "Alignment", quick=("--n-pairs", "60", "--repeat", "1")),
-    Script("redis", "bench_redis.py", "A shared index on Redis, beside datasketch's Redis storage", quick=("--quick",),
-           intro="Memory per article, ingest with 1, 2 and 4 worker processes, query latency and round trips, dedup's "
-                 "Redis index beside datasketch's `MinHashLSH` with Redis storage at the same banding on the same "
-                 "articles; the script starts its own `redis-server` on a free loopback port.",
-           after="What is measured and how to read it: [redis-benchmarks.md](redis-benchmarks.md); the layout and the "
-                 "protocol: [redis.md](redis.md). The SQLite index and `dedup stream` (ingest rate, query latency, size "
-                 "on disk, memory over a million records) are measured in [history-benchmarks.md](history-benchmarks.md)."),
+    Script(
+        "redis",
+        "bench_redis.py",
+        "A shared index on Redis, beside datasketch's Redis storage",
+        quick=("--quick",),
+        intro="Memory per article, ingest with 1, 2 and 4 worker processes, query latency and round trips, dedup's "
+        "Redis index beside datasketch's `MinHashLSH` with Redis storage at the same banding on the same "
+        "articles; the script starts its own `redis-server` on a free loopback port.",
+        after="What is measured and how to read it: [redis-benchmarks.md](redis-benchmarks.md); the layout and the "
+        "protocol: [redis.md](redis.md). The SQLite index and `dedup stream` (ingest rate, query latency, size "
+        "on disk, memory over a million records) are measured in [history-benchmarks.md](history-benchmarks.md).",
+    ),
 )
 
 
@@ -114,6 +147,7 @@ def _display(path: Path) -> str:
 # Running
 # --------------------------------------------------------------------------------------------
 
+
 def script_argv(script: Script, *, corpus: Path | None, quick: bool, json_dir: Path, img_dir: Path) -> list[str]:
     argv: list[str] = []
     if script.takes_corpus and corpus is not None:
@@ -133,8 +167,14 @@ def run_script(script: Script, argv: list[str], *, verbose: bool = True) -> str 
     if verbose:
         print(f"$ {shlex.join(['python', *command[1:]])}", flush=True)
     started = time.perf_counter()
-    done = subprocess.run(command, check=False, cwd=ROOT, stdout=None if verbose else subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        command,
+        check=False,
+        cwd=ROOT,
+        stdout=None if verbose else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or [""]
         if verbose:
@@ -151,7 +191,9 @@ def load(script: Script, json_dir: Path, problem: str | None = None) -> Outcome:
     path = json_dir / f"{script.name}.json"
     if not path.exists():
         missing = not (BENCHMARKS / script.file).exists()
-        return Outcome(script, problem=f"{script.file} missing" if missing else f"no {path} (run {script.file} with --json)")
+        return Outcome(
+            script, problem=f"{script.file} missing" if missing else f"no {path} (run {script.file} with --json)"
+        )
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -164,6 +206,7 @@ def load(script: Script, json_dir: Path, problem: str | None = None) -> Outcome:
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
+
 
 def _get(payload: dict[str, Any] | None, *keys: Any) -> Any:
     value: Any = payload
@@ -179,9 +222,11 @@ def _get(payload: dict[str, Any] | None, *keys: Any) -> Any:
 
 def _at_million(setting: str, key: str) -> Callable[[dict[str, Any] | None], float | None]:
     """bench_scaling's figure ``key`` ("seconds" or "peak_rss_mb") at 1,000,000 articles, only of a completed run."""
+
     def value(payload: dict[str, Any] | None) -> float | None:
         at = _get(payload, "summary", setting, "at_target")
         return at.get(key) if isinstance(at, dict) and at.get("state") == "completed" else None
+
     return value
 
 
@@ -189,6 +234,7 @@ def _million_why(setting: str) -> Callable[[dict[str, Any] | None], str]:
     def why(payload: dict[str, Any] | None) -> str:
         state = _get(payload, "summary", setting, "at_target", "state")
         return str(state) if state else f"no {setting} run in its JSON"
+
     return why
 
 
@@ -225,32 +271,108 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("defaults: 1,000,000 articles with `dedup find`'s settings in ≤ 5 minutes (2 cores)", "scaling",
-           _at_million("defaults", "seconds"), "<=", 300, lambda v: f"{v:,.0f} s", _million_why("defaults")),
-    Target("defaults: 1,000,000 articles with ≤ 3 GB peak memory", "scaling",
-           _at_million("defaults", "peak_rss_mb"), "<=", 3072, lambda v: f"{v:,.0f} MB", _million_why("defaults")),
-    Target("defaults: time exponent from 100,000 to 1,000,000 articles ≤ 1.1", "scaling",
-           _exponent, "<=", 1.1, lambda v: f"{v:.2f}", _exponent_why),
-    Target("defaults: a templated feed in ≤ 3× the time of a real one", "templated",
-           lambda p: _get(p, "ratio"), "<=", 3, lambda v: f"{v:.2f}×"),
-    Target("defaults: a templated feed peaks under 1 GB", "templated",
-           _templated_peak, "<", 1024, lambda v: f"{v:,.0f} MB"),
-    Target("defaults: a templated feed flags nothing", "templated",
-           lambda p: _get(p, "summary", "templated", "pairs"), "<=", 0, lambda v: f"{v:,.0f} pairs"),
-    Target("like for like: end to end ≥ 10× faster than datasketch, one process", "end_to_end",
-           lambda p: _get(p, "ratios", "datasketch/dedup"), ">=", 10, lambda v: f"{v:.1f}×"),
-    Target("like for like: end to end ≥ 3× faster than rensa, one process", "end_to_end",
-           lambda p: _get(p, "ratios", "rensa/dedup"), ">=", 3, lambda v: f"{v:.1f}×"),
-    Target("like for like: `workers=2` faster than one process (time of 2 workers / 1)", "end_to_end",
-           lambda p: _get(p, "ratios", "dedup-2-workers/dedup"), "<", 1, lambda v: f"{v:.3f}"),
-    Target("… with 2 workers ≥ 10× faster than datasketch", "end_to_end",
-           lambda p: _get(p, "ratios", "datasketch/dedup-2-workers"), ">=", 10, lambda v: f"{v:.1f}×"),
-    Target("… with 2 workers ≥ 3× faster than rensa", "end_to_end",
-           lambda p: _get(p, "ratios", "rensa/dedup-2-workers"), ">=", 3, lambda v: f"{v:.1f}×"),
-    Target("like for like: peak memory ≤ ½ of datasketch's", "end_to_end",
-           lambda p: _get(p, "ratios", "memory dedup/datasketch"), "<=", 0.5, lambda v: f"{v:.2f} of it"),
-    Target("LSH recall ≥ 0.95 at threshold 0.5 (word 5-grams, 128 permutations; issue 4)", "accuracy",
-           lambda p: _get(p, "recall", "0.5", "recall"), ">=", 0.95, lambda v: f"{v:.3f}"),
+    Target(
+        "defaults: 1,000,000 articles with `dedup find`'s settings in ≤ 5 minutes (2 cores)",
+        "scaling",
+        _at_million("defaults", "seconds"),
+        "<=",
+        300,
+        lambda v: f"{v:,.0f} s",
+        _million_why("defaults"),
+    ),
+    Target(
+        "defaults: 1,000,000 articles with ≤ 3 GB peak memory",
+        "scaling",
+        _at_million("defaults", "peak_rss_mb"),
+        "<=",
+        3072,
+        lambda v: f"{v:,.0f} MB",
+        _million_why("defaults"),
+    ),
+    Target(
+        "defaults: time exponent from 100,000 to 1,000,000 articles ≤ 1.1",
+        "scaling",
+        _exponent,
+        "<=",
+        1.1,
+        lambda v: f"{v:.2f}",
+        _exponent_why,
+    ),
+    Target(
+        "defaults: a templated feed in ≤ 3× the time of a real one",
+        "templated",
+        lambda p: _get(p, "ratio"),
+        "<=",
+        3,
+        lambda v: f"{v:.2f}×",
+    ),
+    Target(
+        "defaults: a templated feed peaks under 1 GB", "templated", _templated_peak, "<", 1024, lambda v: f"{v:,.0f} MB"
+    ),
+    Target(
+        "defaults: a templated feed flags nothing",
+        "templated",
+        lambda p: _get(p, "summary", "templated", "pairs"),
+        "<=",
+        0,
+        lambda v: f"{v:,.0f} pairs",
+    ),
+    Target(
+        "like for like: end to end ≥ 10× faster than datasketch, one process",
+        "end_to_end",
+        lambda p: _get(p, "ratios", "datasketch/dedup"),
+        ">=",
+        10,
+        lambda v: f"{v:.1f}×",
+    ),
+    Target(
+        "like for like: end to end ≥ 3× faster than rensa, one process",
+        "end_to_end",
+        lambda p: _get(p, "ratios", "rensa/dedup"),
+        ">=",
+        3,
+        lambda v: f"{v:.1f}×",
+    ),
+    Target(
+        "like for like: `workers=2` faster than one process (time of 2 workers / 1)",
+        "end_to_end",
+        lambda p: _get(p, "ratios", "dedup-2-workers/dedup"),
+        "<",
+        1,
+        lambda v: f"{v:.3f}",
+    ),
+    Target(
+        "… with 2 workers ≥ 10× faster than datasketch",
+        "end_to_end",
+        lambda p: _get(p, "ratios", "datasketch/dedup-2-workers"),
+        ">=",
+        10,
+        lambda v: f"{v:.1f}×",
+    ),
+    Target(
+        "… with 2 workers ≥ 3× faster than rensa",
+        "end_to_end",
+        lambda p: _get(p, "ratios", "rensa/dedup-2-workers"),
+        ">=",
+        3,
+        lambda v: f"{v:.1f}×",
+    ),
+    Target(
+        "like for like: peak memory ≤ ½ of datasketch's",
+        "end_to_end",
+        lambda p: _get(p, "ratios", "memory dedup/datasketch"),
+        "<=",
+        0.5,
+        lambda v: f"{v:.2f} of it",
+    ),
+    Target(
+        "LSH recall ≥ 0.95 at threshold 0.5 (word 5-grams, 128 permutations; issue 4)",
+        "accuracy",
+        lambda p: _get(p, "recall", "0.5", "recall"),
+        ">=",
+        0.95,
+        lambda v: f"{v:.3f}",
+    ),
 )
 
 
@@ -288,8 +410,14 @@ def render_align(payload: dict[str, Any]) -> str:
         r = payload.get(key)
         if isinstance(r, dict):
             rows.append([label, f"{r['median_ms']:.3f}", f"{r['p90_ms']:.3f}"])
-    text = (f"{payload.get('pairs', '?'):,} pairs ({payload.get('source', '?')}): B is A with about a fifth of the words "
-            "of each sentence swapped, one sentence dropped, one added and one moved.") if isinstance(payload.get("pairs"), int) else ""
+    text = (
+        (
+            f"{payload.get('pairs', '?'):,} pairs ({payload.get('source', '?')}): B is A with about a fifth of the words "
+            "of each sentence swapped, one sentence dropped, one added and one moved."
+        )
+        if isinstance(payload.get("pairs"), int)
+        else ""
+    )
     out = [text, table(rows, ["call", "median ms per pair", "p90 ms per pair"])]
     if payload.get("linked_share") is not None:
         out.append(f"Share of B's sentences linked to A (first 50 pairs): {payload['linked_share']:.2f}.")
@@ -318,11 +446,15 @@ def _images(outcome: Outcome, out_dir: Path) -> list[str]:
     return links
 
 
-def render_page(outcomes: list[Outcome], *, out: Path, make_command: str, argvs: dict[str, list[str]] | None = None) -> str:
+def render_page(
+    outcomes: list[Outcome], *, out: Path, make_command: str, argvs: dict[str, list[str]] | None = None
+) -> str:
     by_name = {o.script.name: o for o in outcomes}
     measured = [o for o in outcomes if o.payload is not None]
     platforms = sorted({str(o.payload["platform"]) for o in measured if o.payload.get("platform")})
-    platforms = [p for p in platforms if not any(q != p and q.startswith(p) for q in platforms)]  # bench_align's is shorter
+    platforms = [
+        p for p in platforms if not any(q != p and q.startswith(p) for q in platforms)
+    ]  # bench_align's is shorter
     when = max((o.mtime for o in measured if o.mtime), default=None)
     date = _dt.datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M") if when else "—"
     corpora = sorted({str(o.payload["corpus"]) for o in measured if o.payload.get("corpus")})
@@ -331,9 +463,11 @@ def render_page(outcomes: list[Outcome], *, out: Path, make_command: str, argvs:
         "",
         "<!-- Generated by benchmarks/make_docs.py from the scripts' JSON; edit the scripts, not this page. -->",
         "",
-        ("Speed, memory and accuracy of dedup beside its peers (datasketch, rensa), measured by the scripts in "
-         "`benchmarks/`; every section shows the shipped defaults first and the peers' like-for-like setting second. "
-         "Every table below is printed by its script exactly as shown here."),
+        (
+            "Speed, memory and accuracy of dedup beside its peers (datasketch, rensa), measured by the scripts in "
+            "`benchmarks/`; every section shows the shipped defaults first and the peers' like-for-like setting second. "
+            "Every table below is printed by its script exactly as shown here."
+        ),
         "",
         f"- **Machine**: {'; '.join(platforms) or platform_line()}",
         f"- **Measured**: {date} (newest result)",
@@ -355,12 +489,21 @@ def render_page(outcomes: list[Outcome], *, out: Path, make_command: str, argvs:
         command = _command(o, (argvs or {}).get(o.script.name))
         if command and o.payload is not None:
             lines.append(f"$ {command}")
-    lines += ["```", "", "## Targets of issue 7", "",
-              ("On Reuters-21578 (the 1,000,000-article runs recombine its sentences): first the shipped defaults as "
-               "`dedup find` runs them, then the like-for-like setting of the peers (word 5-grams, 128 permutations, "
-               "threshold 0.5); met or not is computed from the numbers the scripts wrote. A size that was stopped "
-               "(time or memory limit) counts as not met."), "",
-              table(target_rows(by_name), ["target", "measured", "met", "from"]), ""]
+    lines += [
+        "```",
+        "",
+        "## Targets of issue 7",
+        "",
+        (
+            "On Reuters-21578 (the 1,000,000-article runs recombine its sentences): first the shipped defaults as "
+            "`dedup find` runs them, then the like-for-like setting of the peers (word 5-grams, 128 permutations, "
+            "threshold 0.5); met or not is computed from the numbers the scripts wrote. A size that was stopped "
+            "(time or memory limit) counts as not met."
+        ),
+        "",
+        table(target_rows(by_name), ["target", "measured", "met", "from"]),
+        "",
+    ]
     for o in outcomes:
         lines += [f"## {o.script.title}", ""]
         if o.payload is None:
@@ -375,7 +518,7 @@ def render_page(outcomes: list[Outcome], *, out: Path, make_command: str, argvs:
             except (KeyError, TypeError, ValueError) as exc:
                 markdown = f"not rendered: unexpected JSON from {o.script.file} ({exc!r})"
         if markdown is None:
-            markdown = f"not rendered: {o.script.file}'s JSON has no \"markdown\""
+            markdown = f'not rendered: {o.script.file}\'s JSON has no "markdown"'
         lines += [markdown.strip(), ""]
         for link in _images(o, out.parent):
             lines += [f"![{o.script.title}]({link})", ""]
@@ -391,14 +534,40 @@ def render_page(outcomes: list[Outcome], *, out: Path, make_command: str, argvs:
 # The script
 # --------------------------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, metavar="PATH", help="passed to every script that takes one; default: their synthetic corpus")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="PATH",
+        help="passed to every script that takes one; default: their synthetic corpus",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a trial run of the whole chain")
-    parser.add_argument("--json-dir", type=Path, default=DEFAULT_JSON_DIR, metavar="DIR", help=f"where the scripts' JSON goes (default {DEFAULT_JSON_DIR})")
-    parser.add_argument("--from-json", type=Path, metavar="DIR", help="run nothing: render the page from the JSON files in DIR")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="PATH", help="the page to write (default docs/benchmarks.md); plots go to its img/ folder")
-    parser.add_argument("--only", metavar="NAME,...", help="run only these scripts (names: " + ", ".join(s.name for s in SCRIPTS) + "); the others are read from their JSON")
+    parser.add_argument(
+        "--json-dir",
+        type=Path,
+        default=DEFAULT_JSON_DIR,
+        metavar="DIR",
+        help=f"where the scripts' JSON goes (default {DEFAULT_JSON_DIR})",
+    )
+    parser.add_argument(
+        "--from-json", type=Path, metavar="DIR", help="run nothing: render the page from the JSON files in DIR"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="PATH",
+        help="the page to write (default docs/benchmarks.md); plots go to its img/ folder",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME,...",
+        help="run only these scripts (names: "
+        + ", ".join(s.name for s in SCRIPTS)
+        + "); the others are read from their JSON",
+    )
     args = parser.parse_args(argv)
     argv = list(sys.argv[1:] if argv is None else argv)
     if args.corpus is not None and not args.corpus.exists():
@@ -432,7 +601,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         record.write_text(json.dumps({"command": make_command, "argvs": argvs}, indent=1) + "\n", encoding="utf-8")
     else:  # show the command that made the JSON, not this re-render
         made = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
-        make_command = made.get("command") or "python benchmarks/make_docs.py --corpus ../shared/data/reuters21578.jsonl.gz"
+        make_command = (
+            made.get("command") or "python benchmarks/make_docs.py --corpus ../shared/data/reuters21578.jsonl.gz"
+        )
         argvs = made.get("argvs") or {}
     page = render_page(outcomes, out=out, make_command=make_command, argvs=argvs)
     out.parent.mkdir(parents=True, exist_ok=True)

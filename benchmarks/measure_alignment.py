@@ -104,8 +104,14 @@ def measure_pairs(name: str, pos: list[tuple[str, str]], near: list[tuple[str, s
     rows = []
     for scorer in SCORERS:
         sp, so = pair_scores(pos, scorer), pair_scores(other, scorer)
-        row = {"data": name, "scorer": scorer, "pos_median": float(np.median(sp)), "other_p99": float(np.quantile(so, 0.99)),
-               "auc_other": auc(sp, so), "f1_other": best_f1(sp, so)}
+        row = {
+            "data": name,
+            "scorer": scorer,
+            "pos_median": float(np.median(sp)),
+            "other_p99": float(np.quantile(so, 0.99)),
+            "auc_other": auc(sp, so),
+            "f1_other": best_f1(sp, so),
+        }
         if near:
             sn = pair_scores(near, scorer)
             row.update(near_median=float(np.median(sn)), auc_near=auc(sp, sn))
@@ -216,16 +222,22 @@ def measure_docs(name: str, pairs: list[tuple[str, str]], n_docs: int, rng: rand
             special = {"merged": [0, 0], "split": [0, 0], "moved": [0, 0]}
             started = time.perf_counter()
             for text_a, starts_a, text_b, starts_b, gold, a_doc, b_doc in docs:
-                result = align(text_a, text_b, scorer=scorer, min_score=t, move_score=min(t + MOVE_MARGIN, 1.0),
-                               diff=False)
+                result = align(
+                    text_a, text_b, scorer=scorer, min_score=t, move_score=min(t + MOVE_MARGIN, 1.0), diff=False
+                )
                 pred, kinds = predicted_links(result, starts_a, starts_b)
                 tp += len(pred & gold)
                 fp += len(pred - gold)
                 fn += len(gold - pred)
                 for kind, (expect_a, expect_b) in (
                     ("merged", ({1, 2}, {next(i for i, (_, s) in enumerate(b_doc) if s == (1, 2))})),
-                    ("split", ({next(i for i, (_, s) in enumerate(a_doc) if s == (4, 5))},
-                               {i for i, (_, s) in enumerate(b_doc) if s in ((4,), (5,))})),
+                    (
+                        "split",
+                        (
+                            {next(i for i, (_, s) in enumerate(a_doc) if s == (4, 5))},
+                            {i for i, (_, s) in enumerate(b_doc) if s in ((4,), (5,))},
+                        ),
+                    ),
                     ("moved", ({next(i for i, (_, s) in enumerate(a_doc) if s == (9,))}, {0})),
                 ):
                     special[kind][1] += 1
@@ -234,17 +246,24 @@ def measure_docs(name: str, pairs: list[tuple[str, str]], n_docs: int, rng: rand
             # unrelated pairs: A of one document against B of the next (same kind of topic, no paraphrases)
             false_links = 0
             for (text_a, *_), (_, _, text_b, *_) in zip(docs, docs[1:] + docs[:1]):
-                result = align(text_a, text_b, scorer=scorer, min_score=t, move_score=min(t + MOVE_MARGIN, 1.0),
-                               diff=False)
+                result = align(
+                    text_a, text_b, scorer=scorer, min_score=t, move_score=min(t + MOVE_MARGIN, 1.0), diff=False
+                )
                 false_links += sum(link.kind in LINKED_KINDS for link in result.links)
             precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-            rows.append({
-                "data": name, "scorer": scorer, "min_score": t, "precision": precision, "recall": recall,
-                "f1": 2 * precision * recall / max(precision + recall, 1e-9),
-                **{f"{kind}_recall": hit / total for kind, (hit, total) in special.items()},
-                "ms_per_doc": 1000 * elapsed / len(docs),
-                "unrelated_links": false_links / len(docs),
-            })
+            rows.append(
+                {
+                    "data": name,
+                    "scorer": scorer,
+                    "min_score": t,
+                    "precision": precision,
+                    "recall": recall,
+                    "f1": 2 * precision * recall / max(precision + recall, 1e-9),
+                    **{f"{kind}_recall": hit / total for kind, (hit, total) in special.items()},
+                    "ms_per_doc": 1000 * elapsed / len(docs),
+                    "unrelated_links": false_links / len(docs),
+                }
+            )
     return {"rows": rows, "docs": len(docs), "sentences_per_doc": k}
 
 
@@ -253,8 +272,10 @@ def seeds_scores() -> list[dict]:
     a = (seeds / "reuters_openai_nato.txt").read_text(encoding="utf-8")
     b = (seeds / "unn_openai_nato.txt").read_text(encoding="utf-8")
     result = align(a, b)
-    return [{"kind": link.kind, "a": list(link.a), "b": list(link.b), "score": round(link.score, 3)}
-            for link in result.links]
+    return [
+        {"kind": link.kind, "a": list(link.a), "b": list(link.b), "score": round(link.score, 3)}
+        for link in result.links
+    ]
 
 
 def table(rows: list[dict], columns: Sequence[str]) -> str:
@@ -272,7 +293,9 @@ def table(rows: list[dict], columns: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with msrp_train.jsonl and sts_news_dev.jsonl")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder with msrp_train.jsonl and sts_news_dev.jsonl"
+    )
     parser.add_argument("--docs", type=int, default=150, help="synthetic documents per data set (default 150)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write all results to this file")
@@ -294,7 +317,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     pair_rows = measure_pairs("msrp", msrp_pos, msrp_neg, rng) + measure_pairs("sts>=4", sts_pos, sts_neg, rng)
     results["pairs"] = pair_rows
     print("\n## Pairs: paraphrases against other sentences (other) and non-paraphrases (near)\n")
-    print(table(pair_rows, ["data", "scorer", "pos_median", "other_p99", "auc_other", "f1_other", "near_median", "auc_near"]))
+    print(
+        table(
+            pair_rows, ["data", "scorer", "pos_median", "other_p99", "auc_other", "f1_other", "near_median", "auc_near"]
+        )
+    )
 
     results["documents"] = {}
     for name, pos in (("msrp", msrp_pos), ("sts>=4", sts_pos)):
@@ -304,21 +331,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row in doc["rows"]:
             if row["scorer"] not in best or row["f1"] > best[row["scorer"]]["f1"]:
                 best[row["scorer"]] = row
-        print(f"\n## Documents ({name}): {doc['docs']} pairs of {doc['sentences_per_doc']}-sentence documents; "
-              "best min_score per scorer\n")
-        print(table(list(best.values()), ["scorer", "min_score", "precision", "recall", "f1", "merged_recall",
-                                          "split_recall", "moved_recall", "unrelated_links", "ms_per_doc"]))
+        print(
+            f"\n## Documents ({name}): {doc['docs']} pairs of {doc['sentences_per_doc']}-sentence documents; "
+            "best min_score per scorer\n"
+        )
+        print(
+            table(
+                list(best.values()),
+                [
+                    "scorer",
+                    "min_score",
+                    "precision",
+                    "recall",
+                    "f1",
+                    "merged_recall",
+                    "split_recall",
+                    "moved_recall",
+                    "unrelated_links",
+                    "ms_per_doc",
+                ],
+            )
+        )
         chosen = [r for r in doc["rows"] if r["scorer"] == align_module._DEFAULT_SCORER]
         print(f"\n### {align_module._DEFAULT_SCORER} by min_score ({name})\n")
-        print(table(chosen, ["min_score", "precision", "recall", "f1", "merged_recall", "split_recall", "moved_recall",
-                             "unrelated_links"]))
+        print(
+            table(
+                chosen,
+                [
+                    "min_score",
+                    "precision",
+                    "recall",
+                    "f1",
+                    "merged_recall",
+                    "split_recall",
+                    "moved_recall",
+                    "unrelated_links",
+                ],
+            )
+        )
         print(f"\n### every scorer at the min_score where unrelated documents get at most 0.25 false links ({name})\n")
         safe = {}
         for row in doc["rows"]:
             if row["unrelated_links"] <= 0.25 and (row["scorer"] not in safe or row["f1"] > safe[row["scorer"]]["f1"]):
                 safe[row["scorer"]] = row
-        print(table(list(safe.values()), ["scorer", "min_score", "precision", "recall", "f1", "merged_recall",
-                                          "split_recall", "moved_recall", "unrelated_links"]))
+        print(
+            table(
+                list(safe.values()),
+                [
+                    "scorer",
+                    "min_score",
+                    "precision",
+                    "recall",
+                    "f1",
+                    "merged_recall",
+                    "split_recall",
+                    "moved_recall",
+                    "unrelated_links",
+                ],
+            )
+        )
 
     results["seeds"] = seeds_scores()
     print("\n## Seeds (default settings)\n")

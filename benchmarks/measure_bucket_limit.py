@@ -40,16 +40,34 @@ def _run(docs: list[dict[str, Any]], limit: int | None) -> tuple[float, dedup.De
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, required=True, metavar="DIR", help="folder with reuters21578.jsonl.gz and bbc_news.jsonl.gz")
-    parser.add_argument("--templated", type=int, default=10000, metavar="N", help="articles of the templated feed (default 10,000)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder with reuters21578.jsonl.gz and bbc_news.jsonl.gz",
+    )
+    parser.add_argument(
+        "--templated", type=int, default=10000, metavar="N", help="articles of the templated feed (default 10,000)"
+    )
     parser.add_argument("--json", type=Path, metavar="OUT")
     args = parser.parse_args(argv)
     print_platform()
     labels = [json.loads(line) for line in LABELS.open(encoding="utf-8")]
-    rows, payload = [], {"command": shlex.join(["python", "benchmarks/measure_bucket_limit.py", *argv]),
-                         "platform": platform_line(), "revision": code_revision(), "runs": []}
-    corpora = {"reuters": load_corpus(args.data / "reuters21578.jsonl.gz"), "bbc": load_corpus(args.data / "bbc_news.jsonl.gz"),
-               "templated": templated_feed(args.templated, seed=0)}
+    rows, payload = (
+        [],
+        {
+            "command": shlex.join(["python", "benchmarks/measure_bucket_limit.py", *argv]),
+            "platform": platform_line(),
+            "revision": code_revision(),
+            "runs": [],
+        },
+    )
+    corpora = {
+        "reuters": load_corpus(args.data / "reuters21578.jsonl.gz"),
+        "bbc": load_corpus(args.data / "bbc_news.jsonl.gz"),
+        "templated": templated_feed(args.templated, seed=0),
+    }
     for name, docs in corpora.items():
         positives = {frozenset((p["a"], p["b"])) for p in labels if p["corpus"] == name and p["label"] == 1}
         unbounded: set[frozenset[str]] | None = None
@@ -62,16 +80,46 @@ def main(argv: Sequence[str] | None = None) -> int:
                 unbounded = pairs
             lost = len(unbounded - pairs) if unbounded is not None else None
             recall = len(positives & pairs) / len(positives) if positives else None
-            run = {"corpus": name, "articles": len(docs), "limit": limit, "seconds": round(seconds, 2),
-                   "candidates": result.stats["candidates"], "capped_buckets": result.stats["capped_buckets"],
-                   "pairs": len(pairs), "lost": lost, "labelled_recall": recall}
+            run = {
+                "corpus": name,
+                "articles": len(docs),
+                "limit": limit,
+                "seconds": round(seconds, 2),
+                "candidates": result.stats["candidates"],
+                "capped_buckets": result.stats["capped_buckets"],
+                "pairs": len(pairs),
+                "lost": lost,
+                "labelled_recall": recall,
+            }
             payload["runs"].append(run)
-            rows.append([name, f"{len(docs):,}", limit or "none", f"{run['candidates']:,}", f"{run['capped_buckets']:,}",
-                         f"{len(pairs):,}", "–" if lost is None else lost,
-                         "–" if recall is None else f"{recall:.3f} ({len(positives & pairs)}/{len(positives)})", f"{seconds:.1f}"])
+            rows.append(
+                [
+                    name,
+                    f"{len(docs):,}",
+                    limit or "none",
+                    f"{run['candidates']:,}",
+                    f"{run['capped_buckets']:,}",
+                    f"{len(pairs):,}",
+                    "–" if lost is None else lost,
+                    "–" if recall is None else f"{recall:.3f} ({len(positives & pairs)}/{len(positives)})",
+                    f"{seconds:.1f}",
+                ]
+            )
             print(rows[-1], file=sys.stderr, flush=True)
-    markdown = table(rows, ["corpus", "articles", "bucket_limit", "candidates", "capped buckets", "pairs",
-                            "lost vs no limit", "recall of labelled pairs", "seconds"])
+    markdown = table(
+        rows,
+        [
+            "corpus",
+            "articles",
+            "bucket_limit",
+            "candidates",
+            "capped buckets",
+            "pairs",
+            "lost vs no limit",
+            "recall of labelled pairs",
+            "seconds",
+        ],
+    )
     print(markdown)
     payload["markdown"] = markdown
     write_json(args.json, payload)

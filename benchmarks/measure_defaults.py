@@ -54,8 +54,10 @@ def features(data: Path, shinglings: Sequence[tuple[str, int]] = SHINGLINGS) -> 
     """One row per (pair, shingling): the label and every similarity the rules look at."""
     with (ROOT / "benchmarks" / "labels" / "candidate_pairs.jsonl").open(encoding="utf-8") as f:
         labels = [json.loads(line) for line in f]
-    seeds = [(ROOT / "examples" / "seeds" / name).read_text(encoding="utf-8")
-             for name in ("reuters_openai_nato.txt", "unn_openai_nato.txt")]
+    seeds = [
+        (ROOT / "examples" / "seeds" / name).read_text(encoding="utf-8")
+        for name in ("reuters_openai_nato.txt", "unn_openai_nato.txt")
+    ]
     rows = []
     for corpus, name in (("reuters", "reuters21578.jsonl.gz"), ("bbc", "bbc_news.jsonl.gz")):
         records = _load(data / name)
@@ -75,14 +77,22 @@ def features(data: Path, shinglings: Sequence[tuple[str, int]] = SHINGLINGS) -> 
             shingled, facts = Shingler(unit=unit, size=size).shingle_with_figures(texts)  # as Corpus.build
             ev = evidence(Corpus.from_sets(shingled.sets(), facts, texts, cfg), pairs, cfg)
             for k, lab in enumerate(wanted):
-                rows.append({
-                    "corpus": lab["corpus"], "a": lab["a"], "b": lab["b"], "shingles": f"{unit}{size}",
-                    "label": lab["label"], "unsure": bool(lab.get("unsure", False)),
-                    "jaccard": ev.jaccard[k], "weighted_jaccard": ev.weighted_jaccard[k],
-                    "containment": max(ev.containment_a[k], ev.containment_b[k]),
-                    "weighted_containment": max(ev.weighted_containment_a[k], ev.weighted_containment_b[k]),
-                    "facts": ev.facts[k], "coverage": coverage[k],
-                })
+                rows.append(
+                    {
+                        "corpus": lab["corpus"],
+                        "a": lab["a"],
+                        "b": lab["b"],
+                        "shingles": f"{unit}{size}",
+                        "label": lab["label"],
+                        "unsure": bool(lab.get("unsure", False)),
+                        "jaccard": ev.jaccard[k],
+                        "weighted_jaccard": ev.weighted_jaccard[k],
+                        "containment": max(ev.containment_a[k], ev.containment_b[k]),
+                        "weighted_containment": max(ev.weighted_containment_a[k], ev.weighted_containment_b[k]),
+                        "facts": ev.facts[k],
+                        "coverage": coverage[k],
+                    }
+                )
     return rows
 
 
@@ -98,6 +108,7 @@ RULES: dict[str, Callable[[dict], float]] = {
 # --------------------------------------------------------------------------------------------
 # Every setting's verdict on every pair, as one boolean matrix
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -143,9 +154,14 @@ def verdicts(rows: list[dict]) -> Verdicts:
                     settings.append(Setting(shingles, rule, check, t))
                     predicted.append(pred[~is_seed])
                     seeds_found.append(bool(pred[is_seed].all()))
-    return Verdicts(settings, np.array(predicted), np.array(seeds_found),
-                    np.array([r["label"] == 1 for r in first]), np.array([r["corpus"] for r in first]),
-                    np.array([r["unsure"] for r in first]))
+    return Verdicts(
+        settings,
+        np.array(predicted),
+        np.array(seeds_found),
+        np.array([r["label"] == 1 for r in first]),
+        np.array([r["corpus"] for r in first]),
+        np.array([r["unsure"] for r in first]),
+    )
 
 
 def counts(pred: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -156,8 +172,11 @@ def counts(pred: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 def prf(tp, fp, fn) -> dict[str, float]:
     """Precision, recall and F1; 0 where undefined (no prediction, no positive)."""
     tp, fp, fn = (np.asarray(x, dtype=float) for x in (tp, fp, fn))
-    return {"precision": tp / np.maximum(1, tp + fp), "recall": tp / np.maximum(1, tp + fn),
-            "f1": 2 * tp / np.maximum(1, 2 * tp + fp + fn)}
+    return {
+        "precision": tp / np.maximum(1, tp + fp),
+        "recall": tp / np.maximum(1, tp + fn),
+        "f1": 2 * tp / np.maximum(1, 2 * tp + fp + fn),
+    }
 
 
 def tune(v: Verdicts, train: np.ndarray, candidates: np.ndarray | None = None) -> int:
@@ -167,7 +186,11 @@ def tune(v: Verdicts, train: np.ndarray, candidates: np.ndarray | None = None) -
     to the first setting in ``v.settings`` order (shinglings, rules, figure check off before on,
     thresholds ascending). Only ``v.label[train]`` is read of the labels.
     """
-    allowed = np.flatnonzero(v.seeds_found) if candidates is None else np.intersect1d(candidates, np.flatnonzero(v.seeds_found))
+    allowed = (
+        np.flatnonzero(v.seeds_found)
+        if candidates is None
+        else np.intersect1d(candidates, np.flatnonzero(v.seeds_found))
+    )
     if allowed.size == 0:
         allowed = np.arange(len(v.settings)) if candidates is None else np.asarray(candidates)
     f1 = prf(*counts(v.predicted[np.ix_(allowed, train)], v.label[train]))["f1"]
@@ -177,6 +200,7 @@ def tune(v: Verdicts, train: np.ndarray, candidates: np.ndarray | None = None) -
 # --------------------------------------------------------------------------------------------
 # Cross-validation
 # --------------------------------------------------------------------------------------------
+
 
 def stratified_folds(strata: Sequence, k: int, seed: int) -> list[np.ndarray]:
     """``k`` disjoint test folds (sorted index arrays) covering ``range(len(strata))``.
@@ -199,8 +223,13 @@ def stratified_folds(strata: Sequence, k: int, seed: int) -> list[np.ndarray]:
     return [np.array(sorted(f), dtype=np.int64) for f in folds]
 
 
-def cross_validate(strata: Sequence, k: int, seeds: Sequence[int],
-                   fit: Callable[[np.ndarray], object], score: Callable[[object, np.ndarray], dict]) -> list[dict]:
+def cross_validate(
+    strata: Sequence,
+    k: int,
+    seeds: Sequence[int],
+    fit: Callable[[np.ndarray], object],
+    score: Callable[[object, np.ndarray], dict],
+) -> list[dict]:
     """For each seed and fold: ``fit(train indices)``, then ``score(fitted, test indices)``.
 
     ``fit`` is never shown a test index; the returned records carry seed, fold, train, test and the
@@ -218,16 +247,26 @@ def cross_validate(strata: Sequence, k: int, seeds: Sequence[int],
 
 def _mean_sd(values) -> dict[str, float]:
     values = np.asarray(values, dtype=float)
-    return {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if values.size > 1 else 0.0,
-            "min": float(values.min()), "max": float(values.max())}
+    return {
+        "mean": float(values.mean()),
+        "sd": float(values.std(ddof=1)) if values.size > 1 else 0.0,
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
 
 
 def held_out(v: Verdicts, k: int, seeds: Sequence[int]) -> dict:
     """Held-out precision, recall and F1 of three ways to set the verdict, over ``k`` folds x ``seeds``."""
     cfg = DedupConfig()
     shipped = v.index(Setting(f"{cfg.shingle_unit}{cfg.shingle_size}", SHIPPED_RULE, cfg.fact_agreement, cfg.threshold))
-    shipped_rule = np.array([i for i, s in enumerate(v.settings) if (s.shingles, s.rule, s.fact_agreement)
-                             == (v.settings[shipped].shingles, SHIPPED_RULE, cfg.fact_agreement)])
+    shipped_rule = np.array(
+        [
+            i
+            for i, s in enumerate(v.settings)
+            if (s.shingles, s.rule, s.fact_agreement)
+            == (v.settings[shipped].shingles, SHIPPED_RULE, cfg.fact_agreement)
+        ]
+    )
     methods = {
         "shipped defaults": lambda train: shipped,
         "threshold tuned on train folds": lambda train: tune(v, train, shipped_rule),
@@ -238,8 +277,14 @@ def held_out(v: Verdicts, k: int, seeds: Sequence[int]) -> dict:
     def score(s: int, test: np.ndarray) -> dict:
         return {"pred": v.predicted[s, test]}
 
-    report = {"folds": k, "seeds": list(seeds), "pairs": int(v.label.size), "positives": int(v.label.sum()),
-              "shipped": v.settings[shipped].describe(), "methods": {}}
+    report = {
+        "folds": k,
+        "seeds": list(seeds),
+        "pairs": int(v.label.size),
+        "positives": int(v.label.sum()),
+        "shipped": v.settings[shipped].describe(),
+        "methods": {},
+    }
     for name, fit in methods.items():
         runs = cross_validate(strata, k, seeds, fit, score)
         per_fold = [prf(*counts(r["pred"], v.label[r["test"]])) for r in runs]
@@ -276,6 +321,7 @@ def held_out(v: Verdicts, k: int, seeds: Sequence[int]) -> dict:
 # In-sample table (tuned and scored on the same pairs, seeds included)
 # --------------------------------------------------------------------------------------------
 
+
 def evaluate(rows: list[dict]) -> list[dict]:
     """Each (shingling, rule, figure check) at its best threshold on all the pairs: in-sample figures."""
     results = []
@@ -291,8 +337,14 @@ def evaluate(rows: list[dict]) -> list[dict]:
                 for t in THRESHOLDS:
                     pred = (score >= t) & (facts >= check)
                     m = prf(*counts(pred, y))
-                    cand = {"shingles": shingles, "rule": rule, "fact_agreement": check, "threshold": t,
-                            **{k: float(x) for k, x in m.items()}, "seeds_found": bool(pred[seed])}
+                    cand = {
+                        "shingles": shingles,
+                        "rule": rule,
+                        "fact_agreement": check,
+                        "threshold": t,
+                        **{k: float(x) for k, x in m.items()},
+                        "seeds_found": bool(pred[seed]),
+                    }
                     if best is None or (cand["f1"], cand["seeds_found"]) > (best["f1"], best["seeds_found"]):
                         best = cand
                 results.append(best)
@@ -305,17 +357,23 @@ def _fmt(s: dict) -> str:
 
 def _print_held_out(report: dict) -> None:
     k, seeds = report["folds"], report["seeds"]
-    print(f"\n## Held-out: {k}-fold cross-validation, stratified by corpus and label, seeds {', '.join(map(str, seeds))}")
-    print(f"\n{report['pairs']} labelled pairs ({report['positives']} near-duplicates); tuning sees only the training folds "
-          f"(and the seeds pair); shipped defaults: {report['shipped']}.")
+    print(
+        f"\n## Held-out: {k}-fold cross-validation, stratified by corpus and label, seeds {', '.join(map(str, seeds))}"
+    )
+    print(
+        f"\n{report['pairs']} labelled pairs ({report['positives']} near-duplicates); tuning sees only the training folds "
+        f"(and the seeds pair); shipped defaults: {report['shipped']}."
+    )
     print(f"\nPer test fold (mean ± SD over {k * len(seeds)} folds), and the training-fold F1 of the same choice:\n")
     print("| setting | precision | recall | F1 | F1 on its training folds |")
     print("|---|---|---|---|---|")
     for name, m in report["methods"].items():
         pf = m["per_fold"]
         print(f"| {name} | {_fmt(pf['precision'])} | {_fmt(pf['recall'])} | {_fmt(pf['f1'])} | {_fmt(m['train_f1'])} |")
-    print(f"\nPooled over the {k} test folds of a seed (every pair predicted once, by a model that never saw it; "
-          f"mean ± SD over {len(seeds)} seeds):\n")
+    print(
+        f"\nPooled over the {k} test folds of a seed (every pair predicted once, by a model that never saw it; "
+        f"mean ± SD over {len(seeds)} seeds):\n"
+    )
     print("| setting | pairs | precision | recall | F1 |")
     print("|---|---|---|---|---|")
     for name, m in report["methods"].items():
@@ -328,7 +386,9 @@ def _print_held_out(report: dict) -> None:
         for part in ("all", "reuters", "bbc"):
             if part in entry:
                 e = entry[part]
-                print(f"| {name} ({entry['setting']}) | {part} | {e['precision']:.2f} | {e['recall']:.2f} | {e['f1']:.3f} |")
+                print(
+                    f"| {name} ({entry['setting']}) | {part} | {e['precision']:.2f} | {e['recall']:.2f} | {e['f1']:.3f} |"
+                )
     for name, m in report["methods"].items():
         if name != "shipped defaults":
             chosen = "; ".join(f"{s} ({n}×)" for s, n in m["chosen"].items())
@@ -339,7 +399,7 @@ def _parse_shingling(text: str) -> tuple[str, int]:
     unit = text.rstrip("0123456789")
     if unit not in ("word", "char") or unit == text:
         raise argparse.ArgumentTypeError(f"expected word<N> or char<N>, got {text!r}")
-    return unit, int(text[len(unit):])
+    return unit, int(text[len(unit) :])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -347,8 +407,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5, help="cross-validation seeds 1..N")
-    parser.add_argument("--shingles", type=_parse_shingling, nargs="+", metavar="UNIT+N",
-                        default=SHINGLINGS, help="shinglings to score (default: word1 word2 word3 char5)")
+    parser.add_argument(
+        "--shingles",
+        type=_parse_shingling,
+        nargs="+",
+        metavar="UNIT+N",
+        default=SHINGLINGS,
+        help="shinglings to score (default: word1 word2 word3 char5)",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT")
     args = parser.parse_args(argv)
     print(f"# {platform.platform()}, Python {platform.python_version()}")
@@ -361,13 +427,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| shingles | rule | figure check | best threshold | precision | recall | F1 | seeds found |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['shingles']} | {r['rule']} | {'>= 0.8' if r['fact_agreement'] else 'off'} | {r['threshold']:.2f} | "
-              f"{r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.3f} | {'yes' if r['seeds_found'] else 'no'} |")
+        print(
+            f"| {r['shingles']} | {r['rule']} | {'>= 0.8' if r['fact_agreement'] else 'off'} | {r['threshold']:.2f} | "
+            f"{r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.3f} | {'yes' if r['seeds_found'] else 'no'} |"
+        )
     report = held_out(verdicts(rows), args.folds, range(1, args.repeats + 1))
     _print_held_out(report)
     if args.json:
         command = "python benchmarks/measure_defaults.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        payload = {"command": command.strip(), "platform": platform.platform(), "in_sample": results, "held_out": report}
+        payload = {
+            "command": command.strip(),
+            "platform": platform.platform(),
+            "in_sample": results,
+            "held_out": report,
+        }
         args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return 0
 

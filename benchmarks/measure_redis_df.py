@@ -52,12 +52,14 @@ class SketchDF(MemoryStore):
         return sketch
 
 
-def run(articles: list[dict[str, Any]], batch: int, store: MemoryStore | None) -> tuple[set[tuple[str, str]], dict[str, str]]:
+def run(
+    articles: list[dict[str, Any]], batch: int, store: MemoryStore | None
+) -> tuple[set[tuple[str, str]], dict[str, str]]:
     d = Deduplicator() if store is None else Deduplicator(index=store)
     pairs: set[tuple[str, str]] = set()
     verdicts: dict[str, str] = {}
     for start in range(0, len(articles), batch):
-        added = d.add_many(articles[start:start + batch])
+        added = d.add_many(articles[start : start + batch])
         pairs.update((p.a, p.b) for p in added.pairs)
         verdicts.update((v.id, f"{v.status}:{v.duplicate_of}") for v in added.verdicts)
     return pairs, verdicts
@@ -73,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     opener = gzip.open if args.corpus.suffix == ".gz" else open
     with opener(args.corpus, "rt", encoding="utf-8") as f:
-        articles = [json.loads(line) for line in f][:args.n_docs]
+        articles = [json.loads(line) for line in f][: args.n_docs]
     print(f"{len(articles)} articles from {args.corpus.name}, batches of {args.batch}")
     start = time.perf_counter()
     exact_pairs, exact_verdicts = run(articles, args.batch, None)
@@ -87,17 +89,24 @@ def main() -> None:
         for size in args.sizes:
             depth, bits = (int(v) for v in size.replace("2^", "").split("x"))
             probe = Deduplicator()
-            redis_store = RedisStore(url, probe.store.settings, name=f"df-{depth}x{bits}-{time.time_ns()}",
-                                     df_depth=depth, df_width=1 << bits)
+            redis_store = RedisStore(
+                url,
+                probe.store.settings,
+                name=f"df-{depth}x{bits}-{time.time_ns()}",
+                df_depth=depth,
+                df_width=1 << bits,
+            )
             store = SketchDF(probe.store.settings, redis_store)
             start = time.perf_counter()
             pairs, verdicts = run(articles, args.batch, store)
             excess = np.concatenate(store.excess)
             changed = sum(verdicts[i] != exact_verdicts[i] for i in exact_verdicts)
-            print(f"sketch {depth} x 2^{bits} ({4 * depth << bits >> 20} MB): {len(pairs)} pairs, "
-                  f"{len(pairs - exact_pairs)} only with the sketch, {len(exact_pairs - pairs)} only exact, "
-                  f"{changed} verdicts differ; counts looked up above the exact: {np.mean(excess > 0):.2%} "
-                  f"(mean +{excess.mean():.3f}) ({time.perf_counter() - start:.0f} s)")
+            print(
+                f"sketch {depth} x 2^{bits} ({4 * depth << bits >> 20} MB): {len(pairs)} pairs, "
+                f"{len(pairs - exact_pairs)} only with the sketch, {len(exact_pairs - pairs)} only exact, "
+                f"{changed} verdicts differ; counts looked up above the exact: {np.mean(excess > 0):.2%} "
+                f"(mean +{excess.mean():.3f}) ({time.perf_counter() - start:.0f} s)"
+            )
             redis_store.close()
 
 

@@ -45,8 +45,9 @@ def anchor_chain(ta: Sequence[Sequence[str]], tb: Sequence[Sequence[str]]) -> li
     return chain[::-1]
 
 
-def pieces(ta: Sequence[Sequence[str]], tb: Sequence[Sequence[str]], *,
-           max_cells: int) -> Iterator[tuple[str, tuple[int, int, int, int]]]:
+def pieces(
+    ta: Sequence[Sequence[str]], tb: Sequence[Sequence[str]], *, max_cells: int
+) -> Iterator[tuple[str, tuple[int, int, int, int]]]:
     """``("anchor", (i, i + 1, j, j + 1))`` and ``("align", (a0, a1, b0, b1))`` in reading order, covering both texts."""
     n, m = len(ta), len(tb)
     if n * m <= max_cells:

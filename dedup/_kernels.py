@@ -228,7 +228,9 @@ def bucket_ranks(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order, sorted_rank, rank
 
 
-def recent_pairs(order: np.ndarray, sorted_rank: np.ndarray, limit: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+def recent_pairs(
+    order: np.ndarray, sorted_rank: np.ndarray, limit: int, lo: int = 0, hi: int | None = None
+) -> np.ndarray:
     """The members at sorted positions ``lo:hi`` of one band, each paired with the ``limit`` members
     before it in its bucket (fewer at the start of a bucket).
 

@@ -29,7 +29,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FrequencyIndex", "emitted_before", "figure_sketches", "figures_agree", "intersections", "star_centers", "weighted_intersections"]
+__all__ = [
+    "FrequencyIndex",
+    "emitted_before",
+    "figure_sketches",
+    "figures_agree",
+    "intersections",
+    "star_centers",
+    "weighted_intersections",
+]
 
 
 def _jit(fn):  # type: ignore[no-untyped-def]
@@ -164,8 +172,9 @@ def figure_sketches(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
-def figures_agree(hashes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, threshold: float,
-                  sketches: np.ndarray | None = None) -> np.ndarray:
+def figures_agree(
+    hashes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, threshold: float, sketches: np.ndarray | None = None
+) -> np.ndarray:
     """Whether ``verify.fact_agreement`` of each pair is at least ``threshold`` (the same booleans);
     ``sketches`` from :func:`figure_sketches` of the same figures (made here when not given)."""
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -185,8 +194,9 @@ def weighted_intersections(
     inter = np.zeros(pairs.shape[0], np.int64)
     inter_w = np.zeros(pairs.shape[0], np.float64)
     if pairs.shape[0]:
-        _weighted_intersections(hashes, np.asarray(offsets, dtype=np.int64), np.asarray(weights, dtype=np.float64),
-                                pairs, inter, inter_w)
+        _weighted_intersections(
+            hashes, np.asarray(offsets, dtype=np.int64), np.asarray(weights, dtype=np.float64), pairs, inter, inter_w
+        )
     return inter, inter_w
 
 
@@ -263,9 +273,16 @@ def _star_centers(visit, starts, dst, sc, center, best):  # type: ignore[no-unty
                 best[dst[p]] = sc[p]
 
 
-def star_centers(visit: np.ndarray, starts: np.ndarray, dst: np.ndarray, sc: np.ndarray,
-                 center: np.ndarray, best: np.ndarray) -> None:
+def star_centers(
+    visit: np.ndarray, starts: np.ndarray, dst: np.ndarray, sc: np.ndarray, center: np.ndarray, best: np.ndarray
+) -> None:
     """Visit the articles ``visit`` in order over the adjacency ``starts``/``dst``/``sc`` (CSR), filling
     ``center`` and ``best`` in place as :func:`dedup.cluster.star_clusters`' loop does."""
-    _star_centers(np.ascontiguousarray(visit, dtype=np.int64), np.ascontiguousarray(starts, dtype=np.int64),
-                  np.ascontiguousarray(dst, dtype=np.int64), np.ascontiguousarray(sc, dtype=np.float64), center, best)
+    _star_centers(
+        np.ascontiguousarray(visit, dtype=np.int64),
+        np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(dst, dtype=np.int64),
+        np.ascontiguousarray(sc, dtype=np.float64),
+        center,
+        best,
+    )

@@ -16,11 +16,26 @@ from .errors import FeedError, MissingDependencyError
 __all__ = ["PAIR_SCHEMA", "VERDICT_SCHEMA", "RowWriter", "iter_rows", "pyarrow"]
 
 BATCH = 4096
-VERDICT_SCHEMA = (("id", "string"), ("status", "string"), ("cluster", "int64"), ("duplicate_of", "string"),
-                  ("score", "float64"), ("reason", "string"))
-PAIR_SCHEMA = (("a", "string"), ("b", "string"), ("score", "float64"), ("jaccard", "float64"),
-               ("containment_a", "float64"), ("containment_b", "float64"), ("facts", "float64"), ("reason", "string"),
-               ("coverage_a", "float64"), ("coverage_b", "float64"))
+VERDICT_SCHEMA = (
+    ("id", "string"),
+    ("status", "string"),
+    ("cluster", "int64"),
+    ("duplicate_of", "string"),
+    ("score", "float64"),
+    ("reason", "string"),
+)
+PAIR_SCHEMA = (
+    ("a", "string"),
+    ("b", "string"),
+    ("score", "float64"),
+    ("jaccard", "float64"),
+    ("containment_a", "float64"),
+    ("containment_b", "float64"),
+    ("facts", "float64"),
+    ("reason", "string"),
+    ("coverage_a", "float64"),
+    ("coverage_b", "float64"),
+)
 
 
 def pyarrow() -> Any:
@@ -30,7 +45,8 @@ def pyarrow() -> Any:
         import pyarrow.parquet
     except ImportError:
         raise MissingDependencyError(
-            "Parquet needs pyarrow, the optional extra: pip install 'dedup[parquet]'") from None
+            "Parquet needs pyarrow, the optional extra: pip install 'dedup[parquet]'"
+        ) from None
     return pa
 
 

@@ -80,8 +80,9 @@ def add_shared(dedup: Any, found: list[Article], clustering: str) -> tuple[list[
     return [v for v in verdicts if v is not None], pairs, candidates
 
 
-def _verify(dedup: Any, batch: Records, members: Any, make: Callable[..., Any],
-            first_seq: int) -> tuple[list[Verdict], list[DuplicatePair], int]:
+def _verify(
+    dedup: Any, batch: Records, members: Any, make: Callable[..., Any], first_seq: int
+) -> tuple[list[Verdict], list[DuplicatePair], int]:
     """Verify claimed articles against their members, wait for the members' verdicts, finalise the batch's."""
     matches = match_batch(batch, dedup.store, dedup.config, window=dedup.window, members=members, counted=True)
     matches = await_reps(matches, dedup.store, timeout=dedup.pending_timeout)
@@ -118,7 +119,9 @@ def _take_over(store: Any, batch: Records, rows: np.ndarray, stored_seq: np.ndar
 
 def _same_set(a: Records, i: int, b: Records, j: int) -> bool:
     sa, sb = a.sets, b.sets
-    return bool(np.array_equal(sa.hashes[sa.offsets[i]:sa.offsets[i + 1]], sb.hashes[sb.offsets[j]:sb.offsets[j + 1]]))
+    return bool(
+        np.array_equal(sa.hashes[sa.offsets[i] : sa.offsets[i + 1]], sb.hashes[sb.offsets[j] : sb.offsets[j + 1]])
+    )
 
 
 def await_reps(matches: Matches, store: Store, *, timeout: float = PENDING_TIMEOUT) -> Matches:

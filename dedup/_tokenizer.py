@@ -135,9 +135,13 @@ def _token_hash(codes, table, kind, p, q):  # type: ignore[no-untyped-def]
         c = codes[j]
         if kind == _DOTTED and c == 46:
             continue
-        if (kind == _NUMBER and c == 44 and j + 3 < q
-                and (table[codes[j + 1]] & table[codes[j + 2]] & table[codes[j + 3]] & DECIMAL) != 0
-                and (j + 4 == q or (table[codes[j + 4]] & DECIMAL) == 0)):
+        if (
+            kind == _NUMBER
+            and c == 44
+            and j + 3 < q
+            and (table[codes[j + 1]] & table[codes[j + 2]] & table[codes[j + 3]] & DECIMAL) != 0
+            and (j + 4 == q or (table[codes[j + 4]] & DECIMAL) == 0)
+        ):
             continue  # a thousands separator
         h = _step(h, c)
         n += 1
@@ -202,8 +206,12 @@ def _scan(codes, bounds, table, scale_codes, scale_lens, scale_hashes):  # type:
             hashes[t], figures[t], starts[t], ends[t] = h, (f & DECIMAL) != 0, p, q
             t += 1
             r = q  # a possessive 's after any token is skipped
-            if (r + 1 < e and codes[r] == 39 and codes[r + 1] == 115
-                    and (r + 2 == e or (table[codes[r + 2]] & WORD_CHAR) == 0)):
+            if (
+                r + 1 < e
+                and codes[r] == 39
+                and codes[r + 1] == 115
+                and (r + 2 == e or (table[codes[r + 2]] & WORD_CHAR) == 0)
+            ):
                 r += 2
             figure_end = r if (f & DECIMAL) != 0 else -1
             p = r

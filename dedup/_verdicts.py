@@ -37,7 +37,7 @@ def stream_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tup
     reps: list[int] = []
     verdicts: list[Verdict] = []
     for k, j in enumerate(range(first, len(nodes))):
-        mine = order[starts[k]:starts[k + 1]]
+        mine = order[starts[k] : starts[k + 1]]
         partners = ev.pairs[mine, 0]
         kept = rep[partners] == -1
         if kept.any():
@@ -46,8 +46,16 @@ def stream_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tup
             i = int(partners[kept][best])
             rep[j] = seq[i]
             reps.append(int(seq[i]))
-            verdicts.append(Verdict(nodes.ids[j], "duplicate", cluster=int(seq[i]), duplicate_of=nodes.ids[i],
-                                    score=float(scores[best]), reason=f"near-duplicate of {nodes.ids[i]!r} (score {scores[best]:.2f})"))
+            verdicts.append(
+                Verdict(
+                    nodes.ids[j],
+                    "duplicate",
+                    cluster=int(seq[i]),
+                    duplicate_of=nodes.ids[i],
+                    score=float(scores[best]),
+                    reason=f"near-duplicate of {nodes.ids[i]!r} (score {scores[best]:.2f})",
+                )
+            )
         else:
             reps.append(-1)
             why = "no near-duplicate found"
@@ -88,12 +96,26 @@ def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tupl
             verdicts.append(Verdict(article_id, "unique", reason=why))
         elif c == j:
             reps.append(-1)
-            verdicts.append(Verdict(article_id, "representative", cluster=int(seq[j]),
-                                    reason=f"kept for cluster {int(seq[j])} (keep={config.keep})"))
+            verdicts.append(
+                Verdict(
+                    article_id,
+                    "representative",
+                    cluster=int(seq[j]),
+                    reason=f"kept for cluster {int(seq[j])} (keep={config.keep})",
+                )
+            )
         else:
             reps.append(int(seq[c]))
-            verdicts.append(Verdict(article_id, "duplicate", cluster=int(seq[c]), duplicate_of=nodes.ids[c], score=float(best[j]),
-                                    reason=f"near-duplicate of {nodes.ids[c]!r} (score {best[j]:.2f})"))
+            verdicts.append(
+                Verdict(
+                    article_id,
+                    "duplicate",
+                    cluster=int(seq[c]),
+                    duplicate_of=nodes.ids[c],
+                    score=float(best[j]),
+                    reason=f"near-duplicate of {nodes.ids[c]!r} (score {best[j]:.2f})",
+                )
+            )
     return reps, verdicts
 
 

@@ -307,10 +307,12 @@ def align(
             events.append([(a0,), (b0,), "identical", 1.0])
             continue
         single = _score(ka[a0:a1], kb[b0:b1], scorer)
-        merged = _score(ka2[a0:a1 - 1], kb[b0:b1], scorer)
-        split = _score(ka[a0:a1], kb2[b0:b1 - 1], scorer)
-        steps = _monotone_path(single, merged, split, min_score=min_score) if a1 > a0 and b1 > b0 else (
-            [(_DROP, i, -1) for i in range(a1 - a0)] + [(-1, -1, j) for j in range(b1 - b0)]
+        merged = _score(ka2[a0 : a1 - 1], kb[b0:b1], scorer)
+        split = _score(ka[a0:a1], kb2[b0 : b1 - 1], scorer)
+        steps = (
+            _monotone_path(single, merged, split, min_score=min_score)
+            if a1 > a0 and b1 > b0
+            else ([(_DROP, i, -1) for i in range(a1 - a0)] + [(-1, -1, j) for j in range(b1 - b0)])
         )
         # Steps into (a, b, kind, score); unlinked sentences are collected for the second pass.
         for code, i, j in steps:

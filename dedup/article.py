@@ -125,8 +125,14 @@ def plain_fields(obj: object) -> tuple[str, str, str | None, str | None, datetim
         return None
     article_id, text, title, source = obj.get("id"), obj.get("text"), obj.get("title"), obj.get("source")
     published = obj.get("published")
-    if not (type(article_id) is str and article_id != "" and type(text) is str and (title is None or type(title) is str)
-            and (source is None or type(source) is str) and (published is None or type(published) is str)):
+    if not (
+        type(article_id) is str
+        and article_id != ""
+        and type(text) is str
+        and (title is None or type(title) is str)
+        and (source is None or type(source) is str)
+        and (published is None or type(published) is str)
+    ):
         return None
     try:
         when = parse_published(published)

@@ -19,15 +19,24 @@ from . import _kernels, _pair_kernels
 from .config import _check_int, check_fraction
 from .store._buckets import BucketHits, bucket_keys
 
-__all__ = ["CandidateStream", "band_keys", "batch_candidates", "candidate_chunks", "candidates_from_keys", "lsh_params",
-           "pairs_with_stored"]
+__all__ = [
+    "CandidateStream",
+    "band_keys",
+    "batch_candidates",
+    "candidate_chunks",
+    "candidates_from_keys",
+    "lsh_params",
+    "pairs_with_stored",
+]
 
 
 _NODES = 256  # Gauss-Legendre nodes at most: exact up to num_perm 508, the same choices as exact beyond (tested)
 
 
 @lru_cache(maxsize=64)
-def _optimal(threshold: float, num_perm: int, fp_weight: float, fn_weight: float, nodes_max: int = _NODES) -> tuple[int, int]:
+def _optimal(
+    threshold: float, num_perm: int, fp_weight: float, fn_weight: float, nodes_max: int = _NODES
+) -> tuple[int, int]:
     # The integrands are polynomials of degree <= num_perm in s, so Gauss-Legendre with
     # num_perm // 2 + 2 nodes integrates them exactly (datasketch uses scipy.integrate.quad). Past
     # 256 nodes the choice no longer changes (measured for num_perm 512-2048, thresholds 0.1-0.95)
@@ -115,7 +124,7 @@ class CandidateStream:
         if n * bands <= _SMALL:  # a few documents (an incremental batch): every band in one pass
             pairs = self._all_bands(keys, limit, old)
             for start in range(0, pairs.shape[0], self.chunk_pairs):
-                yield self._out([pairs[start:start + self.chunk_pairs]], nonempty)
+                yield self._out([pairs[start : start + self.chunk_pairs]], nonempty)
             return
         ranks = np.empty((n, bands), np.int32)
         buffer: list[np.ndarray] = []
@@ -186,7 +195,9 @@ def _emitted_before(keys: np.ndarray, ranks: np.ndarray, pairs: np.ndarray, band
     return done
 
 
-def candidate_chunks(keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20, new_from: int = 0) -> CandidateStream:
+def candidate_chunks(
+    keys: np.ndarray, *, limit: int | None, chunk_pairs: int = 1 << 20, new_from: int = 0
+) -> CandidateStream:
     """Stream the candidate pairs of band keys (see :class:`CandidateStream`); ``limit=None`` pairs every bucket fully.
 
     With ``new_from``, only pairs ``(i, j)`` with ``j >= new_from`` are made: the documents before it

@@ -26,9 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Cluster", "cluster_verdicts", "keep_order", "star_clusters"]
 
 
-def keep_order(
-    *, policy: str, lengths: Sequence[int], published: Sequence[datetime | None]
-) -> np.ndarray:
+def keep_order(*, policy: str, lengths: Sequence[int], published: Sequence[datetime | None]) -> np.ndarray:
     """Indices of the articles from most to least preferred as representative."""
     n = len(lengths)
     position = np.arange(n)
@@ -45,8 +43,9 @@ def keep_order(
     return np.lexsort((position, -length, stamps))
 
 
-def star_clusters(n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarray, *, compiled: bool = True
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def star_clusters(
+    n: int, pairs: np.ndarray, scores: np.ndarray, order: np.ndarray, *, compiled: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Assign each article a cluster without chaining.
 
     Parameters
@@ -116,8 +115,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 def cluster_verdicts(
-    ids: Sequence[str], lengths: Sequence[int], published: Sequence[datetime | None],
-    index_pairs: np.ndarray, scores: np.ndarray, config: DedupConfig,
+    ids: Sequence[str],
+    lengths: Sequence[int],
+    published: Sequence[datetime | None],
+    index_pairs: np.ndarray,
+    scores: np.ndarray,
+    config: DedupConfig,
 ) -> tuple[tuple[Cluster, ...], list[Verdict]]:
     """Star clusters of the verified ``index_pairs`` and one :class:`Verdict` per article, in input order."""
     n = len(ids)
@@ -130,8 +133,7 @@ def cluster_verdicts(
     for member in np.flatnonzero((center >= 0) & (center != np.arange(n))):
         members[int(center[member])].append(int(member))
     clusters = tuple(
-        Cluster(id=cluster_of[r], ids=tuple(ids[m] for m in ms), representative=ids[r])
-        for r, ms in members.items()
+        Cluster(id=cluster_of[r], ids=tuple(ids[m] for m in ms), representative=ids[r]) for r, ms in members.items()
     )
     has_pair = np.zeros(n, bool)
     has_pair[index_pairs.ravel()] = True
@@ -148,9 +150,21 @@ def cluster_verdicts(
                 append(_new_verdict(article_id, "unique", None, None, None, left if paired[i] else lonely))
             elif c == i:
                 k = cluster_of[c]
-                append(_new_verdict(article_id, "representative", k, None, None, f"kept for cluster {k} (keep={config.keep})"))
+                append(
+                    _new_verdict(
+                        article_id, "representative", k, None, None, f"kept for cluster {k} (keep={config.keep})"
+                    )
+                )
             else:
                 score = scores_of[i]
-                append(_new_verdict(article_id, "duplicate", cluster_of[c], ids[c], score,
-                                    f"near-duplicate of {ids[c]!r} (score {score:.2f})"))
+                append(
+                    _new_verdict(
+                        article_id,
+                        "duplicate",
+                        cluster_of[c],
+                        ids[c],
+                        score,
+                        f"near-duplicate of {ids[c]!r} (score {score:.2f})",
+                    )
+                )
     return clusters, verdicts

@@ -143,8 +143,11 @@ class DedupConfig:
         put(self, "candidate_threshold", check_fraction("candidate_threshold", self.candidate_threshold))
         weights = self.lsh_weights
         values = tuple(_real(w) for w in weights) if isinstance(weights, (tuple, list)) else ()
-        if (len(values) != 2 or any(v is None or not 0 <= v <= 1 for v in values)
-                or abs(sum(v or 0.0 for v in values) - 1) > 1e-9):
+        if (
+            len(values) != 2
+            or any(v is None or not 0 <= v <= 1 for v in values)
+            or abs(sum(v or 0.0 for v in values) - 1) > 1e-9
+        ):
             raise ConfigError(f"lsh_weights must be two fractions summing to 1, e.g. (0.5, 0.5); got {weights!r}")
         put(self, "lsh_weights", values)
         put(self, "bucket_limit", _check_int("bucket_limit", self.bucket_limit, minimum=1, maximum=1 << 20))
@@ -159,8 +162,11 @@ class DedupConfig:
         _check_choice("keep", self.keep, _KEEP_POLICIES)
         put(self, "workers", _check_int("workers", self.workers, minimum=1, maximum=256))
         # block_size * num_perm * 4 bytes is the signature kernel's working memory: 256 MB at most (the default aside)
-        put(self, "block_size", _check_int("block_size", self.block_size, minimum=1,
-                                           maximum=max(1 << 13, (1 << 26) // self.num_perm)))
+        put(
+            self,
+            "block_size",
+            _check_int("block_size", self.block_size, minimum=1, maximum=max(1 << 13, (1 << 26) // self.num_perm)),
+        )
 
     def replace(self, **overrides: Any) -> DedupConfig:
         """A copy with some fields changed; unknown names raise :class:`ConfigError`."""

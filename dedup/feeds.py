@@ -8,9 +8,7 @@ go on. Every record of the input is yielded exactly once, in input order.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import itertools
 import json
 import os
 import re
@@ -52,15 +50,18 @@ class FeedRecord:
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
 _SURROGATE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, kept by surrogateescape
-_FIELD_LIMIT = 2**31 - 1  # csv's default is 131,072 characters: a long article is one field
 _UNREADABLE = (OSError, EOFError, zlib.error)  # what gzip raises for a truncated or corrupt file
 
 
 def _first_line(raw: bytes, path: str) -> bytes:
     """A file's first line without its UTF-8 byte-order mark (Excel, Notepad, CMS exports); a UTF-16 file stops here."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FeedError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8, "
-                        "e.g. iconv -f utf-16 -t utf-8", path=path, line=1)
+        raise FeedError(
+            "the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8, "
+            "e.g. iconv -f utf-16 -t utf-8",
+            path=path,
+            line=1,
+        )
     return raw.removeprefix(_BOM)
 
 
@@ -136,12 +137,14 @@ def _format_of(path: str) -> str:
     )
 
 
-def _record(
-    path: str, line: int | None, data: Any, *, fields: Fields
-) -> FeedRecord:
+def _record(path: str, line: int | None, data: Any, *, fields: Fields) -> FeedRecord:
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"
-        return FeedRecord(path, line, error=FeedError(f"expected a JSON object, got {kind}; write one object per line", path=path, line=line))
+        return FeedRecord(
+            path,
+            line,
+            error=FeedError(f"expected a JSON object, got {kind}; write one object per line", path=path, line=line),
+        )
     raw_id = fields.get(data, fields.id)[1]
     raw_id = None if raw_id is None or isinstance(raw_id, (dict, list)) else str(raw_id)
     values = {}
@@ -155,33 +158,57 @@ def _record(
             message = f"missing field {name!r} (present: {shown}); {_fields_hint(fields, name)}"
             return FeedRecord(path, line, error=FeedError(message, path=path, line=line), raw_id=raw_id)
     try:
-        article = Article(id=values[fields.id], text=values[fields.text], title=fields.get(data, fields.title)[1],
-                          source=fields.get(data, fields.source)[1], published=fields.get(data, fields.published)[1])
+        article = Article(
+            id=values[fields.id],
+            text=values[fields.text],
+            title=fields.get(data, fields.title)[1],
+            source=fields.get(data, fields.source)[1],
+            published=fields.get(data, fields.published)[1],
+        )
     except InputError as exc:
         return FeedRecord(path, line, error=FeedError(str(exc), path=path, line=line), raw_id=raw_id, data=data)
     return FeedRecord(path, line, article=article, data=data)
 
 
-def parse_jsonl_line(raw: bytes, *, path: str, line: int, id_field: str = "id", text_field: str = "text",
-                     fields: Fields | None = None) -> FeedRecord | None:
+def parse_jsonl_line(
+    raw: bytes, *, path: str, line: int, id_field: str = "id", text_field: str = "text", fields: Fields | None = None
+) -> FeedRecord | None:
     """One line of a JSON Lines feed as a record (an article or its error); ``None`` for a blank line."""
     fields = fields or Fields(id=id_field, text=text_field)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return FeedRecord(path, line, error=FeedError(
-            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
-            path=path, line=line))
+        return FeedRecord(
+            path,
+            line,
+            error=FeedError(
+                f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
+                path=path,
+                line=line,
+            ),
+        )
     if not text.strip():
         return None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return FeedRecord(path, line, error=FeedError(
-            f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object", path=path, line=line))
+        return FeedRecord(
+            path,
+            line,
+            error=FeedError(
+                f"not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object",
+                path=path,
+                line=line,
+            ),
+        )
     except RecursionError:
-        return FeedRecord(path, line, error=FeedError(
-            "a JSON value nested too deeply to read (thousands of levels); flatten the record", path=path, line=line))
+        return FeedRecord(
+            path,
+            line,
+            error=FeedError(
+                "a JSON value nested too deeply to read (thousands of levels); flatten the record", path=path, line=line
+            ),
+        )
     return _record(path, line, data, fields=fields)
 
 
@@ -204,94 +231,29 @@ def _read_jsonl(path: str, *, fields: Fields, csv_delimiter: str | None = None) 
 
 
 def _rest_unreadable(path: str, line: int, exc: BaseException) -> FeedRecord:
-    return FeedRecord(path, line, error=FeedError(
-        f"cannot read the file from here on: {_why(exc)}; the records before this line were read", path=path, line=line))
-
-
-def _read_csv(path: str, *, fields: Fields, csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
-    stream = _open_binary(path)
-    pulled = [0]  # physical lines read so far (csv's own line_num lags behind after an error)
-    broken: list[BaseException] = []  # why the file could not be read to its end
-
-    def lines() -> Iterator[str]:
-        """Each physical line decoded on its own: a byte that is not UTF-8 stays in its record (as a
-        surrogate escape) and rejects that record alone, at its own line."""
-        try:
-            for raw in stream:
-                if pulled[0] == 0:
-                    raw = _first_line(raw, path)
-                pulled[0] += 1
-                yield raw.decode("utf-8", "surrogateescape")
-        except _UNREADABLE as exc:  # truncated or corrupt gzip: the records read stand, then one rejected record
-            broken.append(exc)
-
-    try:
-        source = lines()
-        first = next(source, "")
-        delimiter = csv_delimiter or _delimiter(path, first)
-        csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a field may be as long as a record
-        reader = csv.DictReader(itertools.chain([first], source), delimiter=delimiter, strict=True)
-        header = reader.fieldnames
-        if broken and pulled[0] <= 1:  # not even the header could be read
-            raise FeedError(f"cannot read the file: {_why(broken[0])}", path=path, line=1)
-        if not header:
-            return
-        if any(_SURROGATE.search(c) for c in header):
-            raise FeedError("the header is not valid UTF-8; convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
-                            path=path, line=1)
-        for name in (fields.id, fields.text):
-            if name not in header:
-                columns = ", ".join(repr(c) for c in header)
-                raise FeedError(f"no column {name!r} in the header (columns: {columns}); "
-                                f"{_fields_hint(fields, name)}", path=path, line=1)
-        previous_end = pulled[0]
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:  # a record of its own: rejected in its place, and the reading goes on
-                line, previous_end = previous_end + 1, pulled[0]
-                yield FeedRecord(path, line, error=FeedError(
-                    f"malformed CSV ({exc}); check the quoting of the record that starts here", path=path, line=line))
-                continue
-            line = previous_end + 1  # the record's first physical line
-            previous_end = pulled[0]
-            raw_id = row.get(fields.id)
-            bad = next((k for k, v in row.items() if isinstance(v, str) and _SURROGATE.search(v)), None)
-            if bad is not None:
-                byte = ord(_SURROGATE.search(row[bad]).group()) - 0xDC00  # type: ignore[union-attr]
-                yield FeedRecord(path, line, raw_id=None if raw_id is None or _SURROGATE.search(raw_id) else raw_id,
-                                 error=FeedError(f"not valid UTF-8 (byte 0x{byte:02x} in column {bad!r}); convert the "
-                                                 "file to UTF-8, e.g. iconv -f latin1 -t utf-8", path=path, line=line))
-                continue
-            if None in row:
-                yield FeedRecord(path, line, error=FeedError(
-                    f"more fields than the header has columns; quote fields that contain {delimiter!r}",
-                    path=path, line=line), raw_id=raw_id)
-                continue
-            yield _record(path, line, {k: (v if v != "" or k == fields.text else None) for k, v in row.items()},
-                          fields=fields)
-        if broken:
-            yield _rest_unreadable(path, pulled[0] + 1, broken[0])
-    finally:
-        stream.close()
-
-
-def _delimiter(path: str, header: str) -> str:
-    """The delimiter of a CSV file: tab for .tsv, else whichever of comma, semicolon and tab its header holds most."""
-    if path.lower().removesuffix(".gz").endswith(".tsv"):
-        return "\t"
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
+    return FeedRecord(
+        path,
+        line,
+        error=FeedError(
+            f"cannot read the file from here on: {_why(exc)}; the records before this line were read",
+            path=path,
+            line=line,
+        ),
+    )
 
 
 def _read_text_file(path: Path, shown: str, article_id: str) -> FeedRecord:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return FeedRecord(shown, None, raw_id=article_id, error=FeedError(
-            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8", path=shown))
+        return FeedRecord(
+            shown,
+            None,
+            raw_id=article_id,
+            error=FeedError(
+                f"not valid UTF-8 ({exc.reason} at byte {exc.start}); convert the file to UTF-8", path=shown
+            ),
+        )
     except OSError as exc:
         return FeedRecord(shown, None, raw_id=article_id, error=FeedError(f"cannot read: {exc.strerror}", path=shown))
     return FeedRecord(shown, None, article=Article(id=article_id, text=text), data={"id": article_id, "text": text})
@@ -313,16 +275,29 @@ def _read_folder(path: str) -> Iterator[FeedRecord]:
         entries.append((where.relative_to(root).as_posix() if where != root else ".", exc))
     for rel, item in sorted(entries, key=lambda e: e[0]):
         if isinstance(item, OSError):
-            yield FeedRecord(str(root / rel), None, raw_id=rel, error=FeedError(
-                f"cannot read this folder ({item.strerror or item}); its .txt files are not read: fix its permissions",
-                path=str(root / rel)))
+            yield FeedRecord(
+                str(root / rel),
+                None,
+                raw_id=rel,
+                error=FeedError(
+                    f"cannot read this folder ({item.strerror or item}); its .txt files are not read: fix its permissions",
+                    path=str(root / rel),
+                ),
+            )
         else:
             yield _read_text_file(item, str(item), rel)
 
 
-def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field: str = "text", title_field: str = "title",
-              source_field: str = "source", published_field: str = "published",
-              csv_delimiter: str | None = None) -> Iterator[FeedRecord]:
+def read_feed(
+    path: str | os.PathLike[str],
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    title_field: str = "title",
+    source_field: str = "source",
+    published_field: str = "published",
+    csv_delimiter: str | None = None,
+) -> Iterator[FeedRecord]:
     """Yield every record of one feed, in order.
 
     ``path`` is a ``.jsonl``/``.ndjson`` file (optionally gzip-compressed, detected from its
@@ -354,7 +329,11 @@ def read_feed(path: str | os.PathLike[str], *, id_field: str = "id", text_field:
         for row, data in iter_rows(path):  # the row number stands for the line
             yield _record(path, row, data, fields=fields)
     else:
-        reader = _read_jsonl if fmt == "jsonl" else _read_csv
+        if fmt == "jsonl":
+            reader = _read_jsonl
+        else:
+            from ._csv import read_csv as reader
+
         try:
             fields = Fields(id_field, text_field, title_field, source_field, published_field)
             yield from reader(path, fields=fields, csv_delimiter=csv_delimiter)
@@ -373,9 +352,16 @@ def read_feeds(paths: Iterable[str | os.PathLike[str]], **options: Any) -> Itera
                 if first is None:
                     seen[record.article.id] = record.path + (f", line {record.line}" if record.line is not None else "")
                 else:
-                    record = FeedRecord(record.path, record.line, raw_id=record.article.id, error=FeedError(
-                        f"duplicate id {record.article.id!r} (first seen at {first}); every article needs its own id",
-                        path=record.path, line=record.line))
+                    record = FeedRecord(
+                        record.path,
+                        record.line,
+                        raw_id=record.article.id,
+                        error=FeedError(
+                            f"duplicate id {record.article.id!r} (first seen at {first}); every article needs its own id",
+                            path=record.path,
+                            line=record.line,
+                        ),
+                    )
             yield record
 
 

@@ -35,19 +35,28 @@ from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pai
 __all__ = ["Matches", "match_batch", "prepare_batch"]
 
 
-def prepare_batch(articles: Sequence[Article], config: DedupConfig, *, bands: int, rows: int,
-                  arrival: float) -> Records:
+def prepare_batch(
+    articles: Sequence[Article], config: DedupConfig, *, bands: int, rows: int, arrival: float
+) -> Records:
     """The records of new articles: shingle sets, figures and band keys, times (``arrival`` where unpublished)."""
     shingler = Shingler(unit=config.shingle_unit, size=config.shingle_size)
     texts = [a.text for a in articles]
     shingled, figures = shingler.shingle_with_figures(texts)
     sets = shingled.sets()
     signatures = minhash_signatures(sets, num_perm=config.num_perm, seed=config.seed, block_size=config.block_size)
-    published = np.array([a.published.timestamp() if a.published is not None else math.nan for a in articles], dtype=float)
+    published = np.array(
+        [a.published.timestamp() if a.published is not None else math.nan for a in articles], dtype=float
+    )
     return Records(
-        ids=[a.id for a in articles], times=np.where(np.isnan(published), arrival, published), published=published,
-        lengths=np.array([len(t) for t in texts], dtype=np.int64), rep=np.full(len(articles), -1, np.int64),
-        keys=band_keys(signatures, bands=bands, rows=rows), sets=sets, figures=figures, texts=texts,
+        ids=[a.id for a in articles],
+        times=np.where(np.isnan(published), arrival, published),
+        published=published,
+        lengths=np.array([len(t) for t in texts], dtype=np.int64),
+        rep=np.full(len(articles), -1, np.int64),
+        keys=band_keys(signatures, bands=bands, rows=rows),
+        sets=sets,
+        figures=figures,
+        texts=texts,
     )
 
 
@@ -81,11 +90,21 @@ class Matches:
             for k in involved[involved >= self.stored].tolist():
                 texts[k] = batch_texts[k]
             coverage = coverage_of(ev.pairs, texts)
-        return pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), self.nodes.ids, texts, config, coverage=coverage)
+        return pairs_from_evidence(
+            ev, np.ones(ev.pairs.shape[0], bool), self.nodes.ids, texts, config, coverage=coverage
+        )
 
 
-def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: float | None = None,
-                members: BucketHits | None = None, counted: bool = False, chunk_pairs: int = 1 << 16) -> Matches:
+def match_batch(
+    batch: Records,
+    store: Store,
+    config: DedupConfig,
+    *,
+    window: float | None = None,
+    members: BucketHits | None = None,
+    counted: bool = False,
+    chunk_pairs: int = 1 << 16,
+) -> Matches:
     """Verify the batch's candidates among the store's bucket members and the batch itself.
 
     ``members`` are the batch's bucket hits when the caller has them already (a shared store returns
@@ -124,9 +143,14 @@ def match_batch(batch: Records, store: Store, config: DedupConfig, *, window: fl
     candidates = renumber[candidates]
     if first_new:
         nodes = dataclasses.replace(
-            concat_records([dataclasses.replace(stored, texts=None),
-                            dataclasses.replace(batch, texts=None,
-                                                seq=batch.seq if batch.seq is not None else np.full(len(batch), -1, np.int64))]),
+            concat_records(
+                [
+                    dataclasses.replace(stored, texts=None),
+                    dataclasses.replace(
+                        batch, texts=None, seq=batch.seq if batch.seq is not None else np.full(len(batch), -1, np.int64)
+                    ),
+                ]
+            ),
             texts=[""] * first_new + list(batch.texts or [""] * len(batch)),
         )
     else:

@@ -51,7 +51,9 @@ def _article_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | No
             raise InputError(f"article #{position}: {exc}") from None
         first = seen.setdefault(article.id, position)
         if first != position:
-            raise InputError(f"duplicate id {article.id!r} (articles #{first} and #{position}); every article needs its own id")
+            raise InputError(
+                f"duplicate id {article.id!r} (articles #{first} and #{position}); every article needs its own id"
+            )
         chunk.append(article)
         if len(chunk) == size:
             yield chunk
@@ -96,7 +98,9 @@ def _column_chunks(items: Iterable[Article | Mapping[str, Any]], size: int | Non
             raise InputError(f"article #{position}: {exc}") from None
         first = seen.setdefault(article_id, position)
         if first != position:
-            raise InputError(f"duplicate id {article_id!r} (articles #{first} and #{position}); every article needs its own id")
+            raise InputError(
+                f"duplicate id {article_id!r} (articles #{first} and #{position}); every article needs its own id"
+            )
         chunk.ids.append(article_id)
         chunk.texts.append(text)
         chunk.published.append(when)
@@ -111,7 +115,9 @@ def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
     return [article for chunk in _article_chunks(items) for article in chunk]
 
 
-def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
+def _sign_chunk(
+    texts: list[str], cfg: DedupConfig, bands: int, rows: int
+) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
     """Shingle sets, figures and band keys of one chunk (in a worker thread when workers > 1)."""
     shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
     shingled, figures = shingler.shingle_with_figures(texts)
@@ -120,8 +126,9 @@ def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tu
     return sets, figures, band_keys(signatures, bands=bands, rows=rows)
 
 
-def _signed_chunks(chunks: Iterable[_Columns], cfg: DedupConfig, bands: int, rows: int
-                   ) -> Iterator[tuple[_Columns, tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
+def _signed_chunks(
+    chunks: Iterable[_Columns], cfg: DedupConfig, bands: int, rows: int
+) -> Iterator[tuple[_Columns, tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
     """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
     pending: deque[_Columns] = deque()
 
@@ -183,7 +190,9 @@ class _Chunks:
         cuts = np.linspace(0, 1 << 32, max(1, -(-total // piece)) + 1).astype(np.uint64)
         tables, counts = [], []
         for lo, hi in itertools.pairwise(cuts):
-            part = np.concatenate([b.hashes[(b.hashes >= lo) & (b.hashes < hi)] for b in self.sets] or [np.empty(0, np.uint32)])
+            part = np.concatenate(
+                [b.hashes[(b.hashes >= lo) & (b.hashes < hi)] for b in self.sets] or [np.empty(0, np.uint32)]
+            )
             part.sort()
             table, count = _kernels.repeated_counts(part)
             tables.append(table)
@@ -214,8 +223,11 @@ class _Verifier:
         # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
         if cfg.fact_agreement > 0:
             figures = self.figures
-            candidates = candidates[_pair_kernels.figures_agree(figures.hashes, figures.offsets, candidates, cfg.fact_agreement,
-                                                               self.sketches)]
+            candidates = candidates[
+                _pair_kernels.figures_agree(
+                    figures.hashes, figures.offsets, candidates, cfg.fact_agreement, self.sketches
+                )
+            ]
         # The rest is verified on the sets of just its documents.
         involved = _kernels.unique(candidates)
         sets, figures = chunks.gather(involved), _gather(self.figures, involved)
@@ -227,7 +239,9 @@ class _Verifier:
         return verified, coverage_of(verified.pairs, self.texts) if cfg.coverage else None
 
 
-def _verify_all(verifier: _Verifier, stream: Iterable[np.ndarray]) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
+def _verify_all(
+    verifier: _Verifier, stream: Iterable[np.ndarray]
+) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
     """Verify a stream of candidate chunks, in ``workers`` threads (they share the verifier's arrays)."""
     parts = list(ordered_map(verifier, stream, workers=verifier.cfg.workers))
     ev, order = _concatenate([p[0] for p in parts])
@@ -300,8 +314,10 @@ def find_duplicates(
     [('a', 'duplicate'), ('b', 'representative'), ('c', 'unique')]
     """
     if articles is None or isinstance(articles, (str, bytes, Mapping)) or not isinstance(articles, Iterable):
-        raise ArgumentTypeError("find_duplicates(): articles must be an iterable of Article or dicts with 'id' and "
-                                f"'text' (a list, a generator, dedup.load_articles(path)); got {type(articles).__name__}")
+        raise ArgumentTypeError(
+            "find_duplicates(): articles must be an iterable of Article or dicts with 'id' and "
+            f"'text' (a list, a generator, dedup.load_articles(path)); got {type(articles).__name__}"
+        )
     cfg = resolve_config(config, **overrides)
     report = progress or (lambda stage, done, total: None)
     if index is not None or window is not None:
@@ -365,5 +381,3 @@ def find_duplicates(
         "seconds": timings,
     }
     return DedupResult(tuple(pairs), clusters, tuple(verdicts), cfg, stats)
-
-

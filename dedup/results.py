@@ -10,6 +10,7 @@ from .config import DedupConfig
 
 __all__ = ["Cluster", "DedupResult", "DuplicatePair", "Status", "Verdict"]
 
+
 @dataclass(frozen=True, slots=True)
 class Cluster:
     """A group of near-duplicates: ``ids`` (representative first) and the ``representative`` kept."""
@@ -99,11 +100,14 @@ class DedupResult:
         return [v.id for v in self.verdicts if v.status == "duplicate"]  # type: ignore[misc]
 
 
-_SET_VERDICT = tuple(Verdict.__dict__[name].__set__ for name in ("id", "status", "cluster", "duplicate_of", "score", "reason"))
+_SET_VERDICT = tuple(
+    Verdict.__dict__[name].__set__ for name in ("id", "status", "cluster", "duplicate_of", "score", "reason")
+)
 
 
-def _new_verdict(id: str | None, status: Status, cluster: int | None, duplicate_of: str | None, score: float | None,
-                 reason: str) -> Verdict:
+def _new_verdict(
+    id: str | None, status: Status, cluster: int | None, duplicate_of: str | None, score: float | None, reason: str
+) -> Verdict:
     """``Verdict(id, status, cluster, duplicate_of, score, reason)`` through the slots directly: a batch makes
     one per article, and a frozen dataclass's ``__init__`` goes through ``object.__setattr__`` per field
     (about twice as slow). The arguments are trusted (the batch's own values)."""

@@ -58,36 +58,48 @@ _DOTTED_ABBR_RE = re.compile(rf"(?:{_LETTER}\.)+{_LETTER}")
 _GREEK_RE = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
 _ALNUM_RE = re.compile(r"[^\W_]")
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Abbreviations that never end a sentence: a name or a word always follows.
-_TITLES = frozenset([
-    "mr", "mrs", "ms", "messrs", "mmes", "mme", "mlle", "dr", "prof", "gov", "govs", "sen", "sens", "rep", "reps",
-    "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "cpl", "pvt", "rev", "hon", "pres", "supt", "insp",
-    "atty", "amb", "vs", "v",
-])
+_TITLES = frozenset(
+    _words(
+        "mr mrs ms messrs mmes mme mlle dr prof gov govs sen sens rep reps gen lt col maj capt cmdr adm sgt "
+        "cpl pvt rev hon pres supt insp atty amb vs v"
+    )
+)
 # Abbreviations that never end a sentence before a number: "No. 10", "Art. 5", "Feb. 22".
-_BEFORE_NUMBER = frozenset([
-    "no", "nos", "art", "vol", "vols", "p", "pp", "fig", "figs", "sec", "ch", "para", "paras", "ed", "approx", "ca",
-    "op", "nr", "tel", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-])
+_BEFORE_NUMBER = frozenset(
+    _words(
+        "no nos art vol vols p pp fig figs sec ch para paras ed approx ca op nr tel jan feb mar apr jun jul "
+        "aug sep sept oct nov dec"
+    )
+)
 # Abbreviations that end a sentence only when a typical sentence opener follows:
 # "Apple Inc. The company ..." splits, "Apple Inc. Chief Executive ..." does not.
-_AMBIGUOUS = frozenset([
-    "inc", "corp", "co", "cos", "ltd", "plc", "bros", "llc", "jr", "sr", "st", "ave", "blvd", "rd", "mt", "ft",
-    "dept", "univ", "assn", "est", "etc", "al", "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga",
-    "ill", "ind", "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla",
-    "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo",
-]) | _BEFORE_NUMBER
-_OPENERS = frozenset([
-    "the", "a", "an", "it", "its", "it's", "he", "he's", "she", "she's", "they", "they're", "their", "them", "we",
-    "we're", "our", "i", "i'm", "you", "your", "this", "that", "these", "those", "there", "there's", "here", "his",
-    "her", "in", "on", "at", "for", "from", "by", "with", "without", "to", "of", "as", "after", "before", "when",
-    "while", "since", "because", "although", "though", "however", "meanwhile", "but", "and", "or", "so", "yet",
-    "if", "also", "still", "then", "now", "later", "earlier", "last", "next", "both", "all", "each", "some", "many",
-    "most", "several", "few", "other", "others", "another", "such", "one", "two", "three", "four", "five", "six",
-    "seven", "eight", "nine", "ten", "what", "who", "whom", "whose", "why", "how", "where", "which", "according",
-    "under", "over", "about", "during", "analysts", "officials", "investors", "shares", "prices", "sales", "police",
-    "sources", "not", "no", "nor", "only", "even", "just",
-])
+_AMBIGUOUS = (
+    frozenset(
+        _words(
+            "inc corp co cos ltd plc bros llc jr sr st ave blvd rd mt ft dept univ assn est etc al ala ariz ark "
+            "calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore pa tenn "
+            "tex va vt wash wis wyo"
+        )
+    )
+    | _BEFORE_NUMBER
+)
+_OPENERS = frozenset(
+    _words(
+        "the a an it its it's he he's she she's they they're their them we we're our i i'm you your this that "
+        "these those there there's here his her in on at for from by with without to of as after before when "
+        "while since because although though however meanwhile but and or so yet if also still then now later "
+        "earlier last next both all each some many most several few other others another such one two three "
+        "four five six seven eight nine ten what who whom whose why how where which according under over "
+        "about during analysts officials investors shares prices sales police sources not no nor only even "
+        "just"
+    )
+)
 # Times of day are followed by a time zone or a day as often as by a new sentence.
 _TIME_ABBR = frozenset({"a.m", "p.m"})
 

@@ -62,7 +62,9 @@ def hash_shingle(shingle: Sequence[str]) -> int:
     produce dedup's signatures when fed :func:`shingles`.
     """
     if not isinstance(shingle, (str, tuple, list)) or not all(isinstance(t, str) for t in shingle):
-        raise ArgumentTypeError(f"hash_shingle(): shingle must be a sequence of str tokens; got {type(shingle).__name__}")
+        raise ArgumentTypeError(
+            f"hash_shingle(): shingle must be a sequence of str tokens; got {type(shingle).__name__}"
+        )
     if isinstance(shingle, str) and len(shingle) != 1:
         shingle = tuple(shingle)  # a char shingle given as a string
     if len(shingle) == 0:
@@ -160,8 +162,9 @@ class Shingler:
         return _combine(token_hashes, numeric, offsets, folded, unit=self.unit, size=self.size)
 
 
-def shingle_reference(texts: Iterable[str], *, unit: Literal["word", "char"] = "word",
-                      size: int = 3) -> tuple[ShingleBatch, ShingleBatch]:
+def shingle_reference(
+    texts: Iterable[str], *, unit: Literal["word", "char"] = "word", size: int = 3
+) -> tuple[ShingleBatch, ShingleBatch]:
     """:meth:`Shingler.shingle_with_figures` from the regex tokens of :func:`dedup.text.tokenize`.
 
     The slow, obviously correct reference of the compiled path (a Python object and a
@@ -178,8 +181,9 @@ def shingle_reference(texts: Iterable[str], *, unit: Literal["word", "char"] = "
     return _combine(token_hashes, numeric, offsets, folded, unit=unit, size=size)
 
 
-def _combine(token_hashes: np.ndarray, numeric: np.ndarray, offsets: np.ndarray, folded: list[str], *,
-             unit: str, size: int) -> tuple[ShingleBatch, ShingleBatch]:
+def _combine(
+    token_hashes: np.ndarray, numeric: np.ndarray, offsets: np.ndarray, folded: list[str], *, unit: str, size: int
+) -> tuple[ShingleBatch, ShingleBatch]:
     """Shingles and figure sets of a batch from its token hashes (``folded`` is needed for char units)."""
     if unit == "word":
         unit_hashes, unit_offsets = token_hashes, offsets

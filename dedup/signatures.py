@@ -57,7 +57,9 @@ def minhash_signatures(
 def to_datasketch(signature: np.ndarray, *, seed: int = 1):
     """Wrap one signature row as a ``datasketch.LeanMinHash`` (scheme ``affine32``)."""
     if not isinstance(signature, np.ndarray) or signature.ndim != 1:
-        raise ArgumentTypeError(f"to_datasketch(): signature must be one 1-D numpy signature (a row of minhash_signatures); got {type(signature).__name__}")
+        raise ArgumentTypeError(
+            f"to_datasketch(): signature must be one 1-D numpy signature (a row of minhash_signatures); got {type(signature).__name__}"
+        )
     from datasketch import LeanMinHash
 
     values = np.asarray(signature, dtype=np.uint32)

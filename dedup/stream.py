@@ -82,13 +82,21 @@ class Deduplicator:
     ['a']
     """
 
-    def __init__(self, config: DedupConfig | None = None, *, index: Store | str | os.PathLike[str] | None = None,
-                 window: str | float | timedelta | None = None, keep_texts: bool = True, index_name: str = "dedup",
-                 **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: DedupConfig | None = None,
+        *,
+        index: Store | str | os.PathLike[str] | None = None,
+        window: str | float | timedelta | None = None,
+        keep_texts: bool = True,
+        index_name: str = "dedup",
+        **overrides: Any,
+    ) -> None:
         self.config = resolve_config(config, **overrides)
         self.window = parse_window(window)
-        self.bands, self.rows = lsh_params(self.config.candidate_threshold, num_perm=self.config.num_perm,
-                                           weights=self.config.lsh_weights)
+        self.bands, self.rows = lsh_params(
+            self.config.candidate_threshold, num_perm=self.config.num_perm, weights=self.config.lsh_weights
+        )
         settings = store_settings(self.config, bands=self.bands, rows=self.rows)
         span = self.window / _GENERATIONS_PER_WINDOW if self.window else 0.0
         if index is None:
@@ -96,14 +104,22 @@ class Deduplicator:
         elif isinstance(index, str) and index.startswith(_REDIS_SCHEMES):
             from .store.redis import RedisStore
 
-            store = RedisStore(index, settings, name=index_name, generation_seconds=span, keep_texts=keep_texts,
-                               bucket_limit=self.config.bucket_limit, window=self.window)
+            store = RedisStore(
+                index,
+                settings,
+                name=index_name,
+                generation_seconds=span,
+                keep_texts=keep_texts,
+                bucket_limit=self.config.bucket_limit,
+                window=self.window,
+            )
         elif isinstance(index, (str, os.PathLike)):
             store = SQLiteStore(index, settings, generation_seconds=span, keep_texts=keep_texts)
         else:
             if not all(hasattr(index, name) for name in ("settings", "add_many", "fetch", "document_frequency")):
-                raise ArgumentTypeError(f"index must be a path, a redis:// URL or a dedup.store.Store; got "
-                                        f"{type(index).__name__}")
+                raise ArgumentTypeError(
+                    f"index must be a path, a redis:// URL or a dedup.store.Store; got {type(index).__name__}"
+                )
             check_settings(dict(index.settings), settings)
             store = index
         self.store = store
@@ -138,10 +154,14 @@ class Deduplicator:
         seen: dict[str, int] = {}
         for k, a in enumerate(articles):
             if seen.setdefault(a.id, k) != k:
-                raise InputError(f"duplicate id {a.id!r} (articles #{seen[a.id]} and #{k} of the batch); every article needs its own id")
+                raise InputError(
+                    f"duplicate id {a.id!r} (articles #{seen[a.id]} and #{k} of the batch); every article needs its own id"
+                )
         known = self.store.contains_many([a.id for a in articles]) if articles else np.empty(0, bool)
         if known.any():
-            raise InputError(f"duplicate id {articles[int(np.argmax(known))].id!r}: already in the index; every article needs its own id")
+            raise InputError(
+                f"duplicate id {articles[int(np.argmax(known))].id!r}: already in the index; every article needs its own id"
+            )
         return articles
 
     def _match(self, articles: Sequence[Article]) -> Matches:
@@ -186,12 +206,18 @@ class Deduplicator:
         matches = self._match(found)
         pairs = matches.duplicate_pairs(self.config, self.store)
         nodes, first = matches.nodes, matches.stored
-        reps, verdicts = (stream_verdicts if clustering == "stream" else batch_verdicts)(matches, self.config, self.store.next_seq)
+        reps, verdicts = (stream_verdicts if clustering == "stream" else batch_verdicts)(
+            matches, self.config, self.store.next_seq
+        )
         # An article older than the window when it arrives is verified against what is left of its window and
         # stored like any other; its generation, already out of the window, is evicted right after.
         clock = max(self.store.clock, float(np.max(nodes.times[first:])))
-        batch = dataclasses.replace(nodes.take(np.arange(first, len(nodes))), rep=np.asarray(reps, dtype=np.int64),
-                                    texts=[a.text for a in found], seq=None)
+        batch = dataclasses.replace(
+            nodes.take(np.arange(first, len(nodes))),
+            rep=np.asarray(reps, dtype=np.int64),
+            texts=[a.text for a in found],
+            seq=None,
+        )
         self.store.add_many(batch)
         evicted = self.store.evict_before(clock - self.window) if self.window else 0
         self.store.commit()
@@ -220,18 +246,27 @@ class Deduplicator:
     def clusters(self) -> tuple[Cluster, ...]:
         """Clusters of the articles added so far, as :func:`find_duplicates` would form them (in-memory, no window)."""
         if not self._remember:
-            raise ConfigError("clusters() needs the whole history in memory: use a Deduplicator without index and window")
+            raise ConfigError(
+                "clusters() needs the whole history in memory: use a Deduplicator without index and window"
+            )
         ids = [a[0] for a in self._articles]
         position = {article_id: i for i, article_id in enumerate(ids)}
         index_pairs = np.array([[position[p.a], position[p.b]] for p in self._pairs], dtype=np.int64).reshape(-1, 2)
         scores = np.array([p.score for p in self._pairs], dtype=float)
-        return cluster_verdicts(ids, [a[1] for a in self._articles], [a[2] for a in self._articles],
-                                index_pairs, scores, self.config)[0]
+        return cluster_verdicts(
+            ids, [a[1] for a in self._articles], [a[2] for a in self._articles], index_pairs, scores, self.config
+        )[0]
 
 
-def open_index(path: str | os.PathLike[str], config: DedupConfig | None = None, *,
-               window: str | float | timedelta | None = None, keep_texts: bool = True, name: str = "dedup",
-               **overrides: Any) -> Deduplicator:
+def open_index(
+    path: str | os.PathLike[str],
+    config: DedupConfig | None = None,
+    *,
+    window: str | float | timedelta | None = None,
+    keep_texts: bool = True,
+    name: str = "dedup",
+    **overrides: Any,
+) -> Deduplicator:
     """Open (or create) the index at ``path`` as a :class:`Deduplicator`; use it as a context manager.
 
     ``path`` is an SQLite file, or ``redis://HOST:PORT/DB`` for an index on a Redis server that many
@@ -243,8 +278,15 @@ def open_index(path: str | os.PathLike[str], config: DedupConfig | None = None, 
     return Deduplicator(config, index=path, window=window, keep_texts=keep_texts, index_name=name, **overrides)
 
 
-def find_in_index(articles: Iterable[Article | Mapping[str, Any]], config: DedupConfig, *, index: Any = None,
-                  window: Any = None, progress: Any = None, batch_size: int = 4096) -> DedupResult:
+def find_in_index(
+    articles: Iterable[Article | Mapping[str, Any]],
+    config: DedupConfig,
+    *,
+    index: Any = None,
+    window: Any = None,
+    progress: Any = None,
+    batch_size: int = 4096,
+) -> DedupResult:
     """:func:`dedup.find_duplicates` against an index: batches of ``batch_size`` matched and added in turn."""
     report = progress or (lambda stage, done, total: None)
     started = time.perf_counter()
@@ -277,8 +319,17 @@ def find_in_index(articles: Iterable[Article | Mapping[str, Any]], config: Dedup
                 group.insert(0, v.id)  # type: ignore[arg-type]
             elif v.id not in group:
                 group.append(v.id)  # type: ignore[arg-type]
-    clusters = tuple(Cluster(id=c, ids=tuple(dict.fromkeys(ids)), representative=ids[0]) for c, ids in sorted(members.items()))
-    stats = {"articles": len(verdicts), "candidates": candidates, "pairs": len(pairs), "clusters": len(clusters),
-             "duplicates": sum(v.status == "duplicate" for v in verdicts), "stored": stored, "evicted": evicted,
-             "seconds": {"total": time.perf_counter() - started}}
+    clusters = tuple(
+        Cluster(id=c, ids=tuple(dict.fromkeys(ids)), representative=ids[0]) for c, ids in sorted(members.items())
+    )
+    stats = {
+        "articles": len(verdicts),
+        "candidates": candidates,
+        "pairs": len(pairs),
+        "clusters": len(clusters),
+        "duplicates": sum(v.status == "duplicate" for v in verdicts),
+        "stored": stored,
+        "evicted": evicted,
+        "seconds": {"total": time.perf_counter() - started},
+    }
     return DedupResult(tuple(pairs), clusters, tuple(verdicts), config, stats)

@@ -15,8 +15,21 @@ from .errors import expect
 from .sentences import Sentence, metadata_prefix, split_sentences
 
 __all__ = [
-    "ALNUM", "CJK", "DECIMAL", "SCALE_WORDS", "SPACE", "TEXT_STAGE_VERSION", "WORD_CHAR", "Sentence", "char_class",
-    "fold", "metadata_prefix", "normalize", "split_sentences", "token_matches", "tokenize",
+    "ALNUM",
+    "CJK",
+    "DECIMAL",
+    "SCALE_WORDS",
+    "SPACE",
+    "TEXT_STAGE_VERSION",
+    "WORD_CHAR",
+    "Sentence",
+    "char_class",
+    "fold",
+    "metadata_prefix",
+    "normalize",
+    "split_sentences",
+    "token_matches",
+    "tokenize",
 ]
 
 # Bumped by any change that changes tokens (rules, normalisation, folding): recorded with every signature
@@ -26,15 +39,44 @@ TEXT_STAGE_VERSION = 2
 # Quotes, apostrophes and dashes folded to their ASCII forms; marks that must not split a word removed.
 _FOLD = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "\u0060": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2039": '"', "\u203a": '"', "\u300c": '"', "\u300d": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-        "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u0060": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": '"',
+        "\u203a": '"',
+        "\u300c": '"',
+        "\u300d": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
         # Turkish: casefold("İ") is "i" + U+0307 (the dot would split "istanbul"); dotless ı matches i.
-        "\u0307": None, "\u0131": "i",
+        "\u0307": None,
+        "\u0131": "i",
         # Arabic harakat, superscript alef and tatweel: a word with or without them is the same word.
-        **{chr(c): None for c in range(0x064B, 0x0660)}, "\u0670": None, "\u0640": None,
+        **{chr(c): None for c in range(0x064B, 0x0660)},
+        "\u0670": None,
+        "\u0640": None,
     }
 )
 _SPACE_RE = re.compile(r"\s+")
@@ -65,9 +107,15 @@ _TOKEN_RE = re.compile(
 _THOUSANDS_RE = re.compile(r",(?=\d{3}(?!\d))")
 # Scale words directly after a figure (glued or after white space): "17m", "17 mln", "17 million" agree.
 SCALE_WORDS = {
-    "m": "million", "mn": "million", "mln": "million", "million": "million",
-    "bn": "billion", "bln": "billion", "billion": "billion",
-    "tn": "trillion", "trillion": "trillion",
+    "m": "million",
+    "mn": "million",
+    "mln": "million",
+    "million": "million",
+    "bn": "billion",
+    "bln": "billion",
+    "billion": "billion",
+    "tn": "trillion",
+    "trillion": "trillion",
 }
 
 # Character classes as the token rules see them (bit flags, see char_class).

@@ -48,8 +48,13 @@ class Corpus:
 
     @classmethod
     def from_sets(
-        cls, sets: ShingleBatch, facts: ShingleBatch, texts: Sequence[str], config: DedupConfig,
-        *, weights: np.ndarray | None = None,
+        cls,
+        sets: ShingleBatch,
+        facts: ShingleBatch,
+        texts: Sequence[str],
+        config: DedupConfig,
+        *,
+        weights: np.ndarray | None = None,
     ) -> Corpus:
         if weights is None:
             weights = idf_weights(sets, prior=config.idf_prior)
@@ -160,8 +165,15 @@ def coverage_of(pairs: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np
     return cov[:, 0], cov[:, 1]
 
 
-def pairs_from_evidence(ev: Evidence, keep: np.ndarray, ids: Sequence[str], texts: Sequence[str], config: DedupConfig,
-                        *, coverage: tuple[np.ndarray, np.ndarray] | None = None) -> list[DuplicatePair]:
+def pairs_from_evidence(
+    ev: Evidence,
+    keep: np.ndarray,
+    ids: Sequence[str],
+    texts: Sequence[str],
+    config: DedupConfig,
+    *,
+    coverage: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[DuplicatePair]:
     """``DuplicatePair`` results of the pairs ``keep`` selects.
 
     With ``config.coverage``, each pair's sentence coverage: ``coverage`` (arrays over the selected
@@ -172,13 +184,16 @@ def pairs_from_evidence(ev: Evidence, keep: np.ndarray, ids: Sequence[str], text
         coverage = coverage_of(ev.pairs[selected], texts)
     # Python values of the selected pairs taken once (not numpy scalars pair by pair).
     pa, pb = ev.pairs[selected, 0].tolist(), ev.pairs[selected, 1].tolist()
-    score, jac, ca, cb, facts = (getattr(ev, name)[selected].tolist()
-                                 for name in ("score", "jaccard", "containment_a", "containment_b", "facts"))
+    score, jac, ca, cb, facts = (
+        getattr(ev, name)[selected].tolist() for name in ("score", "jaccard", "containment_a", "containment_b", "facts")
+    )
     cov_a = [None] * len(pa) if coverage is None else np.asarray(coverage[0], float).tolist()
     cov_b = [None] * len(pa) if coverage is None else np.asarray(coverage[1], float).tolist()
     reasons = _reasons(_select_fields(ev, selected), config)
-    return [DuplicatePair(ids[i], ids[j], s, jc, a, b, f, r, xa, xb)
-            for i, j, s, jc, a, b, f, r, xa, xb in zip(pa, pb, score, jac, ca, cb, facts, reasons, cov_a, cov_b)]
+    return [
+        DuplicatePair(ids[i], ids[j], s, jc, a, b, f, r, xa, xb)
+        for i, j, s, jc, a, b, f, r, xa, xb in zip(pa, pb, score, jac, ca, cb, facts, reasons, cov_a, cov_b)
+    ]
 
 
 def _select_fields(ev: Evidence, selected: np.ndarray) -> Evidence:
@@ -187,8 +202,19 @@ def _select_fields(ev: Evidence, selected: np.ndarray) -> Evidence:
 
 def _reasons(ev: Evidence, config: DedupConfig) -> list[str]:
     """``[reason(ev, k, config) for k in range(len(ev.pairs))]`` from Python values taken once."""
-    columns = zip(*(getattr(ev, name).tolist() for name in (
-        "score", "weighted_jaccard", "weighted_containment_a", "weighted_containment_b", "facts", "is_duplicate")))
+    columns = zip(
+        *(
+            getattr(ev, name).tolist()
+            for name in (
+                "score",
+                "weighted_jaccard",
+                "weighted_containment_a",
+                "weighted_containment_b",
+                "facts",
+                "is_duplicate",
+            )
+        )
+    )
     out = []
     threshold, agreement = config.threshold, config.fact_agreement
     for score, wjac, wca, wcb, facts, dup in columns:
@@ -223,7 +249,9 @@ class Comparison:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-def compare(a: str | Article | dict, b: str | Article | dict, *, config: DedupConfig | None = None, **overrides: Any) -> Comparison:
+def compare(
+    a: str | Article | dict, b: str | Article | dict, *, config: DedupConfig | None = None, **overrides: Any
+) -> Comparison:
     """Score one pair of texts or articles, with the reason for the verdict.
 
     Weights are those of a batch of just these two articles (nearly uniform); in a batch,

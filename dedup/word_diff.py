@@ -70,8 +70,12 @@ def word_diff(a: str | Sequence[str], b: str | Sequence[str]) -> tuple[DiffOp, .
     [('equal', 'The \u201cdeal\u201d was', 'the "deal" was'), ('replace', 'signed.', 'struck')]
     """
     for side, value in (("a", a), ("b", b)):
-        if not isinstance(value, str) and not (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)):
-            raise ArgumentTypeError(f"word_diff(): {side} must be a str or a sequence of str; got {type(value).__name__}")
+        if not isinstance(value, str) and not (
+            isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        ):
+            raise ArgumentTypeError(
+                f"word_diff(): {side} must be a str or a sequence of str; got {type(value).__name__}"
+            )
     chunks_a, keys_a = _words([a] if isinstance(a, str) else a)
     chunks_b, keys_b = _words([b] if isinstance(b, str) else b)
     ops: list[DiffOp] = []

@@ -13,8 +13,9 @@ DEDUP = [sys.executable, "-m", "dedup"]
 
 
 def start(*args: object, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen:
-    return subprocess.Popen([*DEDUP, *map(str, args)], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=ROOT, text=True)
+    return subprocess.Popen(
+        [*DEDUP, *map(str, args)], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True
+    )
 
 
 def finish(proc: subprocess.Popen, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -17,26 +17,43 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 # Ten sentences on unrelated subjects, each with a rewrite that keeps most of its words.
 PAIRS = [
-    ("The central bank raised interest rates by half a point on Thursday.",
-     "On Thursday the central bank raised its interest rates by half a percentage point."),
-    ("Heavy rain flooded hundreds of homes in the northern province overnight.",
-     "Hundreds of homes in the northern province were flooded overnight by heavy rain."),
-    ("The company reported a quarterly loss of 40 million dollars.",
-     "The firm reported a loss of 40 million dollars for the quarter."),
-    ("Police arrested three men after a robbery at a jewellery store.",
-     "Three men were arrested by police after a jewellery store robbery."),
-    ("The football club sacked its manager after a run of seven defeats.",
-     "After seven defeats in a row, the football club sacked its manager."),
-    ("Scientists discovered a new species of frog in the rainforest.",
-     "A new frog species was discovered by scientists in the rainforest."),
-    ("The minister resigned amid allegations of misuse of public funds.",
-     "Amid allegations that public funds were misused, the minister resigned."),
-    ("Oil prices fell sharply as demand weakened in Asia.",
-     "Oil prices dropped sharply as Asian demand weakened."),
-    ("The museum will reopen to visitors next spring after renovation.",
-     "After its renovation the museum will reopen to visitors next spring."),
-    ("A strike by rail workers disrupted travel across the country.",
-     "Travel across the country was disrupted by a rail workers' strike."),
+    (
+        "The central bank raised interest rates by half a point on Thursday.",
+        "On Thursday the central bank raised its interest rates by half a percentage point.",
+    ),
+    (
+        "Heavy rain flooded hundreds of homes in the northern province overnight.",
+        "Hundreds of homes in the northern province were flooded overnight by heavy rain.",
+    ),
+    (
+        "The company reported a quarterly loss of 40 million dollars.",
+        "The firm reported a loss of 40 million dollars for the quarter.",
+    ),
+    (
+        "Police arrested three men after a robbery at a jewellery store.",
+        "Three men were arrested by police after a jewellery store robbery.",
+    ),
+    (
+        "The football club sacked its manager after a run of seven defeats.",
+        "After seven defeats in a row, the football club sacked its manager.",
+    ),
+    (
+        "Scientists discovered a new species of frog in the rainforest.",
+        "A new frog species was discovered by scientists in the rainforest.",
+    ),
+    (
+        "The minister resigned amid allegations of misuse of public funds.",
+        "Amid allegations that public funds were misused, the minister resigned.",
+    ),
+    ("Oil prices fell sharply as demand weakened in Asia.", "Oil prices dropped sharply as Asian demand weakened."),
+    (
+        "The museum will reopen to visitors next spring after renovation.",
+        "After its renovation the museum will reopen to visitors next spring.",
+    ),
+    (
+        "A strike by rail workers disrupted travel across the country.",
+        "Travel across the country was disrupted by a rail workers' strike.",
+    ),
 ]
 A_SENTENCES = [a for a, _ in PAIRS]
 B_SENTENCES = [b for _, b in PAIRS]
@@ -69,8 +86,10 @@ def check_invariants(result: Alignment) -> None:
 
 @pytest.fixture(scope="module")
 def seeds() -> tuple[str, str]:
-    return ((SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8"),
-            (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8"))
+    return (
+        (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8"),
+        (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8"),
+    )
 
 
 def test_seeds_have_ten_one_to_one_links_in_order(seeds: tuple[str, str]) -> None:
@@ -85,7 +104,9 @@ def test_seeds_have_ten_one_to_one_links_in_order(seeds: tuple[str, str]) -> Non
     assert pairs == [(0, 0), (1, 2), (2, 3), (3, 4), (4, 5), (6, 6), (7, 7), (8, 8), (9, 9), (10, 10)]
     for link in links:  # and each link is also the best match of its A sentence among all of B
         text_a = result.sentences_a[link.a[0]].text
-        best = max(range(len(result.sentences_b)), key=lambda j: align(text_a, result.sentences_b[j].text).links[0].score)
+        best = max(
+            range(len(result.sentences_b)), key=lambda j: align(text_a, result.sentences_b[j].text).links[0].score
+        )
         assert best == link.b[0]
 
 
@@ -111,10 +132,10 @@ def test_seed_date_prefix_does_not_weaken_the_first_link(seeds: tuple[str, str])
 
 def test_seed_first_link_diff_shows_original_words(seeds: tuple[str, str]) -> None:
     first = align(*seeds).links[0]
-    assert first.diff[0] == DiffOp("equal", "OpenAI is considering a contract to deploy its",
-                                   "OpenAI is considering a contract to deploy its")
-    assert any(op.op == "replace" and op.a_text == "AI" and op.b_text == "artificial intelligence"
-               for op in first.diff)
+    assert first.diff[0] == DiffOp(
+        "equal", "OpenAI is considering a contract to deploy its", "OpenAI is considering a contract to deploy its"
+    )
+    assert any(op.op == "replace" and op.a_text == "AI" and op.b_text == "artificial intelligence" for op in first.diff)
 
 
 # --- built documents ---------------------------------------------------------------------------
@@ -124,7 +145,14 @@ def test_identical_documents_give_identical_links() -> None:
     text = " ".join(A_SENTENCES)
     result = align(text, text)
     check_invariants(result)
-    assert kinds(result) == [("identical", (k,), (k,), ) for k in range(10)]
+    assert kinds(result) == [
+        (
+            "identical",
+            (k,),
+            (k,),
+        )
+        for k in range(10)
+    ]
     assert all(link.score == 1.0 for link in result.links)
     assert result.coverage_a == result.coverage_b == 1.0
 
@@ -278,7 +306,11 @@ def test_case_quotes_and_spacing_are_not_changes(a: str, b: str) -> None:
 def test_word_diff_ops() -> None:
     ops = word_diff("A B C D", "A X C D E")
     assert [(op.op, op.a_text, op.b_text) for op in ops] == [
-        ("equal", "A", "A"), ("replace", "B", "X"), ("equal", "C D", "C D"), ("insert", "", "E")]
+        ("equal", "A", "A"),
+        ("replace", "B", "X"),
+        ("equal", "C D", "C D"),
+        ("insert", "", "E"),
+    ]
     assert word_diff("one two", "two") == (DiffOp("delete", "one", ""), DiffOp("equal", "two", "two"))
     assert word_diff("", "") == ()
 
@@ -317,7 +349,9 @@ def test_msrp_paraphrase_documents_align() -> None:
 def test_bench_align_smoke(tmp_path, capsys) -> None:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_align", Path(__file__).parent.parent / "benchmarks" / "bench_align.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_align", Path(__file__).parent.parent / "benchmarks" / "bench_align.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     out = tmp_path / "bench.json"
@@ -332,10 +366,33 @@ def _long_pair(n: int, seed: int = 5) -> tuple[str, str]:
     import random
 
     rng = random.Random(seed)
-    words = ["council", "budget", "river", "minister", "harbour", "school", "rates", "bridge", "court", "market",
-             "police", "museum", "energy", "wheat", "airport", "union", "hospital", "station", "forest", "election"]
-    sentences = [f"Item {k}: the {rng.choice(words)} and the {rng.choice(words)} were discussed by {k % 97} members "
-                 f"on day {k % 31}." for k in range(n)]
+    words = [
+        "council",
+        "budget",
+        "river",
+        "minister",
+        "harbour",
+        "school",
+        "rates",
+        "bridge",
+        "court",
+        "market",
+        "police",
+        "museum",
+        "energy",
+        "wheat",
+        "airport",
+        "union",
+        "hospital",
+        "station",
+        "forest",
+        "election",
+    ]
+    sentences = [
+        f"Item {k}: the {rng.choice(words)} and the {rng.choice(words)} were discussed by {k % 97} members "
+        f"on day {k % 31}."
+        for k in range(n)
+    ]
     b = list(sentences)
     for k in range(3, n, max(n // 6, 1)):
         b[k] = b[k].replace("were discussed by", "came up before")  # reworded

@@ -48,8 +48,15 @@ def test_a_wrong_type_is_a_dedup_error_and_a_type_error(name):
         assert isinstance(caught.value, ArgumentTypeError) and "decode it first" in message
 
 
-@pytest.mark.parametrize("call", [lambda: dedup.shingles("a b c", size=0), lambda: dedup.shingles("a b c", unit="x"),
-                                  lambda: dedup.DedupConfig(block_size=10**12), lambda: dedup.DedupConfig(bucket_limit=10**9)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: dedup.shingles("a b c", size=0),
+        lambda: dedup.shingles("a b c", unit="x"),
+        lambda: dedup.DedupConfig(block_size=10**12),
+        lambda: dedup.DedupConfig(bucket_limit=10**9),
+    ],
+)
 def test_values_out_of_bounds_are_config_errors(call):
     with pytest.raises(ConfigError):
         call()
@@ -57,7 +64,9 @@ def test_values_out_of_bounds_are_config_errors(call):
 
 @pytest.mark.parametrize("number", [decimal.Decimal("0.5"), fractions.Fraction(1, 2), np.float32(0.5), np.float64(0.5)])
 def test_settings_take_any_real_number_and_store_plain_ones(number):
-    config = dedup.DedupConfig(threshold=number, num_perm=np.int64(64), lsh_weights=[np.float32(0.25), decimal.Decimal("0.75")])
+    config = dedup.DedupConfig(
+        threshold=number, num_perm=np.int64(64), lsh_weights=[np.float32(0.25), decimal.Decimal("0.75")]
+    )
     assert config.threshold == 0.5 and type(config.threshold) is float
     assert config.num_perm == 64 and type(config.num_perm) is int
     assert config.lsh_weights == (0.25, 0.75) and all(type(w) is float for w in config.lsh_weights)

@@ -21,8 +21,15 @@ from .conftest import ROOT
 
 
 def _run(*args: str, cwd: Path, **kw: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dedup", "find", *args], capture_output=True, cwd=cwd, timeout=300,
-                          check=False, env={**os.environ, "PYTHONPATH": str(ROOT)}, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "dedup", "find", *args],
+        capture_output=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        **kw,
+    )
 
 
 def _reading(pid: int, path: Path) -> bool:
@@ -76,8 +83,10 @@ def test_every_bad_record_is_one_line_in_its_place(tmp_path):
 def test_a_50_mb_record_is_read_and_verified(tmp_path):
     text = " ".join(f"w{k % 5000}" for k in range(8_700_000))  # about 50 MB
     feed = tmp_path / "feed.jsonl"
-    feed.write_text(json.dumps({"id": "huge", "text": text}) + "\n" + json.dumps({"id": "small", "text": "small"}) + "\n",
-                    encoding="utf-8")
+    feed.write_text(
+        json.dumps({"id": "huge", "text": text}) + "\n" + json.dumps({"id": "small", "text": "small"}) + "\n",
+        encoding="utf-8",
+    )
     assert feed.stat().st_size > 45e6
     assert [v["id"] for v in _ok(_run(str(feed), "-q", cwd=tmp_path))] == ["huge", "small"]
 
@@ -96,11 +105,14 @@ def test_gzip_truncated_and_a_folder_named_like_a_feed(tmp_path):
     assert [v["id"] for v in _ok(_run(str(folder), "-q", cwd=tmp_path))] == ["one.txt"]
 
 
-@pytest.mark.parametrize("name, body, message", [
-    ("utf16.jsonl", '{"id": "a", "text": "b"}\n'.encode("utf-16"), "the file is UTF-16"),
-    ("missing.jsonl", None, "no such file or folder"),
-    ("feed.xml", b"<rss/>", "unknown feed format"),
-])
+@pytest.mark.parametrize(
+    "name, body, message",
+    [
+        ("utf16.jsonl", '{"id": "a", "text": "b"}\n'.encode("utf-16"), "the file is UTF-16"),
+        ("missing.jsonl", None, "no such file or folder"),
+        ("feed.xml", b"<rss/>", "unknown feed format"),
+    ],
+)
 def test_a_bad_file_is_one_line_naming_it(tmp_path, name, body, message):
     path = tmp_path / name
     if body is not None:
@@ -115,16 +127,27 @@ def test_sigpipe_and_ctrl_c(tmp_path):
     rows = "".join(json.dumps({"id": str(k), "text": f"story {k} about item {k * 3}"}) + "\n" for k in range(30_000))
     feed = tmp_path / "feed.jsonl"
     feed.write_text(rows, encoding="utf-8")
-    piped = subprocess.run(f'"{sys.executable}" -m dedup find "{feed}" | head -n 1', shell=True, capture_output=True,
-                           cwd=tmp_path, timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    piped = subprocess.run(
+        f'"{sys.executable}" -m dedup find "{feed}" | head -n 1',
+        shell=True,
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 1 and b"Traceback" not in piped.stderr
     out = tmp_path / "out.jsonl"
     out.write_text("yesterday's results\n", encoding="utf-8")
     big = tmp_path / "big.jsonl"
     big.write_text(rows * 20, encoding="utf-8")  # 600,000 records (ids repeated: rejected), seconds to read
-    proc = subprocess.Popen([sys.executable, "-m", "dedup", "find", str(big), "--on-error", "skip", "-o", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "find", str(big), "--on-error", "skip", "-o", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     deadline = time.monotonic() + 120
     while not _reading(proc.pid, big) and time.monotonic() < deadline:  # past the imports: the feed is open
         time.sleep(0.02)
@@ -143,9 +166,13 @@ def test_a_run_killed_with_sigkill_leaves_an_existing_output_whole(tmp_path):
     big.write_text(rows, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("yesterday's results\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "dedup", "find", str(big), "-o", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "find", str(big), "-o", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     deadline = time.monotonic() + 240
     partial: list[Path] = []
     while not partial and proc.poll() is None and time.monotonic() < deadline:  # until the writing has begun

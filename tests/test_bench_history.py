@@ -42,7 +42,17 @@ def test_quick_run_reports_every_section(tmp_path, capsys):
     bench = _script()
     corpus = _small_corpus(tmp_path / "corpus.jsonl")
     out, page = tmp_path / "history.json", tmp_path / "history.md"
-    argv = ["--quick", "--corpus", str(corpus), "--workdir", str(tmp_path / "work"), "--json", str(out), "--markdown", str(page)]
+    argv = [
+        "--quick",
+        "--corpus",
+        str(corpus),
+        "--workdir",
+        str(tmp_path / "work"),
+        "--json",
+        str(out),
+        "--markdown",
+        str(page),
+    ]
     assert bench.main(argv) == 0
     printed = capsys.readouterr().out
     r = json.loads(out.read_text(encoding="utf-8"))
@@ -50,8 +60,13 @@ def test_quick_run_reports_every_section(tmp_path, capsys):
     assert printed.startswith("# ")  # the platform line first
     assert r["markdown"] in printed
     assert r["command"].startswith("python benchmarks/bench_history.py --quick")
-    for heading in ("### 1. Ingest rate", "### 2. Query latency", "### 3. Store size on disk",
-                    "### 4. Resident memory of `dedup stream`", "### 5. Where ingest time goes"):
+    for heading in (
+        "### 1. Ingest rate",
+        "### 2. Query latency",
+        "### 3. Store size on disk",
+        "### 4. Resident memory of `dedup stream`",
+        "### 5. Where ingest time goes",
+    ):
         assert heading in r["markdown"]
     text = page.read_text(encoding="utf-8")
     assert text.startswith("# History benchmarks") and r["command"] in text and r["platform"] in text

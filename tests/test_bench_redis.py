@@ -21,8 +21,10 @@ BENCHMARKS = ROOT / "benchmarks"
 pytest.importorskip("redis")
 pytest.importorskip("datasketch")
 if shutil.which("redis-server") is None:
-    pytest.skip("no redis-server on PATH: install one (apt-get install redis-server) to run the Redis tests",
-                allow_module_level=True)
+    pytest.skip(
+        "no redis-server on PATH: install one (apt-get install redis-server) to run the Redis tests",
+        allow_module_level=True,
+    )
 
 
 def _script():
@@ -35,8 +37,12 @@ def _script():
 
 
 def _has_revision(rev: str) -> bool:
-    return subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:dedup/store/redis.py"],
-                          check=False, capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:dedup/store/redis.py"], check=False, capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 def test_quick_run_reports_every_section(tmp_path):

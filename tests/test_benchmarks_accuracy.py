@@ -59,6 +59,7 @@ def _pairs_of_known_jaccard(seed: int, n_pairs: int) -> ShingleBatch:
 # Exact Jaccard and the statistics, against slow references
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(3))
 def test_exact_pairs_equal_brute_force(acc, seed):
     rng = np.random.default_rng(seed)
@@ -99,7 +100,9 @@ def test_lsh_recall_follows_the_s_curve(acc, seed):
     sets = _pairs_of_known_jaccard(seed, 300)
     exact = acc.exact_pairs(sets, min_jaccard=0.1)
     assert exact.pairs.shape[0] == 300  # only the constructed pairs share shingles
-    recall = acc.lsh_recall(sets, exact, seeds=[seed + 1], settings=[(0.3, (0.5, 0.5)), (0.5, (0.5, 0.5)), (0.8, (0.5, 0.5))])
+    recall = acc.lsh_recall(
+        sets, exact, seeds=[seed + 1], settings=[(0.3, (0.5, 0.5)), (0.5, (0.5, 0.5)), (0.8, (0.5, 0.5))]
+    )
     for r in recall.values():
         is_true = exact.jaccard >= r["threshold"]
         p = acc.s_curve(exact.jaccard[is_true], bands=r["bands"], rows=r["rows"])
@@ -125,6 +128,7 @@ def test_minhash_estimates_are_unbiased_with_binomial_spread(acc):
 # Smoke tests of the scripts
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def accuracy_json(tmp_path_factory, acc):
     out = tmp_path_factory.mktemp("bench") / "accuracy.json"
@@ -134,7 +138,9 @@ def accuracy_json(tmp_path_factory, acc):
 
 def test_bench_accuracy_runs(accuracy_json, acc, capsys):
     payload = json.loads(accuracy_json.read_text(encoding="utf-8"))
-    assert payload["command"] == "python benchmarks/bench_accuracy.py --n-docs 80 --repeat 1 --sample 200 --json " + str(accuracy_json)
+    assert payload[
+        "command"
+    ] == "python benchmarks/bench_accuracy.py --n-docs 80 --repeat 1 --sample 200 --json " + str(accuracy_json)
     assert payload["documents"] == 80 and payload["seeds"] == [1]
     assert "|---|" in payload["markdown"] and "docs/thresholds.md" not in payload["markdown"]
     assert set(payload["recall"]) == {"0.3", "0.5", "0.5 weights 0.2/0.8", "0.8"}
@@ -183,27 +189,67 @@ def _fake_results(json_dir: Path, img: Path) -> None:
     img.parent.mkdir(parents=True, exist_ok=True)
     img.write_bytes(b"\x89PNG\r\n\x1a\n")
     files = {
-        "end_to_end": {"command": "python benchmarks/bench_end_to_end.py --corpus X", "platform": "P; 2 cores", "corpus": REUTERS,
-                       "ratios": {"datasketch/dedup": 12.5, "rensa/dedup": 2.5, "memory dedup/datasketch": 0.4,
-                                  "datasketch/dedup-2-workers": 9.0, "rensa/dedup-2-workers": 3.5,
-                                  "dedup-2-workers/dedup": 0.7},
-                       "markdown": "| e2e |\n|---|\n| 1 |"},
-        "scaling": {"command": "python benchmarks/bench_scaling.py --corpus X", "platform": "P; 2 cores", "corpus": REUTERS,
-                    "runs": {"defaults": [{"n_docs": 100_000, "seconds": 25.0, "peak_rss_mb": 600.0},
-                                          {"n_docs": 1_000_000, "seconds": 250.0, "peak_rss_mb": 5000.0}]},
-                    "summary": {"defaults": {
-                        "exponent": {"exponent": 1.0, "in_range": True, "complete": True, "missing": [], "met": True},
-                        "at_target": {"state": "completed", "seconds": 250.0, "peak_rss_mb": 5000.0}}},
-                    "plot": str(img), "markdown": "| scaling |\n|---|\n| 2 |"},
-        "templated": {"command": "python benchmarks/bench_templated.py --corpus X", "platform": "P; 2 cores", "ratio": 1.5,
-                      "summary": {"templated": {"seconds": 3.0, "peak_mb": 400.0, "worker_peak_mb": 300.0, "pairs": 2}},
-                      "markdown": "| templated |\n|---|\n| 4 |"},
-        "accuracy": {"command": "python benchmarks/bench_accuracy.py --corpus X", "platform": "P; 2 cores", "corpus": REUTERS,
-                     "recall": {"0.5": {"recall": 0.96}}, "markdown": "| accuracy |\n|---|\n| 3 |"},
-        "align": {"platform": "P", "pairs": 10, "source": "synthetic", "diff=True": {"median_ms": 1.5, "p90_ms": 2.5},
-                  "diff=False": {"median_ms": 1.0, "p90_ms": 2.0}, "linked_share": 0.9},
-        "redis": {"command": "python benchmarks/bench_redis.py --corpus X", "platform": "P; 2 cores", "corpus": REUTERS,
-                  "markdown": "| redis |\n|---|\n| 5 |"},
+        "end_to_end": {
+            "command": "python benchmarks/bench_end_to_end.py --corpus X",
+            "platform": "P; 2 cores",
+            "corpus": REUTERS,
+            "ratios": {
+                "datasketch/dedup": 12.5,
+                "rensa/dedup": 2.5,
+                "memory dedup/datasketch": 0.4,
+                "datasketch/dedup-2-workers": 9.0,
+                "rensa/dedup-2-workers": 3.5,
+                "dedup-2-workers/dedup": 0.7,
+            },
+            "markdown": "| e2e |\n|---|\n| 1 |",
+        },
+        "scaling": {
+            "command": "python benchmarks/bench_scaling.py --corpus X",
+            "platform": "P; 2 cores",
+            "corpus": REUTERS,
+            "runs": {
+                "defaults": [
+                    {"n_docs": 100_000, "seconds": 25.0, "peak_rss_mb": 600.0},
+                    {"n_docs": 1_000_000, "seconds": 250.0, "peak_rss_mb": 5000.0},
+                ]
+            },
+            "summary": {
+                "defaults": {
+                    "exponent": {"exponent": 1.0, "in_range": True, "complete": True, "missing": [], "met": True},
+                    "at_target": {"state": "completed", "seconds": 250.0, "peak_rss_mb": 5000.0},
+                }
+            },
+            "plot": str(img),
+            "markdown": "| scaling |\n|---|\n| 2 |",
+        },
+        "templated": {
+            "command": "python benchmarks/bench_templated.py --corpus X",
+            "platform": "P; 2 cores",
+            "ratio": 1.5,
+            "summary": {"templated": {"seconds": 3.0, "peak_mb": 400.0, "worker_peak_mb": 300.0, "pairs": 2}},
+            "markdown": "| templated |\n|---|\n| 4 |",
+        },
+        "accuracy": {
+            "command": "python benchmarks/bench_accuracy.py --corpus X",
+            "platform": "P; 2 cores",
+            "corpus": REUTERS,
+            "recall": {"0.5": {"recall": 0.96}},
+            "markdown": "| accuracy |\n|---|\n| 3 |",
+        },
+        "align": {
+            "platform": "P",
+            "pairs": 10,
+            "source": "synthetic",
+            "diff=True": {"median_ms": 1.5, "p90_ms": 2.5},
+            "diff=False": {"median_ms": 1.0, "p90_ms": 2.0},
+            "linked_share": 0.9,
+        },
+        "redis": {
+            "command": "python benchmarks/bench_redis.py --corpus X",
+            "platform": "P; 2 cores",
+            "corpus": REUTERS,
+            "markdown": "| redis |\n|---|\n| 5 |",
+        },
     }
     for name, payload in files.items():
         (json_dir / f"{name}.json").write_text(json.dumps(payload), encoding="utf-8")
@@ -211,7 +257,9 @@ def _fake_results(json_dir: Path, img: Path) -> None:
 
 def _target_rows(page: str) -> dict[str, list[str]]:
     section = page.split("## Targets of issue 7", 1)[1].split("\n## ", 1)[0]
-    rows = [line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = [
+        line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ") and "---" not in line
+    ]
     return {row[0].strip(): [c.strip() for c in row[1:]] for row in rows[1:]}
 
 
@@ -260,7 +308,8 @@ def test_make_docs_targets_need_their_numbers(tmp_path):
     scaling["runs"]["defaults"][1] = {"n_docs": 1_000_000, "stopped": "resident memory 8,200 MB > 8,192 MB"}
     scaling["summary"]["defaults"] = {
         "exponent": {"exponent": 0.9, "in_range": True, "complete": False, "missing": [1_000_000], "met": False},
-        "at_target": {"state": "stopped: resident memory 8,200 MB > 8,192 MB", "seconds": None, "peak_rss_mb": 8200.0}}
+        "at_target": {"state": "stopped: resident memory 8,200 MB > 8,192 MB", "seconds": None, "peak_rss_mb": 8200.0},
+    }
     scaling["corpus"] = "synthetic: 10 articles"
     (json_dir / "scaling.json").write_text(json.dumps(scaling))
     (json_dir / "accuracy.json").write_text("{not json")

@@ -50,8 +50,14 @@ def test_end_to_end(tmp_path, capsys):
     assert payload["markdown"].index("shipped defaults") < payload["markdown"].index("Like for like")
     assert all(len(v) == 1 and v[0] > 0 for v in payload["seconds"].values())
     ratios = payload["ratios"]
-    for key in ("datasketch/dedup", "rensa/dedup", "datasketch/dedup-2-workers", "rensa/dedup-2-workers",
-                "dedup-2-workers/dedup", "memory dedup/datasketch"):
+    for key in (
+        "datasketch/dedup",
+        "rensa/dedup",
+        "datasketch/dedup-2-workers",
+        "rensa/dedup-2-workers",
+        "dedup-2-workers/dedup",
+        "memory dedup/datasketch",
+    ):
         assert ratios[key] > 0
     assert set(payload["targets_met"]) == {"datasketch", "rensa", "two workers gain", "memory"}
     # Worker processes and the CLI change nothing in what is found.
@@ -90,8 +96,14 @@ def test_end_to_end_peers_do_not_use_dedup(monkeypatch):
     monkeypatch.setattr(dedup, "tokenize", broken)
     monkeypatch.setattr(dedup.text, "tokenize", broken)
     assert module.plain_shingles("Shares of U.S. Steel rose 5.5 pct today, it said") == [
-        "shares of u s steel", "of u s steel rose", "u s steel rose 5", "s steel rose 5 5", "steel rose 5 5 pct",
-        "rose 5 5 pct today", "5 5 pct today it", "5 pct today it said",
+        "shares of u s steel",
+        "of u s steel rose",
+        "u s steel rose 5",
+        "s steel rose 5 5",
+        "steel rose 5 5 pct",
+        "rose 5 5 pct today",
+        "5 5 pct today it",
+        "5 pct today it said",
     ]
     assert module.plain_shingles("Too short") == ["too short"]
     text = "The central bank raised its main rate by half a point to 4.5 percent on Tuesday in the capital."
@@ -114,7 +126,9 @@ def test_dedup_find_config_is_what_the_cli_runs(tmp_path, monkeypatch):
         return real(articles, config, **kwargs)
 
     monkeypatch.setattr(dedup.cli.find, "find_duplicates", spy)
-    feed = write_feed([{"id": "a", "text": "One short text."}, {"id": "b", "text": "Another one."}], tmp_path / "f.jsonl")
+    feed = write_feed(
+        [{"id": "a", "text": "One short text."}, {"id": "b", "text": "Another one."}], tmp_path / "f.jsonl"
+    )
     assert dedup.cli.main(["find", str(feed), "-q", "-o", str(tmp_path / "out.jsonl")]) == 0
     assert seen == [dedup_find_config()]
     assert dedup.cli.main(["find", str(feed), "-q", "-j", "1", "-o", str(tmp_path / "out.jsonl")]) == 0
@@ -183,7 +197,9 @@ def test_scaling_exponent_and_targets():
     assert s["exponent"]["met"] and s["at_target"]["seconds_met"] and s["at_target"]["memory_met"]
     stopped = [*linear[:3], {"n_docs": 1_000_000, "stopped": "900 s > 900 s", "peak_rss_mb": 2000.0}]
     s = module.summary(stopped, 2)
-    assert s["exponent"]["complete"] is False and s["exponent"]["met"] is False and s["exponent"]["missing"] == [1_000_000]
+    assert (
+        s["exponent"]["complete"] is False and s["exponent"]["met"] is False and s["exponent"]["missing"] == [1_000_000]
+    )
     assert s["at_target"]["state"].startswith("stopped") and not s["at_target"]["seconds_met"]
     assert not s["at_target"]["memory_met"]
     assert "stopped" in module._summary_table(s)

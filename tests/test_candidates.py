@@ -25,7 +25,10 @@ def _brute_force(sig, bands, rows):
     found = set()
     for i in range(n):
         for j in range(i + 1, n):
-            if any(np.array_equal(sig[i, k * rows : (k + 1) * rows], sig[j, k * rows : (k + 1) * rows]) for k in range(bands)):
+            if any(
+                np.array_equal(sig[i, k * rows : (k + 1) * rows], sig[j, k * rows : (k + 1) * rows])
+                for k in range(bands)
+            ):
                 found.add((i, j))
     return found
 

@@ -57,8 +57,10 @@ def test_html_output(seed_files, tmp_path, capsys) -> None:
 
 def test_feed(tmp_path, capsys) -> None:
     feed = tmp_path / "feed.jsonl"
-    rows = [{"id": "r1", "text": (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8")},
-            {"id": "u1", "text": (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8")}]
+    rows = [
+        {"id": "r1", "text": (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8")},
+        {"id": "u1", "text": (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8")},
+    ]
     feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     assert main(["diff", "--feed", str(feed), "r1", "u1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -101,8 +103,9 @@ def test_min_score_changes_links(seed_files, capsys) -> None:
 
 
 def test_installed_command_runs(seed_files) -> None:
-    proc = subprocess.run([sys.executable, "-m", "dedup", "diff", *seed_files, "--json"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dedup", "diff", *seed_files, "--json"], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["coverage_a"] > 0.95
 

@@ -47,18 +47,21 @@ def test_daily_job(workdir):
     steps = _console_block("### A daily job")
     assert any("--index news.db --window 7d" in command for command, _ in steps)
     for command, expected in steps:
-        done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines() == expected, command
 
 
 def test_live_feed_answers_while_the_feed_is_still_open(workdir):
     cwd, env = workdir
-    (command, expected), = _console_block("### A live feed")
+    ((command, expected),) = _console_block("### A live feed")
     assert command.startswith("tail -n +1 -f feed.jsonl | dedup stream --index news.db --window 72h")
     shutil.copy(cwd / "examples" / "news_feed.jsonl", cwd / "feed.jsonl")
-    process = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["bash", "-c", command], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     lines: list[str] = []
 
     def read() -> None:

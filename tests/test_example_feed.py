@@ -26,29 +26,44 @@ GROUPS: dict[str, set[str]] = {
     "openai-nato (seeds: Reuters and UNN's rewrite)": {"reuters-openai-nato", "unn-openai-nato"},
     "port-strike": {"coastline-port-strike", "harbour-gazette-port-strike", "bayside-port-strike"},
     "valdoria-rate-rise": {
-        "meridian-valdoria-rate-rise", "briefly-valdoria-rate-rise", "capital-ledger-valdoria-rate-rise",
+        "meridian-valdoria-rate-rise",
+        "briefly-valdoria-rate-rise",
+        "capital-ledger-valdoria-rate-rise",
     },
     "elmsford-flood": {
-        "northern-herald-elmsford-flood", "regional-roundup-elmsford-flood", "valley-post-elmsford-flood",
+        "northern-herald-elmsford-flood",
+        "regional-roundup-elmsford-flood",
+        "valley-post-elmsford-flood",
     },
     "cape-solen-wreck": {
-        "heritage-times-cape-solen-wreck", "daily-courier-cape-solen-wreck", "newsbite-cape-solen-wreck",
+        "heritage-times-cape-solen-wreck",
+        "daily-courier-cape-solen-wreck",
+        "newsbite-cape-solen-wreck",
     },
 }
 
 UNIQUE: set[str] = {
     # templated wire items: same template, different companies and figures
-    "meridian-aldane-q1", "meridian-brightwater-q1", "meridian-dunmore-q1",
-    "meridian-eastgate-dividend", "meridian-fenwick-dividend", "meridian-glenmoor-dividend",
+    "meridian-aldane-q1",
+    "meridian-brightwater-q1",
+    "meridian-dunmore-q1",
+    "meridian-eastgate-dividend",
+    "meridian-fenwick-dividend",
+    "meridian-glenmoor-dividend",
     # same topic as a group above, but a different story
     "atlantic-defence-nato-ai-startups",  # NATO and AI, not the OpenAI contract
     "meridian-valdoria-rate-hold",  # the next rate decision, six weeks later
     "coastline-port-strike-ends",  # the strike's end a week later
     "northern-herald-elmsford-cleanup",  # the flood clean-up a week later
     # unrelated
-    "sports-desk-riverside-castleton", "rail-news-valmora-tarsk-line", "culture-today-lumen-festival",
-    "consumer-watch-kettle-recall", "health-journal-walking-dementia", "gadget-review-solvik-ereader",
-    "space-bulletin-launch-delay", "city-desk-new-schools",
+    "sports-desk-riverside-castleton",
+    "rail-news-valmora-tarsk-line",
+    "culture-today-lumen-festival",
+    "consumer-watch-kettle-recall",
+    "health-journal-walking-dementia",
+    "gadget-review-solvik-ereader",
+    "space-bulletin-launch-delay",
+    "city-desk-new-schools",
 }
 
 # group -> (member the tool leaves out, why). Scores are those of `dedup find` on this feed
@@ -57,7 +72,8 @@ UNIQUE: set[str] = {
 KNOWN_MISSES: dict[str, tuple[str, str]] = {
     "port-strike": ("bayside-port-strike", "rewrite of coastline-port-strike scores 0.26 < 0.35"),
     "valdoria-rate-rise": (
-        "capital-ledger-valdoria-rate-rise", "rewrite of meridian-valdoria-rate-rise scores 0.22 < 0.35",
+        "capital-ledger-valdoria-rate-rise",
+        "rewrite of meridian-valdoria-rate-rise scores 0.22 < 0.35",
     ),
     "elmsford-flood": ("valley-post-elmsford-flood", "rewrite of northern-herald-elmsford-flood scores 0.21 < 0.35"),
 }
@@ -105,8 +121,13 @@ def test_no_cluster_mixes_stories(result: dedup.DedupResult) -> None:
 
 
 def test_representatives_are_the_originals(result: dedup.DedupResult) -> None:
-    originals = {"reuters-openai-nato", "coastline-port-strike", "meridian-valdoria-rate-rise",
-                 "northern-herald-elmsford-flood", "heritage-times-cape-solen-wreck"}
+    originals = {
+        "reuters-openai-nato",
+        "coastline-port-strike",
+        "meridian-valdoria-rate-rise",
+        "northern-herald-elmsford-flood",
+        "heritage-times-cape-solen-wreck",
+    }
     assert {c.representative for c in result.clusters} <= originals
 
 

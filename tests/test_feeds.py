@@ -33,8 +33,10 @@ def test_stdin(monkeypatch):
 
 def test_bad_records_are_yielded_with_file_line_and_fix(tmp_path):
     path = tmp_path / "feed.jsonl"
-    path.write_bytes(b'{"id": "ok", "text": "x"}\n\n{not json\n{"id": "t", "title": "no text"}\n[1, 2]\n"\xff"\n'
-                     b'{"id": "d", "text": "x", "published": "yesterday"}\n')
+    path.write_bytes(
+        b'{"id": "ok", "text": "x"}\n\n{not json\n{"id": "t", "title": "no text"}\n[1, 2]\n"\xff"\n'
+        b'{"id": "d", "text": "x", "published": "yesterday"}\n'
+    )
     records = list(read_feed(path))
     assert [r.line for r in records] == [1, 3, 4, 5, 6, 7]  # the blank line is not a record
     errors = [str(r.error) for r in records[1:]]
@@ -61,7 +63,9 @@ def test_csv(tmp_path):
     assert records[0].article.text == "multi\nline text"
     assert records[1].line == 4  # the record after a two-line record
     assert records[2].error is not None and "line 5" in str(records[2].error)
-    with pytest.raises(FeedError, match=r"line 1: no column 'body' in the header \(columns: 'id', 'title', 'text'\); pass --text-field"):
+    with pytest.raises(
+        FeedError, match=r"line 1: no column 'body' in the header \(columns: 'id', 'title', 'text'\); pass --text-field"
+    ):
         list(read_feed(path, text_field="body"))
 
 
@@ -91,15 +95,18 @@ def test_missing_file_and_unknown_format(tmp_path):
         list(read_feed(tmp_path / "feed.xml"))
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("2026-03-04", (2026, 3, 4, 0, 0, 0)),
-    ("2026-03-04T09:30:00Z", (2026, 3, 4, 9, 30, 0)),
-    ("2026-03-04T09:30:00.250z", (2026, 3, 4, 9, 30, 0)),
-    ("2026-03-04T11:30:00+02:00", (2026, 3, 4, 9, 30, 0)),
-    ("Tue, 04 Mar 2026 09:30:00 GMT", (2026, 3, 4, 9, 30, 0)),  # RSS (RFC 2822)
-    ("Tue, 04 Mar 2026 10:30:00 +0100", (2026, 3, 4, 9, 30, 0)),
-    ("4 Mar 2026 09:30:00 -0000", (2026, 3, 4, 9, 30, 0)),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2026-03-04", (2026, 3, 4, 0, 0, 0)),
+        ("2026-03-04T09:30:00Z", (2026, 3, 4, 9, 30, 0)),
+        ("2026-03-04T09:30:00.250z", (2026, 3, 4, 9, 30, 0)),
+        ("2026-03-04T11:30:00+02:00", (2026, 3, 4, 9, 30, 0)),
+        ("Tue, 04 Mar 2026 09:30:00 GMT", (2026, 3, 4, 9, 30, 0)),  # RSS (RFC 2822)
+        ("Tue, 04 Mar 2026 10:30:00 +0100", (2026, 3, 4, 9, 30, 0)),
+        ("4 Mar 2026 09:30:00 -0000", (2026, 3, 4, 9, 30, 0)),
+    ],
+)
 def test_published_iso_8601_and_rfc_2822_on_every_python(text, want):
     """The same instant, read from the forms feeds write, whatever the Python (3.10 reads no 'Z' itself)."""
     from datetime import datetime, timezone
@@ -139,7 +146,9 @@ def test_csv_delimiter_is_read_from_the_header(tmp_path, delimiter):
         csv.writer(f, delimiter=delimiter).writerows(rows)
     records = list(read_feed(path))
     assert [(r.article.id, r.article.text, r.article.title) for r in records] == [
-        ("a", "Prices rose, they said; then fell", "T1"), ("b", "two", "T2")]
+        ("a", "Prices rose, they said; then fell", "T1"),
+        ("b", "two", "T2"),
+    ]
     assert [r.line for r in records] == [2, 3]
 
 
@@ -205,28 +214,65 @@ def test_csv_faults_are_records_in_their_place_at_their_own_line(tmp_path):
     read or rejected at the line where it starts, and the records after it are read."""
     long_text = "word " * 40_000  # 200,000 characters in one field
     path = tmp_path / "feed.csv"
-    path.write_bytes(b"id,text\n" + b'a,"ab"c\n' + b"b,ok\n" + b"c,caf\xe9 in latin-1\n" + b'd,"multi\nline"\n'
-                     + b'e,"' + long_text.encode() + b'"\n' + b"f,fine\n")
+    path.write_bytes(
+        b"id,text\n"
+        + b'a,"ab"c\n'
+        + b"b,ok\n"
+        + b"c,caf\xe9 in latin-1\n"
+        + b'd,"multi\nline"\n'
+        + b'e,"'
+        + long_text.encode()
+        + b'"\n'
+        + b"f,fine\n"
+    )
     records = list(read_feed(path))
     got = [(r.line, r.id, None if r.article is None else r.article.text[:10]) for r in records]
-    assert got == [(2, None, None), (3, "b", "ok"), (4, "c", None), (5, "d", "multi\nline"), (7, "e", "word word "),
-                   (8, "f", "fine")]
+    assert got == [
+        (2, None, None),
+        (3, "b", "ok"),
+        (4, "c", None),
+        (5, "d", "multi\nline"),
+        (7, "e", "word word "),
+        (8, "f", "fine"),
+    ]
     assert "malformed CSV" in str(records[0].error) and "line 2" in str(records[0].error)
     assert "not valid UTF-8 (byte 0xe9 in column 'text')" in str(records[2].error) and "line 4" in str(records[2].error)
     assert len(records[4].article.text) == len(long_text)
 
 
-def test_csv_unterminated_quote_is_reported_not_swallowed_silently(tmp_path):
+def test_csv_unterminated_quote_rejects_its_line_and_the_records_after_it_are_read(tmp_path):
     path = tmp_path / "feed.csv"
-    path.write_text('id,text\na,one\nb,"two\nc,three\n', encoding="utf-8")
+    path.write_text('id,text\na,one\nb,"two\nc,three\nd,"four\n""five""\ne,six\n', encoding="utf-8")
     records = list(read_feed(path))
-    assert [r.id for r in records if r.article is not None] == ["a"]
-    assert records[-1].error is not None and "line 3" in str(records[-1].error) and "quoting" in str(records[-1].error)
+    assert [(r.line, r.id, r.article is not None) for r in records] == [
+        (2, "a", True),
+        (3, None, False),
+        (4, "c", True),
+        (5, None, False),  # d's quote never closes either; the ""five"" line is not a record of its own
+        (6, None, False),
+        (7, "e", True),
+    ]
+    assert "line 3" in str(records[1].error) and "quoting" in str(records[1].error)
+    path.write_text('id,text\na,"one\nb,two\n', encoding="utf-8")
+    records = list(read_feed(path))
+    assert [(r.line, r.id) for r in records] == [(2, None), (3, "b")]
+    assert "line 2: a quote that never closes; close it" in str(records[0].error)
+
+
+def test_csv_header_after_blank_lines_and_with_quotes_is_read(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text('\n\n"id","te,xt"\na,"one, two"\n\nb,three\n', encoding="utf-8")
+    records = list(read_feed(path, text_field="te,xt"))
+    assert [(r.line, r.id, r.article.text) for r in records] == [(4, "a", "one, two"), (6, "b", "three")]
 
 
 @pytest.mark.parametrize("name", ["feed.jsonl", "feed.csv"])
 def test_a_utf16_file_is_one_clear_error_not_garbled_records(tmp_path, name):
-    body = '{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n' if name.endswith("jsonl") else "id,text\na,one\nb,two\n"
+    body = (
+        '{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n'
+        if name.endswith("jsonl")
+        else "id,text\na,one\nb,two\n"
+    )
     path = tmp_path / name
     path.write_bytes(body.encode("utf-16"))
     with pytest.raises(FeedError, match="the file is UTF-16.*iconv -f utf-16 -t utf-8"):
@@ -235,7 +281,8 @@ def test_a_utf16_file_is_one_clear_error_not_garbled_records(tmp_path, name):
 
 def test_json_nested_too_deeply_is_a_rejected_record(tmp_path):
     path = tmp_path / "feed.jsonl"
-    path.write_text('{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + '}\n{"id": "b", "text": "fine"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + '}\n{"id": "b", "text": "fine"}\n', encoding="utf-8"
+    )
     records = list(read_feed(path))
     assert "nested too deeply" in str(records[0].error) and records[1].article.text == "fine"

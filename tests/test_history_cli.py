@@ -52,7 +52,7 @@ def synthetic_texts(n: int, seed: int) -> list[str]:
         sentences = []
         for _ in range(6 + s % 4):
             k = lengths[s]
-            sentences.append(" ".join(words[at:at + k]).capitalize() + ".")
+            sentences.append(" ".join(words[at : at + k]).capitalize() + ".")
             at, s = at + k, s + 1
         texts.append(" ".join(sentences))
     return texts
@@ -96,8 +96,6 @@ def lines(text: str) -> list[dict]:
 
 
 # -- processes and files -----------------------------------------------------------------------------
-
-
 
 
 def run(*args: object, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -150,8 +148,13 @@ class Live:
     """``dedup stream`` behind pipes: send a line, read its verdict with a timeout (a hang fails, never blocks)."""
 
     def __init__(self, *args: object) -> None:
-        self.proc = subprocess.Popen([*DEDUP, "stream", *map(str, args)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=ROOT)
+        self.proc = subprocess.Popen(
+            [*DEDUP, "stream", *map(str, args)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._reader = threading.Thread(target=self._pump, daemon=True)
         self._reader.start()
@@ -338,7 +341,7 @@ def test_a_second_writer_gets_a_one_line_error_while_find_runs(tmp_path):
     holder = start("find", "-", "--index", db, "-o", tmp_path / "out.jsonl", stdin=subprocess.PIPE)
     try:
         # One batch and a bit: the holder commits the batch, then waits for the rest of its input.
-        holder.stdin.write(jsonl(rows[:BATCH + 50]))
+        holder.stdin.write(jsonl(rows[: BATCH + 50]))
         holder.stdin.flush()
         deadline = time.monotonic() + 90
         while committed(db) < BATCH:
@@ -353,7 +356,7 @@ def test_a_second_writer_gets_a_one_line_error_while_find_runs(tmp_path):
         with pytest.raises(dedup.IndexFileError, match="is open in another process"):
             dedup.open_index(db)
         assert holder.poll() is None
-        done = finish(holder, input=jsonl(rows[BATCH + 50:]))
+        done = finish(holder, input=jsonl(rows[BATCH + 50 :]))
     finally:
         if holder.poll() is None:
             holder.kill()
@@ -364,7 +367,10 @@ def test_a_second_writer_gets_a_one_line_error_while_find_runs(tmp_path):
     stored, _ = raw_rows(db)
     assert [r[1] for r in stored] == [r["id"] for r in rows]
     with dedup.open_index(db) as index:  # the file stays usable
-        assert index.add_many([{"id": "x", "text": "Heavy rain flooded the old town overnight."}]).verdicts[0].status == "unique"
+        assert (
+            index.add_many([{"id": "x", "text": "Heavy rain flooded the old town overnight."}]).verdicts[0].status
+            == "unique"
+        )
 
 
 def test_a_second_writer_through_a_symlink_either_is_stopped_or_both_work(tmp_path):
@@ -394,8 +400,14 @@ def test_stream_answers_each_record_before_the_next_arrives(tmp_path):
     texts = synthetic_texts(3, seed=11)
     with Live() as live:
         first = live.ask({"id": "a1", "text": texts[0]}, timeout=60)  # the first answer pays the start-up
-        assert first == {"id": "a1", "status": "unique", "cluster": None, "duplicate_of": None, "score": None,
-                         "reason": "no near-duplicate found"}
+        assert first == {
+            "id": "a1",
+            "status": "unique",
+            "cluster": None,
+            "duplicate_of": None,
+            "score": None,
+            "reason": "no near-duplicate found",
+        }
         assert live.ask({"id": "a2", "text": texts[1]})["status"] == "unique"
         copy = live.ask({"id": "c1", "text": rewrite(texts[0]), "published": "2026-03-04T09:30:00Z"})
         assert (copy["status"], copy["duplicate_of"], copy["cluster"]) == ("duplicate", "a1", 0)
@@ -419,7 +431,9 @@ def test_stream_answers_each_record_before_the_next_arrives(tmp_path):
         assert live.rest() == []
     assert code == 0
     assert err.splitlines() == [err.strip()] and "Traceback" not in err
-    assert err.startswith("dedup stream: 8 records: 3 unique, 2 duplicates, 3 rejected; 5 stored (0 at start, 0 evicted)")
+    assert err.startswith(
+        "dedup stream: 8 records: 3 unique, 2 duplicates, 3 rejected; 5 stored (0 at start, 0 evicted)"
+    )
 
 
 def test_stream_on_error_stop_answers_what_came_before_then_stops(tmp_path):
@@ -456,8 +470,18 @@ def test_stream_restarted_on_its_index_continues_the_history(tmp_path, capsys):
     assert code == 0
     assert "dedup stream: 3 records: 1 unique, 1 duplicates, 1 rejected; 5 stored (3 at start, 0 evicted)" in err
     # and `dedup find --index` over the same file sees the stream's history
-    assert main(["find", str(write_jsonl(tmp_path / "f.jsonl", [{"id": "copy3", "text": rewrite(texts[3])}])),
-                 "--index", str(db), "-q"]) == 0
+    assert (
+        main(
+            [
+                "find",
+                str(write_jsonl(tmp_path / "f.jsonl", [{"id": "copy3", "text": rewrite(texts[3])}])),
+                "--index",
+                str(db),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert [(v["status"], v["duplicate_of"]) for v in lines(capsys.readouterr().out)] == [("duplicate", "n3")]
 
 
@@ -494,9 +518,11 @@ def test_two_halves_through_an_index_find_the_pairs_of_the_whole(tmp_path, capsy
     only_whole, only_halves = in_whole.keys() - in_halves.keys(), in_halves.keys() - in_whole.keys()
     agreement = len(common) / len(in_whole.keys() | in_halves.keys())
     with capsys.disabled():
-        print(f"\nReuters-21578 two halves vs whole: {len(in_whole)} pairs in the whole, {len(in_halves)} in the halves, "
-              f"{len(common)} common, {len(only_whole)} only in the whole, {len(only_halves)} only in the halves; "
-              f"Jaccard {agreement:.4f}")
+        print(
+            f"\nReuters-21578 two halves vs whole: {len(in_whole)} pairs in the whole, {len(in_halves)} in the halves, "
+            f"{len(common)} common, {len(only_whole)} only in the whole, {len(only_halves)} only in the halves; "
+            f"Jaccard {agreement:.4f}"
+        )
     assert len(in_whole) > 1000
     assert agreement >= 0.98
     for pair in only_whole:
@@ -515,7 +541,9 @@ def test_two_halves_through_an_index_find_the_pairs_of_the_whole(tmp_path, capsy
     assert len(verdicts) == len(paired)
     named = [v for v in verdicts if v["status"] == "duplicate" and v["duplicate_of"] in first_ids]
     with capsys.disabled():
-        print(f"{len(named)} of the {len(verdicts)} verdict lines of those second-half articles name a first-half article")
+        print(
+            f"{len(named)} of the {len(verdicts)} verdict lines of those second-half articles name a first-half article"
+        )
     assert named, "no verdict of the second half names an article of the first half"
 
 
@@ -540,15 +568,21 @@ def window_feed() -> tuple[list[dict], dict[str, str], dict[str, str]]:
     rows, near, far = [], {}, {}
     for d in range(30):
         for k in range(6):
-            rows.append({"id": f"d{d}-{k}", "text": next(texts), "published": _at(24 * d + 2 + 3 * k), "_h": 24 * d + 2 + 3 * k})
+            rows.append(
+                {"id": f"d{d}-{k}", "text": next(texts), "published": _at(24 * d + 2 + 3 * k), "_h": 24 * d + 2 + 3 * k}
+            )
     base = {r["id"]: r for r in rows}
     for d in range(29):
         src = base[f"d{d}-0"]
-        rows.append({"id": f"near{d}", "text": rewrite(src["text"]), "published": _at(src["_h"] + 25), "_h": src["_h"] + 25})
+        rows.append(
+            {"id": f"near{d}", "text": rewrite(src["text"]), "published": _at(src["_h"] + 25), "_h": src["_h"] + 25}
+        )
         near[f"near{d}"] = src["id"]
     for d in range(20):
         src = base[f"d{d}-1"]
-        rows.append({"id": f"far{d}", "text": rewrite(src["text"]), "published": _at(src["_h"] + 240), "_h": src["_h"] + 240})
+        rows.append(
+            {"id": f"far{d}", "text": rewrite(src["text"]), "published": _at(src["_h"] + 240), "_h": src["_h"] + 240}
+        )
         far[f"far{d}"] = src["id"]
     rows.sort(key=lambda r: r["_h"])
     return rows, near, far
@@ -596,13 +630,17 @@ def test_window_through_the_cli(tmp_path, capsys):
     # weeks before the clock still gets its verdict line (and leaves with its generation).
     last = next(r for r in reversed(rows) if r["id"].endswith("-2"))
     first_day = next(r for r in rows if r["id"] == "d0-2")
-    late = [{"id": "earlier-version", "text": rewrite(last["text"]), "published": _at(last["_h"] - 12)},
-            {"id": "weeks-late", "text": rewrite(first_day["text"]), "published": first_day["published"]}]
+    late = [
+        {"id": "earlier-version", "text": rewrite(last["text"]), "published": _at(last["_h"] - 12)},
+        {"id": "weeks-late", "text": rewrite(first_day["text"]), "published": first_day["published"]},
+    ]
     done = run("stream", "--index", db, "--window", "72h", input=jsonl(late))
     assert done.returncode == 0, done.stderr
     answers = lines(done.stdout)
     assert [(v["id"], v["status"], v["duplicate_of"]) for v in answers] == [
-        ("earlier-version", "duplicate", last["id"]), ("weeks-late", "unique", None)]
+        ("earlier-version", "duplicate", last["id"]),
+        ("weeks-late", "unique", None),
+    ]
     assert f"{kept + 1} stored ({kept} at start, 1 evicted)" in done.stderr
     after, _ = _stored(db)
     assert "earlier-version" in after and "weeks-late" not in after
@@ -638,8 +676,10 @@ def test_bad_index_files_get_one_line_errors(tmp_path, capsys):
     cases = [
         (["find", str(feed), "--index", str(garbage)], [f"dedup find: error: {garbage} is not a dedup index"]),
         (["find", str(feed), "--index", str(other)], [f"{other} is an SQLite database but not a dedup index"]),
-        (["find", str(feed), "--index", str(built), "--shingle-size", "3"],
-         [f"index {built}", "shingle_size=2", "shingle_size=3"]),
+        (
+            ["find", str(feed), "--index", str(built), "--shingle-size", "3"],
+            [f"index {built}", "shingle_size=2", "shingle_size=3"],
+        ),
     ]
     for argv, needles in cases:
         assert main(argv) == 1, argv

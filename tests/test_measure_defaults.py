@@ -67,12 +67,22 @@ def _synthetic_rows(n: int = 120, seed: int = 0) -> list[dict]:
         facts = np.where(rng.random(n) < 0.7, 1.0, rng.random(n))
         for i in range(n + 1):
             last = i == n  # the seeds pair, always found
-            rows.append({"corpus": "seeds" if last else str(corpus[i]), "a": f"a{i}", "b": f"b{i}",
-                         "shingles": shingles, "label": 1 if last else int(label[i]), "unsure": False,
-                         "jaccard": 0.9 if last else base[i], "weighted_jaccard": 0.9 if last else base[i],
-                         "containment": 0.9 if last else min(1.0, base[i] * 1.3),
-                         "weighted_containment": 0.9 if last else min(1.0, base[i] * 1.3),
-                         "facts": 1.0 if last else facts[i], "coverage": 0.9 if last else base[i]})
+            rows.append(
+                {
+                    "corpus": "seeds" if last else str(corpus[i]),
+                    "a": f"a{i}",
+                    "b": f"b{i}",
+                    "shingles": shingles,
+                    "label": 1 if last else int(label[i]),
+                    "unsure": False,
+                    "jaccard": 0.9 if last else base[i],
+                    "weighted_jaccard": 0.9 if last else base[i],
+                    "containment": 0.9 if last else min(1.0, base[i] * 1.3),
+                    "weighted_containment": 0.9 if last else min(1.0, base[i] * 1.3),
+                    "facts": 1.0 if last else facts[i],
+                    "coverage": 0.9 if last else base[i],
+                }
+            )
     return rows
 
 
@@ -93,7 +103,11 @@ def test_tuning_reads_no_label_outside_the_training_folds():
 def test_held_out_report_on_synthetic_pairs():
     v = md.verdicts(_synthetic_rows())
     report = md.held_out(v, 5, [1, 2])
-    assert set(report["methods"]) == {"shipped defaults", "threshold tuned on train folds", "everything tuned on train folds"}
+    assert set(report["methods"]) == {
+        "shipped defaults",
+        "threshold tuned on train folds",
+        "everything tuned on train folds",
+    }
     cfg = DedupConfig()
     assert report["shipped"] == f"word2, score (dedup), figures >= {cfg.fact_agreement}, threshold {cfg.threshold:.2f}"
     shipped = report["methods"]["shipped defaults"]
@@ -103,7 +117,9 @@ def test_held_out_report_on_synthetic_pairs():
             assert shipped["pooled"][part][m]["sd"] == 0
             assert shipped["pooled"][part][m]["mean"] == pytest.approx(report["in_sample"]["shipped defaults"][part][m])
     assert sum(report["methods"]["everything tuned on train folds"]["chosen"].values()) == 10
-    assert all(s.startswith("word2, score (dedup)") for s in report["methods"]["threshold tuned on train folds"]["chosen"])
+    assert all(
+        s.startswith("word2, score (dedup)") for s in report["methods"]["threshold tuned on train folds"]["chosen"]
+    )
 
 
 def test_measure_defaults_on_the_labelled_pairs(tmp_path, capsys):

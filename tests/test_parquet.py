@@ -20,12 +20,23 @@ from .conftest import SEEDS
 def _seed_table(tmp_path):
     reuters = (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8")
     unn = (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8")
-    table = pa.table({
-        "guid": ["reuters", "unn", "bad", "other"],
-        "body": [{"text": reuters}, {"text": unn}, {"text": None}, {"text": "The weather in Valdoria stayed dry all week."}],
-        "published": [dt.datetime(2026, 3, 4, 6, 0, tzinfo=dt.timezone.utc), dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.timezone.utc),
-                      None, None],
-    })
+    table = pa.table(
+        {
+            "guid": ["reuters", "unn", "bad", "other"],
+            "body": [
+                {"text": reuters},
+                {"text": unn},
+                {"text": None},
+                {"text": "The weather in Valdoria stayed dry all week."},
+            ],
+            "published": [
+                dt.datetime(2026, 3, 4, 6, 0, tzinfo=dt.timezone.utc),
+                dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.timezone.utc),
+                None,
+                None,
+            ],
+        }
+    )
     path = tmp_path / "feed.parquet"
     pq.write_table(table, path, row_group_size=2)  # two row groups: read batch by batch
     return path

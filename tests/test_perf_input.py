@@ -47,12 +47,23 @@ def test_columns_are_the_articles_fields(size: int | None) -> None:
     assert got == _reference(RECORDS, size)
 
 
-@pytest.mark.parametrize("bad", [
-    {"id": "", "text": "x"}, {"id": "x"}, {"text": "x"}, {"id": True, "text": "x"}, {"id": "x", "text": b"x"},
-    {"id": "x", "text": 3}, {"id": "x", "text": "t", "title": 3}, {"id": "x", "text": "t", "source": ["s"]},
-    {"id": "x", "text": "t", "published": "yesterday"}, {"id": "x", "text": "t", "published": 5}, ["x", "t"],
-    {"id": "a", "text": "a repeated id"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"id": "", "text": "x"},
+        {"id": "x"},
+        {"text": "x"},
+        {"id": True, "text": "x"},
+        {"id": "x", "text": b"x"},
+        {"id": "x", "text": 3},
+        {"id": "x", "text": "t", "title": 3},
+        {"id": "x", "text": "t", "source": ["s"]},
+        {"id": "x", "text": "t", "published": "yesterday"},
+        {"id": "x", "text": "t", "published": 5},
+        ["x", "t"],
+        {"id": "a", "text": "a repeated id"},
+    ],
+)
 def test_columns_reject_what_articles_reject_with_the_same_message(bad: object) -> None:
     items = [{"id": "a", "text": "ok"}, bad]
     with pytest.raises(InputError) as ref:
@@ -79,10 +90,25 @@ def _reference_verdicts(ids, lengths, published, pairs, scores, config):  # type
                 why = "near-duplicate of articles that are in clusters whose representatives it does not match; kept"
             out.append(Verdict(article_id, "unique", reason=why))
         elif c == i:
-            out.append(Verdict(article_id, "representative", cluster=cluster_of[c], reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})"))
+            out.append(
+                Verdict(
+                    article_id,
+                    "representative",
+                    cluster=cluster_of[c],
+                    reason=f"kept for cluster {cluster_of[c]} (keep={config.keep})",
+                )
+            )
         else:
-            out.append(Verdict(article_id, "duplicate", cluster=cluster_of[c], duplicate_of=ids[c], score=float(best[i]),
-                               reason=f"near-duplicate of {ids[c]!r} (score {best[i]:.2f})"))
+            out.append(
+                Verdict(
+                    article_id,
+                    "duplicate",
+                    cluster=cluster_of[c],
+                    duplicate_of=ids[c],
+                    score=float(best[i]),
+                    reason=f"near-duplicate of {ids[c]!r} (score {best[i]:.2f})",
+                )
+            )
     return out
 
 
@@ -93,8 +119,9 @@ def test_verdicts_match_the_reference_loop(keep: str, dated: bool) -> None:
     n = 400
     ids = [f"doc-{k}" for k in range(n)]
     lengths = rng.integers(10, 30, n).tolist()  # many ties
-    published = [datetime(2026, 1, 1 + int(d), tzinfo=timezone.utc) if dated and d < 20 else None
-                 for d in rng.integers(0, 25, n)]
+    published = [
+        datetime(2026, 1, 1 + int(d), tzinfo=timezone.utc) if dated and d < 20 else None for d in rng.integers(0, 25, n)
+    ]
     pairs = np.sort(rng.integers(0, n, (600, 2)), axis=1)
     pairs = np.unique(pairs[pairs[:, 0] < pairs[:, 1]], axis=0)
     scores = rng.random(pairs.shape[0])
@@ -111,7 +138,9 @@ def test_new_verdict_is_the_dataclass() -> None:
 
     for args in [("a", "unique", None, None, None, "r"), ("b", "duplicate", 3, "a", 0.51, "near")]:
         fast, slow = _new_verdict(*args), Verdict(*args)  # type: ignore[arg-type]
-        assert fast == slow and repr(fast) == repr(slow) and fast.to_dict() == slow.to_dict() and hash(fast) == hash(slow)
+        assert (
+            fast == slow and repr(fast) == repr(slow) and fast.to_dict() == slow.to_dict() and hash(fast) == hash(slow)
+        )
         with pytest.raises(AttributeError):
             fast.id = "c"  # type: ignore[misc]
 

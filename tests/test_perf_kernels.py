@@ -38,7 +38,7 @@ def test_intersections_match_the_sorting_reference(universe: int) -> None:
 
 def _near_copies(rng: np.random.Generator, sets: ShingleBatch) -> ShingleBatch:
     """Every other document a copy of the one before it less a few of its elements."""
-    docs = [sets.hashes[sets.offsets[d]:sets.offsets[d + 1]] for d in range(len(sets))]
+    docs = [sets.hashes[sets.offsets[d] : sets.offsets[d + 1]] for d in range(len(sets))]
     for d in range(1, len(docs), 2):
         prev = docs[d - 1]
         docs[d] = prev[rng.random(prev.shape[0]) < 0.85]
@@ -146,7 +146,9 @@ def test_find_duplicates_same_with_the_references(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(candidates._pair_kernels, "emitted_before", _emitted_before)
     monkeypatch.setattr(verify._pair_kernels, "weighted_intersections", weighted_ref)
-    monkeypatch.setattr(verify._pair_kernels, "intersections", lambda h, o, p: weighted_ref(h, o, np.ones(h.shape[0]), p)[0])
+    monkeypatch.setattr(
+        verify._pair_kernels, "intersections", lambda h, o, p: weighted_ref(h, o, np.ones(h.shape[0]), p)[0]
+    )
     monkeypatch.setattr(pipeline._pair_kernels, "FrequencyIndex", LookupRef)
 
     def agree_ref(h, o, p, t, sketches=None):  # type: ignore[no-untyped-def]

@@ -12,8 +12,19 @@ from dedup.verify import Evidence, _reasons, pairs_from_evidence, reason
 
 def _evidence(rng: np.random.Generator, m: int) -> Evidence:
     pairs = np.sort(rng.integers(0, 50, (m, 2)), axis=1)
-    fields = {name: rng.random(m) for name in ("jaccard", "containment_a", "containment_b", "weighted_jaccard",
-                                                "weighted_containment_a", "weighted_containment_b", "facts", "score")}
+    fields = {
+        name: rng.random(m)
+        for name in (
+            "jaccard",
+            "containment_a",
+            "containment_b",
+            "weighted_jaccard",
+            "weighted_containment_a",
+            "weighted_containment_b",
+            "facts",
+            "score",
+        )
+    }
     fields["score"][::7] = 0.35  # on the threshold
     fields["facts"][::5] = 1.0
     return Evidence(pairs=pairs, is_duplicate=rng.random(m) < 0.5, **fields)
@@ -23,13 +34,20 @@ def _reference(ev, keep, ids, config, coverage):  # type: ignore[no-untyped-def]
     out = []
     for n, k in enumerate(np.flatnonzero(keep).tolist()):
         i, j = (int(x) for x in ev.pairs[k])
-        out.append(DuplicatePair(
-            a=ids[i], b=ids[j], score=float(ev.score[k]), jaccard=float(ev.jaccard[k]),
-            containment_a=float(ev.containment_a[k]), containment_b=float(ev.containment_b[k]),
-            facts=float(ev.facts[k]), reason=reason(ev, k, config),
-            coverage_a=None if coverage is None else float(coverage[0][n]),
-            coverage_b=None if coverage is None else float(coverage[1][n]),
-        ))
+        out.append(
+            DuplicatePair(
+                a=ids[i],
+                b=ids[j],
+                score=float(ev.score[k]),
+                jaccard=float(ev.jaccard[k]),
+                containment_a=float(ev.containment_a[k]),
+                containment_b=float(ev.containment_b[k]),
+                facts=float(ev.facts[k]),
+                reason=reason(ev, k, config),
+                coverage_a=None if coverage is None else float(coverage[0][n]),
+                coverage_b=None if coverage is None else float(coverage[1][n]),
+            )
+        )
     return out
 
 

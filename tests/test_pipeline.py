@@ -105,7 +105,8 @@ def test_workers_give_the_same_result(seed_texts, monkeypatch):
     from dedup import pipeline
 
     articles = _articles(seed_texts) + [
-        {"id": f"filler-{k}", "text": f"Story number {k} about the harbour, the weather and {k * 7} boats."} for k in range(40)
+        {"id": f"filler-{k}", "text": f"Story number {k} about the harbour, the weather and {k * 7} boats."}
+        for k in range(40)
     ]
     monkeypatch.setattr(pipeline, "_CHUNK", 8)  # several chunks, so both workers get some
     monkeypatch.setattr(pipeline, "_PAIR_CHUNK", 2)  # and several chunks of candidates to verify and align
@@ -130,11 +131,20 @@ def test_plain_records_become_the_same_articles_as_through_the_checks():
     ]
     for record in records:
         fast = as_article(record)
-        checked = Article(id=record["id"], text=record["text"], title=record.get("title"), source=record.get("source"),
-                          published=record.get("published"))
+        checked = Article(
+            id=record["id"],
+            text=record["text"],
+            title=record.get("title"),
+            source=record.get("source"),
+            published=record.get("published"),
+        )
         assert fast == checked and type(fast) is Article
-    for bad in ({"id": "", "text": "x"}, {"id": "e", "text": b"x"}, {"id": "f", "text": "x", "title": 3},
-                {"id": "g", "text": "x", "published": 20260304}):
+    for bad in (
+        {"id": "", "text": "x"},
+        {"id": "e", "text": b"x"},
+        {"id": "f", "text": "x", "title": 3},
+        {"id": "g", "text": "x", "published": 20260304},
+    ):
         with pytest.raises(InputError):
             as_article(bad)
     with pytest.raises(InputError) as fast_error:

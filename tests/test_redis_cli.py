@@ -102,10 +102,26 @@ def compare(sqlite_pairs: dict, redis_pairs: dict) -> tuple[set, float]:
 
 
 def test_example_feed_same_pairs_and_verdicts_as_sqlite(server, tmp_path):
-    procs = [start("find", FEED, "--index", tmp_path / "p.sqlite", "--pairs", "-o", tmp_path / "sqlite.jsonl", "-j", "1"),
-             start("find", FEED, "--index", server, "--index-name", "news", "--pairs", "-o", tmp_path / "redis.jsonl", "-j", "1")]
+    procs = [
+        start("find", FEED, "--index", tmp_path / "p.sqlite", "--pairs", "-o", tmp_path / "sqlite.jsonl", "-j", "1"),
+        start(
+            "find",
+            FEED,
+            "--index",
+            server,
+            "--index-name",
+            "news",
+            "--pairs",
+            "-o",
+            tmp_path / "redis.jsonl",
+            "-j",
+            "1",
+        ),
+    ]
     done = [ok(finish(proc)) for proc in procs]
-    assert done[0].stderr.split(";")[0] == done[1].stderr.split(";")[0]  # "32 records: 26 kept, 6 duplicates, 0 rejected"
+    assert (
+        done[0].stderr.split(";")[0] == done[1].stderr.split(";")[0]
+    )  # "32 records: 26 kept, 6 duplicates, 0 rejected"
     sqlite_pairs, redis_pairs = pair_scores(tmp_path / "sqlite.jsonl"), pair_scores(tmp_path / "redis.jsonl")
     assert sqlite_pairs and set(sqlite_pairs) == set(redis_pairs)
     assert all(abs(sqlite_pairs[p] - redis_pairs[p]) < 1e-9 for p in sqlite_pairs)  # 32 articles: the sketch is exact
@@ -121,8 +137,25 @@ def test_reuters_slice_same_pairs_and_verdicts_as_sqlite(server, tmp_path, capsy
     feed.write_text("".join(slice_), encoding="utf-8")
     url = server + SLOW
     started = time.perf_counter()
-    procs = [start("find", feed, "--index", tmp_path / "r.sqlite", "--pairs", "-o", tmp_path / "sqlite.jsonl", "-q", "-j", "1"),
-             start("find", feed, "--index", url, "--index-name", "reuters", "--pairs", "-o", tmp_path / "redis.jsonl", "-q", "-j", "1")]
+    procs = [
+        start(
+            "find", feed, "--index", tmp_path / "r.sqlite", "--pairs", "-o", tmp_path / "sqlite.jsonl", "-q", "-j", "1"
+        ),
+        start(
+            "find",
+            feed,
+            "--index",
+            url,
+            "--index-name",
+            "reuters",
+            "--pairs",
+            "-o",
+            tmp_path / "redis.jsonl",
+            "-q",
+            "-j",
+            "1",
+        ),
+    ]
     for proc in procs:
         ok(finish(proc))
     sqlite_pairs, redis_pairs = pair_scores(tmp_path / "sqlite.jsonl"), pair_scores(tmp_path / "redis.jsonl")
@@ -130,10 +163,12 @@ def test_reuters_slice_same_pairs_and_verdicts_as_sqlite(server, tmp_path, capsy
     sqlite_verdicts, redis_verdicts = stored_verdicts(str(tmp_path / "r.sqlite")), stored_verdicts(url, "reuters")
     differing = sorted(i for i in sqlite_verdicts if sqlite_verdicts[i] != redis_verdicts.get(i))
     with capsys.disabled():
-        print(f"\nReuters 3000, SQLite vs Redis ({time.perf_counter() - started:.1f} s): pairs {len(sqlite_pairs)} / "
-              f"{len(redis_pairs)}, found by one only {sorted(map(sorted, only))}, largest score difference {diff:.2e}; "
-              f"duplicates {sum(v is not None for v in sqlite_verdicts.values())} / "
-              f"{sum(v is not None for v in redis_verdicts.values())}, verdicts differing {differing}")
+        print(
+            f"\nReuters 3000, SQLite vs Redis ({time.perf_counter() - started:.1f} s): pairs {len(sqlite_pairs)} / "
+            f"{len(redis_pairs)}, found by one only {sorted(map(sorted, only))}, largest score difference {diff:.2e}; "
+            f"duplicates {sum(v is not None for v in sqlite_verdicts.values())} / "
+            f"{sum(v is not None for v in redis_verdicts.values())}, verdicts differing {differing}"
+        )
     assert len(sqlite_pairs) > 50 and set(redis_verdicts) == set(sqlite_verdicts)
     assert not differing or only, differing  # a verdict may differ only through a borderline pair
 
@@ -146,9 +181,24 @@ def test_settings_checked_on_open_and_names_keep_indexes_apart(server, tmp_path)
     client = redis.Redis.from_url(server)
     keys = sorted(client.scan_iter("a:*"))
     dedup.open_index(server, name="c", shingle_size=3).close()  # another name: other settings are fine there
-    procs = [start("find", FEED, "--index", server, "--index-name", "a", "--shingle-size", "3", "-o", tmp_path / "x.jsonl", "-j", "1"),
-             start("stream", "--index", server, "--index-name", "c", stdin=subprocess.PIPE),
-             start("find", FEED, "--index", server, "--index-name", "b", "-o", tmp_path / "b.jsonl", "-j", "1")]
+    procs = [
+        start(
+            "find",
+            FEED,
+            "--index",
+            server,
+            "--index-name",
+            "a",
+            "--shingle-size",
+            "3",
+            "-o",
+            tmp_path / "x.jsonl",
+            "-j",
+            "1",
+        ),
+        start("stream", "--index", server, "--index-name", "c", stdin=subprocess.PIPE),
+        start("find", FEED, "--index", server, "--index-name", "b", "-o", tmp_path / "b.jsonl", "-j", "1"),
+    ]
     other = finish(procs[0])
     streamed = finish(procs[1], json.dumps({"id": "new", "text": "a b c"}) + "\n")
     b = ok(finish(procs[2]))
@@ -166,8 +216,13 @@ def test_settings_checked_on_open_and_names_keep_indexes_apart(server, tmp_path)
     assert json.loads(client.hget("a:meta", "settings"))["shingle_size"] == 2
 
 
-BAD = [f"redis://127.0.0.1:{free_port()}/0", "redis://127.0.0.1:notaport/0", "redis://no-such-host.invalid:6379/0",
-       "redis://127.0.0.1:{port}/99", "redis://127.0.0.1:{port}/0?socket_timeout=abc"]
+BAD = [
+    f"redis://127.0.0.1:{free_port()}/0",
+    "redis://127.0.0.1:notaport/0",
+    "redis://no-such-host.invalid:6379/0",
+    "redis://127.0.0.1:{port}/99",
+    "redis://127.0.0.1:{port}/0?socket_timeout=abc",
+]
 
 
 def test_unreachable_server_or_bad_url_one_line_nothing_written(server, tmp_path, capsys, monkeypatch):
@@ -175,8 +230,10 @@ def test_unreachable_server_or_bad_url_one_line_nothing_written(server, tmp_path
     client = redis.Redis.from_url(server)
     before = client.dbsize()
     refused = BAD[0]
-    procs = [start("find", FEED, "--index", refused, "-o", tmp_path / "out.jsonl"),  # real processes: no traceback
-             start("stream", "--index", refused, "--index-name", "news", stdin=subprocess.PIPE)]
+    procs = [
+        start("find", FEED, "--index", refused, "-o", tmp_path / "out.jsonl"),  # real processes: no traceback
+        start("stream", "--index", refused, "--index-name", "news", stdin=subprocess.PIPE),
+    ]
     one_line_error(finish(procs[0]), refused)
     one_line_error(finish(procs[1], json.dumps({"id": "x", "text": "some text here"}) + "\n"), refused)
     for bad in (b.format(port=port) for b in BAD[1:]):  # the same code path in this process
@@ -185,8 +242,10 @@ def test_unreachable_server_or_bad_url_one_line_nothing_written(server, tmp_path
         assert main(["stream", "--index", bad]) == 1
         captured = capsys.readouterr()
         assert captured.out == "" and len(captured.err.strip().splitlines()) == 2, captured.err
-        assert all(bad in line and line.startswith(("dedup find: error: ", "dedup stream: error: "))
-                   for line in captured.err.strip().splitlines()), captured.err
+        assert all(
+            bad in line and line.startswith(("dedup find: error: ", "dedup stream: error: "))
+            for line in captured.err.strip().splitlines()
+        ), captured.err
     assert not (tmp_path / "out.jsonl").exists() and client.dbsize() == before
 
 
@@ -204,8 +263,10 @@ def tiny_feed(n: int, seed: int = 5) -> list[dict]:
     rng = random.Random(seed)
     syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
     vocabulary = ["".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(5000)]
-    texts = [" ".join(" ".join(rng.choices(vocabulary, k=rng.randint(9, 13))).capitalize() + "." for _ in range(4))
-             for _ in range(n)]
+    texts = [
+        " ".join(" ".join(rng.choices(vocabulary, k=rng.randint(9, 13))).capitalize() + "." for _ in range(4))
+        for _ in range(n)
+    ]
     for i in range(1000, n, 10):
         sentences = texts[i - 995].split(". ")
         del sentences[1]
@@ -219,9 +280,25 @@ def aof_server(directory: Path, port: int) -> Iterator[subprocess.Popen]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("no redis-server on PATH: install one (apt-get install redis-server) to run the Redis tests")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "",
-                             "--appendonly", "yes", "--appendfsync", "always"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         client = redis.Redis(port=port, socket_timeout=1)
         deadline = time.monotonic() + 20
@@ -265,7 +342,7 @@ def test_server_killed_mid_ingest_then_restarted_nothing_silently_lost(tmp_path,
     assert first.returncode == 1, f"the run ended before the server was killed: {first.stderr}"
     err = one_line_error(first, url)
     written = rows(tmp_path / "first.jsonl")  # the lines of every batch stored before the loss, and no more
-    assert [v["id"] for v in written] == ids[:len(written)] and len(written) in (0, BATCH)
+    assert [v["id"] for v in written] == ids[: len(written)] and len(written) in (0, BATCH)
     assert f"the first {len(written)} records were stored and written" in err
     with aof_server(tmp_path, port):  # the same port and directory: the append-only file is read back
         with dedup.open_index(url, name="big") as index:
@@ -274,23 +351,42 @@ def test_server_killed_mid_ingest_then_restarted_nothing_silently_lost(tmp_path,
             assert len(got.ids) == stored and index.store.contains_many(got.ids).all()  # every stored id fetchable
             assert got.ids == ids[:stored] and stored in (BATCH, len(feed))  # whole batches: each claim is atomic
             pending_after_kill = int((got.rep == PENDING).sum())
-        second = ok(run("find", path, "--index", url, "--index-name", "big", "--on-error", "skip", "-o", tmp_path / "second.jsonl", "-j", "1"))
+        second = ok(
+            run(
+                "find",
+                path,
+                "--index",
+                url,
+                "--index-name",
+                "big",
+                "--on-error",
+                "skip",
+                "-o",
+                tmp_path / "second.jsonl",
+                "-j",
+                "1",
+            )
+        )
         verdicts = rows(tmp_path / "second.jsonl")
         assert [v["id"] for v in verdicts] == ids
         assert all(v["status"] == "rejected" and "already holds" in v["reason"] for v in verdicts[:stored])
-        assert all(v["status"] in ("unique", "duplicate", "representative") for v in verdicts[stored:]), \
-            [v for v in verdicts[stored:] if v["status"] not in ("unique", "duplicate", "representative")][:3]
+        assert all(v["status"] in ("unique", "duplicate", "representative") for v in verdicts[stored:]), [
+            v for v in verdicts[stored:] if v["status"] not in ("unique", "duplicate", "representative")
+        ][:3]
         with dedup.open_index(url, name="big") as index:
             assert len(index) == len(feed) and index.store.contains_many(ids).all()  # every input id is in the index
             pending = int((index.store.fetch(np.arange(index.store.next_seq)).rep == PENDING).sum())
     with capsys.disabled():
-        print(f"\nserver killed mid-ingest: {err!r}; {stored} stored ({pending_after_kill} without verdict); "
-              f"second run: {second.stderr.strip()}; records left without verdict: {pending}")
+        print(
+            f"\nserver killed mid-ingest: {err!r}; {stored} stored ({pending_after_kill} without verdict); "
+            f"second run: {second.stderr.strip()}; records left without verdict: {pending}"
+        )
 
 
 def _lose_claim_replies(monkeypatch, times: int) -> list[int]:
     """The server runs each claim, and its reply is lost the first ``times`` times (a read timeout)."""
-    from dedup.store.redis import RedisStore, _LostConnection
+    from dedup.store._redis_calls import _LostConnection
+    from dedup.store.redis import RedisStore
 
     run_once, lost = RedisStore._run_once, []
 
@@ -309,7 +405,10 @@ def test_a_claim_whose_reply_is_lost_is_sent_again_and_the_run_goes_on(server, t
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps(a) + "\n" for a in tiny_feed(1000, seed=9)), encoding="utf-8")
     lost = _lose_claim_replies(monkeypatch, 2)
-    assert main(["find", str(feed), "--index", server, "--index-name", "lost", "-o", str(tmp_path / "out.jsonl"), "-q"]) == 0
+    assert (
+        main(["find", str(feed), "--index", server, "--index-name", "lost", "-o", str(tmp_path / "out.jsonl"), "-q"])
+        == 0
+    )
     assert len(lost) == 2
     verdicts = rows(tmp_path / "out.jsonl")
     assert len(verdicts) == 1000 and all(v["status"] in ("unique", "duplicate", "representative") for v in verdicts)
@@ -332,7 +431,10 @@ def test_a_claim_never_answered_says_what_was_stored_and_a_rerun_finishes_it(ser
     assert PENDING in stored_verdicts_raw(server, "never")
     monkeypatch.undo()  # the server answers again; another process (no memory of the claim) reruns the feed
     monkeypatch.setattr(dedup.stream, "PENDING_TIMEOUT", 0.5)
-    assert main(["find", str(feed), "--index", server, "--index-name", "never", "-o", str(tmp_path / "again.jsonl"), "-q"]) == 0
+    assert (
+        main(["find", str(feed), "--index", server, "--index-name", "never", "-o", str(tmp_path / "again.jsonl"), "-q"])
+        == 0
+    )
     verdicts = rows(tmp_path / "again.jsonl")
     assert len(verdicts) == 1000 and all(v["status"] in ("unique", "duplicate", "representative") for v in verdicts)
     assert len(stored_verdicts(server, "never")) == 1000  # stored once, finished by the rerun
@@ -363,7 +465,9 @@ def test_a_worker_waits_out_another_workers_long_claim(tmp_path):
     small = tiny_feed(200, seed=14)
     errors: list[BaseException] = []
     with redis_server(tmp_path, "--busy-reply-threshold", "20") as url, dedup.open_index(url, name="busy") as index:
-        proc = start("find", path, "--index", url + SLOW, "--index-name", "busy", "-o", tmp_path / "out.jsonl", "-q", "-j", "1")
+        proc = start(
+            "find", path, "--index", url + SLOW, "--index-name", "busy", "-o", tmp_path / "out.jsonl", "-q", "-j", "1"
+        )
         k = 0
         while proc.poll() is None:  # another worker adds one article at a time meanwhile
             try:
@@ -383,7 +487,7 @@ def test_keys_deleted_under_the_store_crash_neither_query_nor_add(server, tmp_pa
     feed = tiny_feed(600, seed=11)
     with dedup.open_index(server, name="ev") as index:
         for start_ in range(0, len(feed), 200):
-            index.add_many(feed[start_:start_ + 200])
+            index.add_many(feed[start_ : start_ + 200])
     client = redis.Redis.from_url(server)
     records = sorted(client.scan_iter("ev:d:*"))
     assert len(records) == 3  # 256 seqs per record hash
@@ -395,7 +499,20 @@ def test_keys_deleted_under_the_store_crash_neither_query_nor_add(server, tmp_pa
         assert sum(bool(f) for f in found) > len(copies) // 2  # what is left still matches
         assert {p.a for f in found for p in f} <= {a["id"] for a in feed}
     (tmp_path / "copies.jsonl").write_text("".join(json.dumps(a) + "\n" for a in copies), encoding="utf-8")
-    done = ok(run("find", tmp_path / "copies.jsonl", "--index", server, "--index-name", "ev", "-o", tmp_path / "copies.out", "-j", "1"))
+    done = ok(
+        run(
+            "find",
+            tmp_path / "copies.jsonl",
+            "--index",
+            server,
+            "--index-name",
+            "ev",
+            "-o",
+            tmp_path / "copies.out",
+            "-j",
+            "1",
+        )
+    )
     verdicts = rows(tmp_path / "copies.out")
     assert len(verdicts) == len(copies) and {v["status"] for v in verdicts} <= {"unique", "duplicate"}, done.stderr
     assert sum(v["status"] == "duplicate" for v in verdicts) > len(copies) // 2

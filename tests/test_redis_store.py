@@ -42,14 +42,24 @@ def url(server):
     return server
 
 
-def _records(keys: np.ndarray, ids: list[str], times: np.ndarray | None = None, sets: ShingleBatch | None = None) -> Records:
+def _records(
+    keys: np.ndarray, ids: list[str], times: np.ndarray | None = None, sets: ShingleBatch | None = None
+) -> Records:
     n = keys.shape[0]
     sets = ShingleBatch(np.arange(n, dtype=np.uint32), np.arange(n + 1, dtype=np.int64)) if sets is None else sets
     figures = ShingleBatch(np.arange(2 * n, dtype=np.uint32) + 7, np.arange(0, 2 * n + 1, 2, dtype=np.int64))
     times = np.zeros(n) if times is None else times
-    return Records(ids=ids, times=times, published=np.where(np.arange(n) % 2, times, np.nan),
-                   lengths=np.arange(n, dtype=np.int64) + 5, rep=np.full(n, -1, np.int64), keys=keys, sets=sets,
-                   figures=figures, texts=[f"text {i} ünïcode" for i in ids])
+    return Records(
+        ids=ids,
+        times=times,
+        published=np.where(np.arange(n) % 2, times, np.nan),
+        lengths=np.arange(n, dtype=np.int64) + 5,
+        rep=np.full(n, -1, np.int64),
+        keys=keys,
+        sets=sets,
+        figures=figures,
+        texts=[f"text {i} ünïcode" for i in ids],
+    )
 
 
 def _reuters(n: int) -> Records:
@@ -79,8 +89,9 @@ def test_settings_record_is_created_once_and_checked(url):
         RedisStore(url, SETTINGS, name="a")
 
 
-@pytest.mark.parametrize("bad", [f"redis://127.0.0.1:{free_port()}/0", "redis://no-such-host.invalid:6379/0",
-                                 "http://127.0.0.1/0"])
+@pytest.mark.parametrize(
+    "bad", [f"redis://127.0.0.1:{free_port()}/0", "redis://no-such-host.invalid:6379/0", "http://127.0.0.1/0"]
+)
 def test_unreachable_or_bad_url_is_one_line_naming_it(bad):
     with pytest.raises(IndexFileError) as caught:
         RedisStore(bad, SETTINGS)
@@ -109,7 +120,9 @@ def test_claim_many_meets_the_batch_candidates(url, limit):
         for chunk in candidate_chunks(matrix, limit=limit, new_from=members.size):
             got.update((int(nodes[i]), int(nodes[j])) for i, j in chunk.tolist())
         # the hits bucket by bucket: pairs_with_stored pairs the batch with them by the same rule, without their keys
-        by_hits.update((int(s), start + int(r)) for s, r in pairs_with_stored(keys[start:stop], hits, limit=limit).tolist())
+        by_hits.update(
+            (int(s), start + int(r)) for s, r in pairs_with_stored(keys[start:stop], hits, limit=limit).tolist()
+        )
         for chunk in candidate_chunks(keys[start:stop], limit=limit):
             by_hits.update((start + int(i), start + int(j)) for i, j in chunk.tolist())
         start = stop
@@ -134,9 +147,12 @@ def test_retry_is_idempotent_and_fetch_returns_what_was_claimed(url):
     got = store.fetch(np.array([3, 0, 2, 1, 99]), texts=True)  # 99 was never stored: left out
     assert got.seq.tolist() == [0, 1, 2, 3] and got.ids == batch.ids and got.texts == batch.texts
     for r in range(4):  # band keys live in the postings, not in the records: each article in its buckets
-        hits = store.bucket_hits(keys[r:r + 1], limit=8)
-        assert all(r in hits.seq[hits.offsets[w]:hits.offsets[w + 1]] for w in range(hits.wanted.shape[0]))
-    assert got.sets.hashes.tolist() == batch.sets.hashes.tolist() and got.sets.offsets.tolist() == batch.sets.offsets.tolist()
+        hits = store.bucket_hits(keys[r : r + 1], limit=8)
+        assert all(r in hits.seq[hits.offsets[w] : hits.offsets[w + 1]] for w in range(hits.wanted.shape[0]))
+    assert (
+        got.sets.hashes.tolist() == batch.sets.hashes.tolist()
+        and got.sets.offsets.tolist() == batch.sets.offsets.tolist()
+    )
     assert got.figures.hashes.tolist() == batch.figures.hashes.tolist()
     assert got.lengths.tolist() == batch.lengths.tolist() and got.times.tolist() == batch.times.tolist()
     np.testing.assert_array_equal(got.published, batch.published)  # NaN where unpublished
@@ -156,7 +172,7 @@ def test_buckets_stay_bounded_and_large_buckets_overflow(url):
     store = RedisStore(url, SETTINGS, name="big")
     keys = np.full((40, 3), 5, np.uint64)
     for k in range(40):  # one bucket per band holding 40 arrivals: kept to the latest `limit`
-        store.claim_many(_records(keys[k:k + 1], [f"x{k}"]), limit=20)
+        store.claim_many(_records(keys[k : k + 1], [f"x{k}"]), limit=20)
     _, hits = store.claim_many(_records(keys[:1], ["last"]), limit=20)
     assert unique(hits.seq).tolist() == list(range(20, 40))
     assert store.bucket_members(keys[:1], limit=3).tolist() == [38, 39, 40]
@@ -171,7 +187,7 @@ def test_many_articles_split_tables_and_stay_compact(url):
     keys = rng.integers(1, 2**63, size=(n, 3)).astype(np.uint64)
     store = RedisStore(url, SETTINGS, name="lh")
     for start in range(0, n, 500):
-        store.claim_many(_records(keys[start:start + 500], [f"id-{k}" for k in range(start, start + 500)]), limit=4)
+        store.claim_many(_records(keys[start : start + 500], [f"id-{k}" for k in range(start, start + 500)]), limit=4)
     assert store.bucket_members(keys[::7], limit=4).tolist() == list(range(0, n, 7))
     assert store.contains_many([f"id-{k}" for k in range(0, n, 11)]).all()
     client = redis.Redis.from_url(url)
@@ -191,10 +207,16 @@ def test_document_frequency_sketch_never_below_the_count(url):
     tiny = RedisStore(url, SETTINGS, name="tiny", df_depth=2, df_width=64)  # a sketch far too small: over, never under
     for start in range(0, 50, 10):
         part = slice(start, start + 10)
-        chunk = ShingleBatch(np.concatenate(docs[part]), np.concatenate(([0], np.cumsum([d.size for d in docs[part]]))).astype(np.int64))
-        tiny.claim_many(_records(np.ones((10, 3), np.uint64), [str(k) for k in range(start, start + 10)], sets=chunk), limit=2)
+        chunk = ShingleBatch(
+            np.concatenate(docs[part]), np.concatenate(([0], np.cumsum([d.size for d in docs[part]]))).astype(np.int64)
+        )
+        tiny.claim_many(
+            _records(np.ones((10, 3), np.uint64), [str(k) for k in range(start, start + 10)], sets=chunk), limit=2
+        )
     got = tiny.document_frequency(probe)
-    assert (got >= np.array([exact[h] for h in probe.tolist()])).all() and (got > [exact[h] for h in probe.tolist()]).any()
+    assert (got >= np.array([exact[h] for h in probe.tolist()])).all() and (
+        got > [exact[h] for h in probe.tolist()]
+    ).any()
     assert RedisStore(url, SETTINGS, name="tiny").df_width == 64  # fixed when the index was created
 
 
@@ -226,7 +248,10 @@ def test_evict_before_drops_whole_generations(url):
     keys = np.array([[1, 2, 3], [1, 5, 6], [7, 8, 9]], np.uint64)
     store.claim_many(_records(keys, ["a", "b", "c"], times=np.array([1.0, 12.0, 25.0])), limit=4)
     assert store.evict_before(19.0) == 1 and len(store) == 2 and not store.contains_many(["a"])[0]
-    assert store.bucket_members(keys[:1], limit=5).tolist() == [1] and store.document_frequency(np.array([0], np.uint32))[0] == 0
+    assert (
+        store.bucket_members(keys[:1], limit=5).tolist() == [1]
+        and store.document_frequency(np.array([0], np.uint32))[0] == 0
+    )
     client = redis.Redis.from_url(url)
     assert not list(client.scan_iter("dedup:*:0:*")) and not client.exists("dedup:g:0", "dedup:cm:0")
 
@@ -271,9 +296,11 @@ def test_bytes_per_article_on_reuters(url, capsys):
     full = _ingest(url, "full", batch)
     with capsys.disabled():
         for label, kinds in (("without texts", lean), ("with texts", full)):
-            print(f"\nRedis bytes per article, 3000 Reuters stories {label}: used_memory {kinds['used_memory']:.0f} "
-                  f"(sketch {kinds['cm']:.0f}): postings {kinds['p'] + kinds['o']:.0f}, ids {kinds['i']:.0f}, "
-                  f"records {kinds['d']:.0f}")
+            print(
+                f"\nRedis bytes per article, 3000 Reuters stories {label}: used_memory {kinds['used_memory']:.0f} "
+                f"(sketch {kinds['cm']:.0f}): postings {kinds['p'] + kinds['o']:.0f}, ids {kinds['i']:.0f}, "
+                f"records {kinds['d']:.0f}"
+            )
     for kinds in (lean, full):
         assert kinds["p"] + kinds["o"] < 9726 / 10  # postings: at most 1/10 of datasketch's bytes per article
         assert kinds["cm"] * 3000 <= 4 * 4 * (1 << 20) + 1024  # the sketch: one fixed-size string per generation
@@ -308,7 +335,11 @@ def test_members_records_and_count_come_with_the_claim(url):
     assert len(store) == 4 and _evalsha_calls(client) - before == 1  # claim, fetch, len: one call
     assert members.tolist() == [0, 1, 2] and stored.seq.tolist() == [0, 1, 2] and stored.ids == ["a", "b", "c"]
     fresh = store.fetch(members)  # once only: the next fetch asks the server
-    assert _evalsha_calls(client) - before == 2 and fresh.ids == stored.ids and fresh.sets.hashes.tolist() == stored.sets.hashes.tolist()
+    assert (
+        _evalsha_calls(client) - before == 2
+        and fresh.ids == stored.ids
+        and fresh.sets.hashes.tolist() == stored.sets.hashes.tolist()
+    )
     assert fresh.sets.hashes.tolist() == stored.sets.hashes.tolist() and fresh.rep.tolist() == stored.rep.tolist()
     before = _evalsha_calls(client)
     found = store.bucket_members(keys[3:], limit=8)

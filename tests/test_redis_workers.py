@@ -82,8 +82,10 @@ def feed() -> list[dict]:
     """The Reuters slice, then the two seeds."""
     with gzip.open(shared_data("reuters21578.jsonl.gz"), "rt", encoding="utf-8") as f:
         stories = [{"id": r["id"], "text": r["text"]} for r in map(json.loads, itertools.islice(f, STORIES))]
-    seeds = [{"id": ORIGINAL, "text": (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8")},
-             {"id": REWRITE, "text": (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8")}]
+    seeds = [
+        {"id": ORIGINAL, "text": (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8")},
+        {"id": REWRITE, "text": (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8")},
+    ]
     return stories + seeds
 
 
@@ -106,8 +108,15 @@ def run_workers(url: str, name: str, feed: list[dict], most: int, tmp: Path) -> 
         path = tmp / f"{name}-{k}.jsonl"
         path.write_text("".join(json.dumps(a) + "\n" for a in part), encoding="utf-8")
         outs.append(tmp / f"{name}-{k}.json")
-        procs.append(subprocess.Popen([sys.executable, str(script), url, name, str(path), str(outs[-1]), str(go), str(most),
-                                       str(k)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(script), url, name, str(path), str(outs[-1]), str(go), str(most), str(k)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     deadline = time.monotonic() + 60
     while not all(Path(f"{o}.ready").exists() for o in outs):  # every worker has its index open: start together
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [p.communicate() for p in procs]
@@ -141,7 +150,7 @@ def run_single(url: str, name: str, articles: list[dict], batch: int = 50) -> tu
     pairs: dict = {}
     with dedup.open_index(url, name=name) as index:
         for start in range(0, len(articles), batch):
-            added = index.add_many(articles[start:start + batch])
+            added = index.add_many(articles[start : start + batch])
             verdicts += [v.to_dict() for v in added.verdicts]
             pairs.update({frozenset((p.a, p.b)): p.score for p in added.pairs})
     return verdicts, pairs
@@ -165,14 +174,20 @@ def test_four_workers_find_the_pairs_of_one_process_in_arrival_order(server, fee
     only_single = {p: s for p, s in single_pairs.items() if p not in multi_pairs}
     multi = {v["id"]: v for v in multi_verdicts}
     single = {v["id"]: v for v in single_verdicts}
-    changed = sorted(i for i in single if (single[i]["status"], single[i]["duplicate_of"]) != (multi[i]["status"], multi[i]["duplicate_of"]))
+    changed = sorted(
+        i
+        for i in single
+        if (single[i]["status"], single[i]["duplicate_of"]) != (multi[i]["status"], multi[i]["duplicate_of"])
+    )
     with capsys.disabled():
-        print(f"\n{WORKERS} workers, batches of 1..{most}, {len(feed)} articles in {seconds:.1f} s: "
-              f"{len(multi_pairs)} pairs (one process in arrival order: {len(single_pairs)}); "
-              f"only with workers {sorted((sorted(p), round(s, 4)) for p, s in only_multi.items())}, "
-              f"only single {sorted((sorted(p), round(s, 4)) for p, s in only_single.items())}; "
-              f"verdicts differing: {changed}; seeds: {multi[ORIGINAL]['status']} / {multi[REWRITE]['status']} "
-              f"({'original' if order.index(ORIGINAL) < order.index(REWRITE) else 'rewrite'} claimed first)")
+        print(
+            f"\n{WORKERS} workers, batches of 1..{most}, {len(feed)} articles in {seconds:.1f} s: "
+            f"{len(multi_pairs)} pairs (one process in arrival order: {len(single_pairs)}); "
+            f"only with workers {sorted((sorted(p), round(s, 4)) for p, s in only_multi.items())}, "
+            f"only single {sorted((sorted(p), round(s, 4)) for p, s in only_single.items())}; "
+            f"verdicts differing: {changed}; seeds: {multi[ORIGINAL]['status']} / {multi[REWRITE]['status']} "
+            f"({'original' if order.index(ORIGINAL) < order.index(REWRITE) else 'rewrite'} claimed first)"
+        )
     assert all(borderline(s) for s in [*only_multi.values(), *only_single.values()]), (only_multi, only_single)
     for i in changed:  # every verdict that differs follows from a borderline pair, never from a partner missed
         s, m = single[i], multi[i]
@@ -183,7 +198,11 @@ def test_four_workers_find_the_pairs_of_one_process_in_arrival_order(server, fee
     # the two seeds, claimed at the same moment by two workers: the later one is a duplicate of the earlier
     first, later = (ORIGINAL, REWRITE) if order.index(ORIGINAL) < order.index(REWRITE) else (REWRITE, ORIGINAL)
     assert frozenset((ORIGINAL, REWRITE)) in multi_pairs
-    assert multi[first]["status"] == "unique" and multi[later]["status"] == "duplicate" and multi[later]["duplicate_of"] == first
+    assert (
+        multi[first]["status"] == "unique"
+        and multi[later]["status"] == "duplicate"
+        and multi[later]["duplicate_of"] == first
+    )
 
 
 def test_a_retried_batch_stores_nothing_twice(server, feed, tmp_path):
@@ -198,16 +217,23 @@ def test_a_retried_batch_stores_nothing_twice(server, feed, tmp_path):
         mixed = index.add_many(batch[:5] + feed[40:45])  # half of it new: only the new half stored
         assert [v.status for v in mixed.verdicts][:5] == ["rejected"] * 5 and len(index) == stored + 5
     assert first.verdicts[-1].status == "duplicate" and first.verdicts[-1].duplicate_of == ORIGINAL
-    other = subprocess.run([sys.executable, "-m", "dedup", "stream", "--index", server, "--index-name", "retry", "-q"], check=False,
-                           input="".join(json.dumps(a) + "\n" for a in batch[:3]), capture_output=True, text=True,
-                           cwd=ROOT, timeout=120)
+    other = subprocess.run(
+        [sys.executable, "-m", "dedup", "stream", "--index", server, "--index-name", "retry", "-q"],
+        check=False,
+        input="".join(json.dumps(a) + "\n" for a in batch[:3]),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert other.returncode == 0 and [json.loads(v)["status"] for v in other.stdout.splitlines()] == ["rejected"] * 3
 
 
 def test_a_claim_whose_reply_is_lost_is_sent_again_and_its_articles_get_their_verdicts(server, feed, monkeypatch):
     """The server runs the claim and the reply never comes: the claim is sent again (idempotent: it stores nothing
     twice and says the ids are stored), and this process, whose claim it was, verifies and finalises them at once."""
-    from dedup.store.redis import RedisStore, _LostConnection
+    from dedup.store._redis_calls import _LostConnection
+    from dedup.store.redis import RedisStore
 
     batch = feed[-2:]
     run_once = RedisStore._run_once
@@ -226,7 +252,9 @@ def test_a_claim_whose_reply_is_lost_is_sent_again_and_its_articles_get_their_ve
         added = index.add_many(batch)
         waited = time.monotonic() - t
         assert lost and index.store.lost_replies == 1 and not index.store.unacknowledged
-        assert [v.status for v in added.verdicts] == ["unique", "duplicate"] and added.verdicts[1].duplicate_of == ORIGINAL
+        assert [v.status for v in added.verdicts] == ["unique", "duplicate"] and added.verdicts[
+            1
+        ].duplicate_of == ORIGINAL
         assert len(index) == 2 and index.store.next_seq == 2  # stored once
         assert index.store.fetch(np.arange(2)).rep.tolist() == [-1, 0]  # finalised: no PENDING left
         assert waited < index.pending_timeout  # its own claim: taken over without waiting for another worker
@@ -237,8 +265,9 @@ def test_a_dead_workers_claim_is_finished_by_the_batch_that_sends_it_again(serve
     pending_timeout for it, then verifies and finalises them; an id stored with other text stays rejected."""
     batch = feed[-2:]
     with dedup.open_index(server, name="dead") as dead:
-        prepared = prepare_batch([as_article(a) for a in batch], dead.config, bands=dead.bands, rows=dead.rows,
-                                 arrival=time.time())
+        prepared = prepare_batch(
+            [as_article(a) for a in batch], dead.config, bands=dead.bands, rows=dead.rows, arrival=time.time()
+        )
         prepared = dataclasses.replace(prepared, rep=np.full(len(batch), PENDING, np.int64))
         seq, _ = dead.store.claim_many(prepared, limit=dead.config.bucket_limit)  # and then the worker is gone
         assert seq.tolist() == [0, 1] and dead.store.pending_many([a["id"] for a in batch]).tolist() == [True, True]

@@ -21,8 +21,10 @@ B = "The bank raised rates on Tuesday. Shares fell. An analyst was surprised."
 
 @pytest.fixture(scope="module")
 def seeds():
-    return align((SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8"),
-                 (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8"))
+    return align(
+        (SEEDS / "reuters_openai_nato.txt").read_text(encoding="utf-8"),
+        (SEEDS / "unn_openai_nato.txt").read_text(encoding="utf-8"),
+    )
 
 
 def test_terminal_inline_marks_changed_words() -> None:

@@ -20,8 +20,10 @@ def reuters_result(seed_texts):
     path = shared_data("reuters21578.jsonl.gz")
     with gzip.open(path, "rt", encoding="utf-8") as f:
         records = [json.loads(line) for line in f]
-    articles = [Article(id="seed-reuters", text=seed_texts[0], published="2026-03-04T06:00:00Z"),
-                Article(id="seed-unn", text=seed_texts[1], published="2026-03-04T09:30:00Z")]
+    articles = [
+        Article(id="seed-reuters", text=seed_texts[0], published="2026-03-04T06:00:00Z"),
+        Article(id="seed-unn", text=seed_texts[1], published="2026-03-04T09:30:00Z"),
+    ]
     articles += [Article(id=r["id"], text=r["text"], published=r.get("published")) for r in records]
     return find_duplicates(articles, coverage=False)
 
@@ -45,8 +47,12 @@ def test_labelled_pairs_precision_and_recall(reuters_result):
 
 
 def test_templated_items_about_other_companies_are_not_grouped(reuters_result):
-    templates = [lab for lab in _labels() if lab["label"] == 0
-                 and any(w in lab["why"].lower() for w in ("template", "different compan", "different issuer"))]
+    templates = [
+        lab
+        for lab in _labels()
+        if lab["label"] == 0
+        and any(w in lab["why"].lower() for w in ("template", "different compan", "different issuer"))
+    ]
     assert len(templates) >= 30
     found = {(p.a, p.b) for p in reuters_result.pairs} | {(p.b, p.a) for p in reuters_result.pairs}
     flagged = [lab for lab in templates if (lab["a"], lab["b"]) in found]

@@ -44,8 +44,7 @@ def test_copies_inside_a_templated_feed_are_still_found():
 def _reference_pairs(texts: list[str], cfg: dedup.DedupConfig, candidates: np.ndarray) -> dict[tuple[int, int], float]:
     """Score each candidate pair in plain Python: Python sets, idf over the batch, the verdict rule as documented."""
     sets = [{hash_shingle(s) for s in dedup.shingles(t, size=cfg.shingle_size)} for t in texts]
-    figures = [{token_hash(tok) >> 32 for tok in dedup.tokenize(content(t)) if tok[0].isdecimal()}
-               for t in texts]
+    figures = [{token_hash(tok) >> 32 for tok in dedup.tokenize(content(t)) if tok[0].isdecimal()} for t in texts]
     df: dict[int, int] = {}
     for s in sets:
         for h in s:
@@ -137,8 +136,12 @@ def test_document_frequency_by_ranges_of_the_hash_space():
     rng = np.random.default_rng(5)
     chunks = _Chunks()
     for _ in range(4):
-        sets = [np.unique(rng.integers(0, 1 << 32, rng.integers(0, 30), dtype=np.uint64).astype(np.uint32) % 997 * 4_300_000)
-                for _ in range(50)]
+        sets = [
+            np.unique(
+                rng.integers(0, 1 << 32, rng.integers(0, 30), dtype=np.uint64).astype(np.uint32) % 997 * 4_300_000
+            )
+            for _ in range(50)
+        ]
         offsets = np.concatenate(([0], np.cumsum([s.shape[0] for s in sets]))).astype(np.int64)
         batch = dedup.ShingleBatch(np.concatenate(sets).astype(np.uint32), offsets)
         chunks.append(batch, batch)

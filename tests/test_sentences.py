@@ -34,8 +34,12 @@ CASES = [
     ),
     pytest.param(
         "Apple Inc. Chief Executive Tim Cook spoke. Shares of Microsoft Corp. rose. Shares of Apple Inc. The stock fell.",
-        ["Apple Inc. Chief Executive Tim Cook spoke.", "Shares of Microsoft Corp. rose.", "Shares of Apple Inc.",
-         "The stock fell."],
+        [
+            "Apple Inc. Chief Executive Tim Cook spoke.",
+            "Shares of Microsoft Corp. rose.",
+            "Shares of Apple Inc.",
+            "The stock fell.",
+        ],
         id="inc-corp",
     ),
     pytest.param(
@@ -64,14 +68,20 @@ CASES = [
         id="decimals",
     ),
     pytest.param(
-        "She said \u201cwe will win.\u201d Then she left. He asked \"why?\" Nobody knew. \"It's over.\" He went.",
-        ["She said \u201cwe will win.\u201d", "Then she left.", "He asked \"why?\"", "Nobody knew.", "\"It's over.\"",
-         "He went."],
+        'She said \u201cwe will win.\u201d Then she left. He asked "why?" Nobody knew. "It\'s over." He went.',
+        [
+            "She said \u201cwe will win.\u201d",
+            "Then she left.",
+            'He asked "why?"',
+            "Nobody knew.",
+            '"It\'s over."',
+            "He went.",
+        ],
         id="closing-quotes",
     ),
     pytest.param(
-        "\"Really?\" she asked. Yes.",
-        ["\"Really?\" she asked.", "Yes."],
+        '"Really?" she asked. Yes.',
+        ['"Really?" she asked.', "Yes."],
         id="quote-question-mid-sentence",
     ),
     pytest.param(
@@ -93,11 +103,15 @@ CASES = [
         "BAHIA COCOA REVIEW\n\nShowers continued throughout the week in\nthe Bahia cocoa zone, alleviating the "
         "drought since early\nJanuary and improving prospects for the coming temporao,\nalthough normal humidity "
         "levels have not been restored.\n    The dry period means the temporao will be late this year.",
-        ["BAHIA COCOA REVIEW",
-         ("Showers continued throughout the week in\nthe Bahia cocoa zone, alleviating the drought since early\n"
-         "January and improving prospects for the coming temporao,\nalthough normal humidity levels have not been "
-         "restored."),
-         "The dry period means the temporao will be late this year."],
+        [
+            "BAHIA COCOA REVIEW",
+            (
+                "Showers continued throughout the week in\nthe Bahia cocoa zone, alleviating the drought since early\n"
+                "January and improving prospects for the coming temporao,\nalthough normal humidity levels have not been "
+                "restored."
+            ),
+            "The dry period means the temporao will be late this year.",
+        ],
         id="hard-wrapped-wire-copy",
     ),
     pytest.param(
@@ -113,8 +127,11 @@ CASES = [
         id="greek-question-mark",
     ),
     pytest.param("Wait... What happened?! Nothing.", ["Wait...", "What happened?!", "Nothing."], id="ellipsis"),
-    pytest.param("mexico wishes safety. spain holds the presidency.",
-                 ["mexico wishes safety.", "spain holds the presidency."], id="all-lowercase-text"),
+    pytest.param(
+        "mexico wishes safety. spain holds the presidency.",
+        ["mexico wishes safety.", "spain holds the presidency."],
+        id="all-lowercase-text",
+    ),
     pytest.param("First.\n\n* * *\n\nSecond.", ["First.", "Second."], id="separator-dropped"),
 ]
 
@@ -128,7 +145,7 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 def test_offsets_point_into_the_original(text: str, expected: list[str]) -> None:
     sentences = split_sentences(text)
     for sentence in sentences:
-        assert text[sentence.start:sentence.end] == sentence.text == sentence.text.strip()
+        assert text[sentence.start : sentence.end] == sentence.text == sentence.text.strip()
     starts = [s.start for s in sentences]
     assert starts == sorted(starts)
     assert all(a.end <= b.start for a, b in itertools.pairwise(sentences))
@@ -150,14 +167,19 @@ def test_rejects_bytes() -> None:
 
 @pytest.mark.parametrize(
     "prefix",
-    ["date 2026-03-04 ", " date 2026-03-04 ", "published: 2026-03-04T09:30:00Z ", "2026-03-04 ",
-     "url https://example.com/a lang: en "],
+    [
+        "date 2026-03-04 ",
+        " date 2026-03-04 ",
+        "published: 2026-03-04T09:30:00Z ",
+        "2026-03-04 ",
+        "url https://example.com/a lang: en ",
+    ],
 )
 def test_metadata_prefix_is_kept_out_of_the_first_sentence(prefix: str) -> None:
     text = prefix + "OpenAI is considering a contract. It said so."
     assert texts(text) == ["OpenAI is considering a contract.", "It said so."]
     meta = metadata_prefix(text)
-    assert meta is not None and meta.text == prefix.strip() == text[meta.start:meta.end]
+    assert meta is not None and meta.text == prefix.strip() == text[meta.start : meta.end]
 
 
 @pytest.mark.parametrize("text", ["Dates 2026 were set. It said.", "The date 2026-03-04 was set."])

@@ -51,7 +51,10 @@ def test_sets_are_sorted_and_unique():
 def test_hashes_are_stable_across_processes():
     # Python's hash() is salted per process; ours must not be.
     code = "from dedup import hash_shingle; print(hash_shingle(('north', 'atlantic', 'treaty')))"
-    out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)}
+    out = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
     assert out == {f"{hash_shingle(('north', 'atlantic', 'treaty'))}\n"}
     # Pinned: cp64-fmix of the code points (dedup.shingles.token_hash), the same on every machine.
     assert token_hash("nato") == 0x6D6E74026B59DD43

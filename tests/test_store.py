@@ -25,8 +25,17 @@ def _records(keys: np.ndarray, ids: list[str], times: np.ndarray | None = None) 
     sets = ShingleBatch(np.arange(n, dtype=np.uint32), np.arange(n + 1, dtype=np.int64))
     none = ShingleBatch(np.empty(0, np.uint32), np.zeros(n + 1, np.int64))
     times = np.zeros(n) if times is None else times
-    return Records(ids=ids, times=times, published=times, lengths=np.ones(n, np.int64), rep=np.full(n, -1, np.int64),
-                   keys=keys, sets=sets, figures=none, texts=[f"text {i}" for i in ids])
+    return Records(
+        ids=ids,
+        times=times,
+        published=times,
+        lengths=np.ones(n, np.int64),
+        rep=np.full(n, -1, np.int64),
+        keys=keys,
+        sets=sets,
+        figures=none,
+        texts=[f"text {i}" for i in ids],
+    )
 
 
 def _stores(tmp_path):
@@ -85,13 +94,18 @@ def test_pairs_with_stored_hits_are_the_batch_rule(tmp_path, limit):
     keys[rng.random(n) < 0.05] = 0  # empty documents
     times = rng.integers(0, 40, n).astype(float)  # four generations of 10 s, interleaved
     want = {tuple(p) for p in candidates_from_keys(keys, limit=limit).tolist()}
-    for store in (MemoryStore(SETTINGS, generation_seconds=10), SQLiteStore(tmp_path / f"h{limit}.db", SETTINGS, generation_seconds=10)):
+    for store in (
+        MemoryStore(SETTINGS, generation_seconds=10),
+        SQLiteStore(tmp_path / f"h{limit}.db", SETTINGS, generation_seconds=10),
+    ):
         got, start = set(), 0
         while start < n:
             stop = min(n, start + int(rng.integers(1, 12)))
             hits = store.bucket_hits(keys[start:stop], limit=limit)
             pairs = pairs_with_stored(keys[start:stop], hits, limit=limit)
-            wider = store.bucket_hits(np.concatenate((keys[start:stop], keys[:start][::7])), limit=limit)  # more buckets
+            wider = store.bucket_hits(
+                np.concatenate((keys[start:stop], keys[:start][::7])), limit=limit
+            )  # more buckets
             assert np.array_equal(pairs_with_stored(keys[start:stop], wider, limit=limit), pairs)
             got.update((int(s), start + int(r)) for s, r in pairs.tolist())
             for chunk in candidate_chunks(keys[start:stop], limit=limit):
@@ -114,9 +128,13 @@ def test_screen_gives_each_articles_time_and_figures(tmp_path):
     start = 0
     while start < n:  # batches of any size: runs in several generations, merged as they grow
         stop = min(n, start + int(rng.integers(1, 40)))
-        fig = ShingleBatch(np.concatenate([figures[k] for k in range(start, stop)]),
-                           np.concatenate(([0], np.cumsum([len(figures[k]) for k in range(start, stop)]))).astype(np.int64))
-        records = dataclasses.replace(_records(keys[start:stop], [str(k) for k in range(start, stop)], times[start:stop]), figures=fig)
+        fig = ShingleBatch(
+            np.concatenate([figures[k] for k in range(start, stop)]),
+            np.concatenate(([0], np.cumsum([len(figures[k]) for k in range(start, stop)]))).astype(np.int64),
+        )
+        records = dataclasses.replace(
+            _records(keys[start:stop], [str(k) for k in range(start, stop)], times[start:stop]), figures=fig
+        )
         for store in stores:
             store.add_many(records)
         start = stop
@@ -139,7 +157,7 @@ def test_bucket_index_keeps_only_what_lookups_need():
     index = BucketIndex()
     keys = np.ones((100, 2), np.uint64)
     for k in range(100):  # one addition at a time: runs merge, lookups still give the latest
-        index.add(keys[k:k + 1], np.array([k]), np.zeros(1, np.int64))
+        index.add(keys[k : k + 1], np.array([k]), np.zeros(1, np.int64))
     assert index.members(keys[:1], limit=3).tolist() == [97, 98, 99]  # the latest 3 over all the runs
     index.remove(np.array([99]))
     assert index.members(keys[:1], limit=3).tolist() == [96, 97, 98]
@@ -149,7 +167,10 @@ def test_bucket_index_keeps_only_what_lookups_need():
 
 def test_fetch_remove_and_evict(tmp_path):
     keys = np.array([[1, 2, 3], [1, 5, 6], [7, 8, 9]], np.uint64)
-    for store in (MemoryStore(SETTINGS, generation_seconds=10), SQLiteStore(tmp_path / "e.db", SETTINGS, generation_seconds=10)):
+    for store in (
+        MemoryStore(SETTINGS, generation_seconds=10),
+        SQLiteStore(tmp_path / "e.db", SETTINGS, generation_seconds=10),
+    ):
         store.add_many(_records(keys, ["a", "b", "c"], times=np.array([1.0, 12.0, 25.0])))
         got = store.fetch(np.array([0, 2]), texts=True)
         assert got.ids == ["a", "c"] and got.texts == ["text a", "text c"] and got.seq.tolist() == [0, 2]

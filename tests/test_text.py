@@ -16,7 +16,16 @@ from dedup.text import ALNUM, CJK, DECIMAL, SPACE, WORD_CHAR, char_class, fold, 
         ("Stra\u00dfe", "strasse"),  # case folding, not lower()
         ("U.S. President", "us president"),
     ],
-    ids=["curly-double", "curly-apostrophe", "dashes", "whitespace", "nfkc", "upper", "casefold", "dotted-abbreviation"],
+    ids=[
+        "curly-double",
+        "curly-apostrophe",
+        "dashes",
+        "whitespace",
+        "nfkc",
+        "upper",
+        "casefold",
+        "dotted-abbreviation",
+    ],
 )
 def test_normalize(a, b):
     assert normalize(a) == b
@@ -61,8 +70,20 @@ def test_tokenize_ignores_case_quotes_and_spacing():
         ("\u0645\u0640\u062d\u0640\u0645\u062f", "\u0645\u062d\u0645\u062f"),  # tatweel
         ("U\uff0eS\uff0e", "U.S."),  # full-width full stops fold to ASCII under NFKC
     ],
-    ids=["glued-unit", "glued-m", "glued-bln", "mln", "bn-tn", "thousands", "thousands-twice", "turkish-dotted-I",
-         "turkish-dotless-i", "arabic-harakat", "arabic-tatweel", "fullwidth-dots"],
+    ids=[
+        "glued-unit",
+        "glued-m",
+        "glued-bln",
+        "mln",
+        "bn-tn",
+        "thousands",
+        "thousands-twice",
+        "turkish-dotted-I",
+        "turkish-dotless-i",
+        "arabic-harakat",
+        "arabic-tatweel",
+        "fullwidth-dots",
+    ],
 )
 def test_spellings_of_the_same_tokens(a, b):
     assert tokenize(a) == tokenize(b)
@@ -81,8 +102,17 @@ def test_spellings_of_the_same_tokens(a, b):
         ("m and 17-m and 17 k", ["m", "and", "17", "m", "and", "17", "k"]),  # a scale word only right after a number
         ("17\nmln, 1990's m", ["17", "million", "1990", "million"]),
     ],
-    ids=["unit", "scale", "fullwidth-dots", "turkish", "decimals", "ordinals", "not-ordinals", "not-scale",
-         "scale-after-space"],
+    ids=[
+        "unit",
+        "scale",
+        "fullwidth-dots",
+        "turkish",
+        "decimals",
+        "ordinals",
+        "not-ordinals",
+        "not-scale",
+        "scale-after-space",
+    ],
 )
 def test_number_and_script_rules(text, tokens):
     assert tokenize(text) == tokens
@@ -97,11 +127,32 @@ def test_token_matches_give_where_each_token_was_found():
 
 @pytest.mark.parametrize(
     "char, flags",
-    [("a", WORD_CHAR | ALNUM), ("_", WORD_CHAR), ("7", WORD_CHAR | ALNUM | DECIMAL), ("\u0663", WORD_CHAR | ALNUM | DECIMAL),
-     ("\u5317", WORD_CHAR | ALNUM | CJK), ("\u0e53", WORD_CHAR | ALNUM | DECIMAL | CJK), ("\u30fb", CJK), (" ", SPACE),
-     ("\n", SPACE), (".", 0), ("\u0301", 0)],
-    ids=["letter", "underscore", "digit", "arabic-digit", "cjk", "thai-digit", "katakana-dot", "space", "newline", "dot",
-         "combining-mark"],
+    [
+        ("a", WORD_CHAR | ALNUM),
+        ("_", WORD_CHAR),
+        ("7", WORD_CHAR | ALNUM | DECIMAL),
+        ("\u0663", WORD_CHAR | ALNUM | DECIMAL),
+        ("\u5317", WORD_CHAR | ALNUM | CJK),
+        ("\u0e53", WORD_CHAR | ALNUM | DECIMAL | CJK),
+        ("\u30fb", CJK),
+        (" ", SPACE),
+        ("\n", SPACE),
+        (".", 0),
+        ("\u0301", 0),
+    ],
+    ids=[
+        "letter",
+        "underscore",
+        "digit",
+        "arabic-digit",
+        "cjk",
+        "thai-digit",
+        "katakana-dot",
+        "space",
+        "newline",
+        "dot",
+        "combining-mark",
+    ],
 )
 def test_char_class(char, flags):
     assert char_class(char) == flags

@@ -27,17 +27,110 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 
 _PIECES = [
-    "U.S.", "a.m.", "e.g.", "A.B.C", "u.s.a", "5a.b.", "No. 10", "Mr.", "end.The", "S.", "(NSA).", "...",
-    "NATO's", "it's", "don't", "'s", "rock'n'roll", "O'Neil's", "it'sx", "1990's", "''", "'",
-    "5.93", "155,221", "2,500", "1,234,567", "2,50", "1,2345", "10:30", "3/4", "1.2.3", ",5", "5,", "12.",
-    "1st", "2nd", "3rd", "4th", "21st", "1stop", "1q87", "340MW", "20km", "17kg", "5pct", "\u20ac17m", "$12.4bln",
-    "17", "m", "mn", "mln", "million", "bn", "bln", "billion", "tn", "trillion", "k", "M", "MLN", "Bn",
-    "x_y", "_", "q1", "ChatGPT-owner", "`quoted'", "--", "\u2014", "\u201cq\u201d", "\u2019s",
-    "\u5317\u7ea6", "\u6771\u4eac\u3067AI", "\u30fb", "\u0e01\u0e32\u0e23\u0e53", "\u1040\u1041", "\u0e53,\u0e54",
-    "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f", "\u0645\u0640\u062d\u0645\u062f", "\u0663\u0664\u0665",
-    "\u0130stanbul", "ISTANBUL", "\u0131", "\u0130", "Stra\u00dfe", "\uff21\uff29", "U\uff0eS\uff0e", "\ufb01le",
-    "\u0438\u0301", "\u00bd", "\u00b2", "\u2167", "\u2460", "\U0001f600", "\U0001f1fa\U0001f1f8", "\U00020000",
-    "\u00e9", "e\u0301", "\u0915\u093f", "\ud800", "\u2028", "\u00a0", "\u3000", "\u200b", "\u00ad",
+    "U.S.",
+    "a.m.",
+    "e.g.",
+    "A.B.C",
+    "u.s.a",
+    "5a.b.",
+    "No. 10",
+    "Mr.",
+    "end.The",
+    "S.",
+    "(NSA).",
+    "...",
+    "NATO's",
+    "it's",
+    "don't",
+    "'s",
+    "rock'n'roll",
+    "O'Neil's",
+    "it'sx",
+    "1990's",
+    "''",
+    "'",
+    "5.93",
+    "155,221",
+    "2,500",
+    "1,234,567",
+    "2,50",
+    "1,2345",
+    "10:30",
+    "3/4",
+    "1.2.3",
+    ",5",
+    "5,",
+    "12.",
+    "1st",
+    "2nd",
+    "3rd",
+    "4th",
+    "21st",
+    "1stop",
+    "1q87",
+    "340MW",
+    "20km",
+    "17kg",
+    "5pct",
+    "\u20ac17m",
+    "$12.4bln",
+    "17",
+    "m",
+    "mn",
+    "mln",
+    "million",
+    "bn",
+    "bln",
+    "billion",
+    "tn",
+    "trillion",
+    "k",
+    "M",
+    "MLN",
+    "Bn",
+    "x_y",
+    "_",
+    "q1",
+    "ChatGPT-owner",
+    "`quoted'",
+    "--",
+    "\u2014",
+    "\u201cq\u201d",
+    "\u2019s",
+    "\u5317\u7ea6",
+    "\u6771\u4eac\u3067AI",
+    "\u30fb",
+    "\u0e01\u0e32\u0e23\u0e53",
+    "\u1040\u1041",
+    "\u0e53,\u0e54",
+    "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f",
+    "\u0645\u0640\u062d\u0645\u062f",
+    "\u0663\u0664\u0665",
+    "\u0130stanbul",
+    "ISTANBUL",
+    "\u0131",
+    "\u0130",
+    "Stra\u00dfe",
+    "\uff21\uff29",
+    "U\uff0eS\uff0e",
+    "\ufb01le",
+    "\u0438\u0301",
+    "\u00bd",
+    "\u00b2",
+    "\u2167",
+    "\u2460",
+    "\U0001f600",
+    "\U0001f1fa\U0001f1f8",
+    "\U00020000",
+    "\u00e9",
+    "e\u0301",
+    "\u0915\u093f",
+    "\ud800",
+    "\u2028",
+    "\u00a0",
+    "\u3000",
+    "\u200b",
+    "\u00ad",
 ]
 _SEPARATORS = [" ", "", "", "\n", "\t", ", ", ".", "'", ":", "-", "  ", "\u00a0"]
 
@@ -77,8 +170,32 @@ def test_kernel_equals_the_reference_on_generated_texts(seed):
 
 
 def test_kernel_on_edge_cases():
-    texts = ["", " ", "a", "7", "'s", "a's", "7's", "a'", "u.s.", "u.s", "\u5317.\u4eac.", "1,000th", "17m", "17 m",
-             "17  mln", "17\u00a0bn", "17\nm", "17-m", "m 17", "1.2,345", "12,345,67", "99,999.5", "\u0e53m", "_u.s."]
+    texts = [
+        "",
+        " ",
+        "a",
+        "7",
+        "'s",
+        "a's",
+        "7's",
+        "a'",
+        "u.s.",
+        "u.s",
+        "\u5317.\u4eac.",
+        "1,000th",
+        "17m",
+        "17 m",
+        "17  mln",
+        "17\u00a0bn",
+        "17\nm",
+        "17-m",
+        "m 17",
+        "1.2,345",
+        "12,345,67",
+        "99,999.5",
+        "\u0e53m",
+        "_u.s.",
+    ]
     _assert_same(texts)
     hashes, figures, offsets = _tokenizer.token_hashes([fold(t) for t in texts])
     assert offsets.tolist()[:3] == [0, 0, 0] and hashes.dtype == np.uint64 and figures.dtype == bool
@@ -135,13 +252,19 @@ def test_installed_read_only_without_a_writable_cache(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(ROOT / "dedup", site / "dedup", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "home").mkdir()
-    code = (f"import dedup, dedup._tokenizer as k; assert dedup.__file__.startswith({str(site)!r}); "
-            "print(k.token_hashes(['istanbul 340 mw'])[0].tolist())")
-    script = (f"mount --bind {tmp_path} {tmp_path} && mount -o remount,bind,ro {tmp_path} && "
-              f"! touch {tmp_path}/probe 2>/dev/null && "
-              f"HOME={tmp_path}/home XDG_CACHE_HOME={tmp_path}/home PYTHONPATH={site} "
-              f"{sys.executable} -W error -c \"{code}\"")
-    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, check=False, cwd=tmp_path)
+    code = (
+        f"import dedup, dedup._tokenizer as k; assert dedup.__file__.startswith({str(site)!r}); "
+        "print(k.token_hashes(['istanbul 340 mw'])[0].tolist())"
+    )
+    script = (
+        f"mount --bind {tmp_path} {tmp_path} && mount -o remount,bind,ro {tmp_path} && "
+        f"! touch {tmp_path}/probe 2>/dev/null && "
+        f"HOME={tmp_path}/home XDG_CACHE_HOME={tmp_path}/home PYTHONPATH={site} "
+        f'{sys.executable} -W error -c "{code}"'
+    )
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
     if done.returncode != 0 and "mount" in done.stderr and "permission" in done.stderr.lower():
         pytest.skip(f"cannot mount a read-only copy here: {done.stderr.strip()[:200]}")
     assert done.returncode == 0, done.stderr

@@ -27,9 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dedup",
         description="Find near-duplicate news articles and show how one report was rewritten from another.",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"dedup {__version__} (text stage {TEXT_STAGE_VERSION}; an index records it and "
-                                "refuses another)")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"dedup {__version__} (text stage {TEXT_STAGE_VERSION}; an index records it and refuses another)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for command in _COMMANDS:

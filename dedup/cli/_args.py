@@ -11,9 +11,16 @@ from ..errors import ConfigError
 
 # The flag that sets each setting: a bad value is a usage error naming the flag (exit 2)
 FLAGS = {
-    "threshold": "--threshold", "candidate_threshold": "--candidate-threshold", "lsh_weights": "--lsh-weights",
-    "bucket_limit": "--bucket-limit", "fact_agreement": "--fact-agreement", "shingle_unit": "--shingle-unit",
-    "shingle_size": "--shingle-size", "num_perm": "--num-perm", "seed": "--seed", "workers": "-j/--jobs",
+    "threshold": "--threshold",
+    "candidate_threshold": "--candidate-threshold",
+    "lsh_weights": "--lsh-weights",
+    "bucket_limit": "--bucket-limit",
+    "fact_agreement": "--fact-agreement",
+    "shingle_unit": "--shingle-unit",
+    "shingle_size": "--shingle-size",
+    "num_perm": "--num-perm",
+    "seed": "--seed",
+    "workers": "-j/--jobs",
     "keep": "--keep",
 }
 
@@ -61,29 +68,47 @@ def fraction(text: str) -> float:
 
 def add_field_options(parser: argparse.ArgumentParser, *, csv: bool = True) -> None:
     """Where the feed's fields are (``--id-field`` ...), and the CSV delimiter."""
-    for name, what in (("id", "the article id"), ("text", "the article text"), ("title", "the title"),
-                       ("source", "the source"), ("published", "the publication time (ISO 8601 or RFC 2822)")):
-        parser.add_argument(f"--{name}-field", default=name, metavar="NAME",
-                            help=f"feed field holding {what} (default: {name}; a dotted path such as body.{name} reaches "
-                                 "into nested JSON)")
+    for name, what in (
+        ("id", "the article id"),
+        ("text", "the article text"),
+        ("title", "the title"),
+        ("source", "the source"),
+        ("published", "the publication time (ISO 8601 or RFC 2822)"),
+    ):
+        parser.add_argument(
+            f"--{name}-field",
+            default=name,
+            metavar="NAME",
+            help=f"feed field holding {what} (default: {name}; a dotted path such as body.{name} reaches "
+            "into nested JSON)",
+        )
     if csv:
-        parser.add_argument("--csv-delimiter", type=_delimiter, metavar="C",
-                            help="the delimiter of CSV inputs: ',', ';', 'tab' or any one character (default: read "
-                                 "from the header; tab for .tsv)")
+        parser.add_argument(
+            "--csv-delimiter",
+            type=_delimiter,
+            metavar="C",
+            help="the delimiter of CSV inputs: ',', ';', 'tab' or any one character (default: read "
+            "from the header; tab for .tsv)",
+        )
 
 
 def _delimiter(text: str) -> str:
     value = "\t" if text.lower() in ("tab", "\\t") else text
-    if len(value) != 1 or value in "\"\r\n":
+    if len(value) != 1 or value in '"\r\n':
         raise argparse.ArgumentTypeError(f"expected one character such as ',' ';' or 'tab'; got {text!r}")
     return value
 
 
 def feed_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`dedup.read_feeds` the field options give."""
-    return {"id_field": args.id_field, "text_field": args.text_field, "title_field": args.title_field,
-            "source_field": args.source_field, "published_field": args.published_field,
-            "csv_delimiter": getattr(args, "csv_delimiter", None)}
+    return {
+        "id_field": args.id_field,
+        "text_field": args.text_field,
+        "title_field": args.title_field,
+        "source_field": args.source_field,
+        "published_field": args.published_field,
+        "csv_delimiter": getattr(args, "csv_delimiter", None),
+    }
 
 
 def weights(text: str) -> tuple[float, float]:

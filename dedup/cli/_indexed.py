@@ -30,13 +30,22 @@ def _checked(records: Iterator[FeedRecord], index: Deduplicator, on_error: str) 
             stored -= {i for i, p in zip(ids, index.store.pending_many(ids).tolist()) if p}  # type: ignore[attr-defined]
         for record in batch:
             if record.article is not None and record.article.id in stored:
-                record = FeedRecord(record.path, record.line, raw_id=record.article.id, error=FeedError(
-                    f"duplicate id {record.article.id!r}: the index already holds an article with this id "
-                    "(was this feed added before?)", path=record.path, line=record.line))
+                record = FeedRecord(
+                    record.path,
+                    record.line,
+                    raw_id=record.article.id,
+                    error=FeedError(
+                        f"duplicate id {record.article.id!r}: the index already holds an article with this id "
+                        "(was this feed added before?)",
+                        path=record.path,
+                        line=record.line,
+                    ),
+                )
             if record.error is not None and on_error == "stop":
                 raise type(record.error)(
                     f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
-                    path=record.error.path, line=record.error.line,
+                    path=record.error.path,
+                    line=record.error.line,
                 )
             yield record
 
@@ -48,7 +57,10 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
     error says how many records that was.
     """
     records_done = kept = duplicates = rejected = candidates = evicted = 0
-    with open_index(args.index, config, window=args.window, name=args.index_name) as index, output(args.output, atomic=False) as out:
+    with (
+        open_index(args.index, config, window=args.window, name=args.index_name) as index,
+        output(args.output, atomic=False) as out,
+    ):
         stored_before = len(index)
         records = _checked(read_feeds(args.inputs, **feed_options(args)), index, args.on_error)
         try:

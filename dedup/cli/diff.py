@@ -33,15 +33,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("a", metavar="A", help="the earlier text: a file ('-' for stdin), or an article id with --feed")
     parser.add_argument("b", metavar="B", help="the text that may derive from A: a file, or an article id with --feed")
-    parser.add_argument("--feed", metavar="FEED", help="read A and B as article ids from this feed (JSON Lines, CSV, folder)")
+    parser.add_argument(
+        "--feed", metavar="FEED", help="read A and B as article ids from this feed (JSON Lines, CSV, folder)"
+    )
     add_field_options(parser)
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the alignment as JSON")
     output.add_argument("--html", metavar="OUT", help="write a standalone HTML page to OUT")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the terminal view (default: auto, when printing to a terminal)")
-    parser.add_argument("--width", type=int, metavar="COLUMNS",
-                        help="width of the terminal view (default: the terminal's); side by side from 100")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the terminal view (default: auto, when printing to a terminal)",
+    )
+    parser.add_argument(
+        "--width",
+        type=int,
+        metavar="COLUMNS",
+        help="width of the terminal view (default: the terminal's); side by side from 100",
+    )
     parser.add_argument("--min-score", type=fraction, metavar="S", help="least similarity of a link, in [0, 1]")
     parser.set_defaults(run=run)
 
@@ -73,7 +83,9 @@ def _from_feed(feed: str, ids: tuple[str, str], **options: Any) -> tuple[str, st
             sample = ", ".join(repr(k) for k in list(articles)[:3]) or "none"
             raise FeedError(
                 f"no article with {options.get('id_field', 'id')} {wanted!r} ({len(articles)} articles, e.g. {sample}); "
-                "check the id or pass --id-field", path=feed)
+                "check the id or pass --id-field",
+                path=feed,
+            )
         texts.append(articles[wanted].text)
     return texts[0], texts[1]
 

@@ -32,45 +32,118 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="feed files or folders; - reads JSON Lines from stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
-    p.add_argument("--emit", choices=("verdicts", "pairs", "kept", "duplicates"), default=None,
-                   help="what to write: a verdict line per record (default), the verified pairs, or the input records "
-                        "themselves that were kept (the deduplicated feed) or found duplicates, every field as it came")
+    p.add_argument(
+        "--emit",
+        choices=("verdicts", "pairs", "kept", "duplicates"),
+        default=None,
+        help="what to write: a verdict line per record (default), the verified pairs, or the input records "
+        "themselves that were kept (the deduplicated feed) or found duplicates, every field as it came",
+    )
     p.add_argument("--pairs", action="store_true", help="short for --emit pairs")
     add_field_options(p)
-    p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
-                   help="a malformed record stops the run (default) or is rejected with its reason and the run goes on")
-    p.add_argument("--keep", choices=("earliest", "longest", "first"), default=_DEFAULTS.keep,
-                   help="which article of a cluster is kept (default: earliest published, then longest, then first)")
-    p.add_argument("--threshold", type=fraction, default=_DEFAULTS.threshold,
-                   help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})")
-    p.add_argument("--candidate-threshold", type=fraction, default=_DEFAULTS.candidate_threshold,
-                   help=f"Jaccard similarity the LSH stage is tuned for (default: {_DEFAULTS.candidate_threshold})")
-    p.add_argument("--lsh-weights", type=weights, default=_DEFAULTS.lsh_weights, metavar="FP,FN",
-                   help="weights of false positives and negatives when choosing LSH bands (default: 0.5,0.5; 0.2,0.8 finds more)")
-    p.add_argument("--bucket-limit", type=int, default=_DEFAULTS.bucket_limit, metavar="K",
-                   help="in each LSH band, compare an article with at most the K most recent of its bucket "
-                   f"(default: {_DEFAULTS.bucket_limit}; bounds the work on templated feeds)")
-    p.add_argument("--fact-agreement", type=fraction, default=_DEFAULTS.fact_agreement,
-                   help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
-    p.add_argument("--shingle-unit", choices=("word", "char"), default=_DEFAULTS.shingle_unit,
-                   help=f"shingles are n-grams of words or of characters (default: {_DEFAULTS.shingle_unit})")
-    p.add_argument("--shingle-size", type=int, default=_DEFAULTS.shingle_size, metavar="N",
-                   help=f"the n of the n-grams, 1 to 64 (default: {_DEFAULTS.shingle_size})")
-    p.add_argument("--num-perm", type=int, default=_DEFAULTS.num_perm, metavar="N",
-                   help=f"MinHash permutations, 2 to 16384 (default: {_DEFAULTS.num_perm}; datasketch's num_perm)")
-    p.add_argument("--seed", type=int, default=_DEFAULTS.seed, metavar="N",
-                   help=f"seed of the MinHash permutations (default: {_DEFAULTS.seed}; datasketch's seed)")
-    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                   help="worker threads that shingle, sign and verify in parallel (default 0: one per core; results do not depend on it)")
-    p.add_argument("--no-coverage", action="store_true", help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)")
-    p.add_argument("--index", metavar="PATH",
-                   help="an SQLite index file (created if missing) or redis://HOST:PORT/DB: dedup the inputs against "
-                   "every article it holds and against each other, then add them to it")
-    p.add_argument("--index-name", default="dedup", metavar="NAME",
-                   help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)")
-    p.add_argument("--window", metavar="DURATION",
-                   help="with --index: compare only articles published within DURATION of each other (72h, 7d, ...) "
-                   "and evict what falls out of it")
+    p.add_argument(
+        "--on-error",
+        choices=("stop", "skip"),
+        default="stop",
+        help="a malformed record stops the run (default) or is rejected with its reason and the run goes on",
+    )
+    p.add_argument(
+        "--keep",
+        choices=("earliest", "longest", "first"),
+        default=_DEFAULTS.keep,
+        help="which article of a cluster is kept (default: earliest published, then longest, then first)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=fraction,
+        default=_DEFAULTS.threshold,
+        help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})",
+    )
+    p.add_argument(
+        "--candidate-threshold",
+        type=fraction,
+        default=_DEFAULTS.candidate_threshold,
+        help=f"Jaccard similarity the LSH stage is tuned for (default: {_DEFAULTS.candidate_threshold})",
+    )
+    p.add_argument(
+        "--lsh-weights",
+        type=weights,
+        default=_DEFAULTS.lsh_weights,
+        metavar="FP,FN",
+        help="weights of false positives and negatives when choosing LSH bands (default: 0.5,0.5; 0.2,0.8 finds more)",
+    )
+    p.add_argument(
+        "--bucket-limit",
+        type=int,
+        default=_DEFAULTS.bucket_limit,
+        metavar="K",
+        help="in each LSH band, compare an article with at most the K most recent of its bucket "
+        f"(default: {_DEFAULTS.bucket_limit}; bounds the work on templated feeds)",
+    )
+    p.add_argument(
+        "--fact-agreement",
+        type=fraction,
+        default=_DEFAULTS.fact_agreement,
+        help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})",
+    )
+    p.add_argument(
+        "--shingle-unit",
+        choices=("word", "char"),
+        default=_DEFAULTS.shingle_unit,
+        help=f"shingles are n-grams of words or of characters (default: {_DEFAULTS.shingle_unit})",
+    )
+    p.add_argument(
+        "--shingle-size",
+        type=int,
+        default=_DEFAULTS.shingle_size,
+        metavar="N",
+        help=f"the n of the n-grams, 1 to 64 (default: {_DEFAULTS.shingle_size})",
+    )
+    p.add_argument(
+        "--num-perm",
+        type=int,
+        default=_DEFAULTS.num_perm,
+        metavar="N",
+        help=f"MinHash permutations, 2 to 16384 (default: {_DEFAULTS.num_perm}; datasketch's num_perm)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=_DEFAULTS.seed,
+        metavar="N",
+        help=f"seed of the MinHash permutations (default: {_DEFAULTS.seed}; datasketch's seed)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker threads that shingle, sign and verify in parallel (default 0: one per core; results do not depend on it)",
+    )
+    p.add_argument(
+        "--no-coverage",
+        action="store_true",
+        help="with --pairs: do not align the sentences of verified pairs (faster; coverage_a/b become null)",
+    )
+    p.add_argument(
+        "--index",
+        metavar="PATH",
+        help="an SQLite index file (created if missing) or redis://HOST:PORT/DB: dedup the inputs against "
+        "every article it holds and against each other, then add them to it",
+    )
+    p.add_argument(
+        "--index-name",
+        default="dedup",
+        metavar="NAME",
+        help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)",
+    )
+    p.add_argument(
+        "--window",
+        metavar="DURATION",
+        help="with --index: compare only articles published within DURATION of each other (72h, 7d, ...) "
+        "and evict what falls out of it",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     p.set_defaults(run=run, parser=p)
 
@@ -85,8 +158,10 @@ def run(args: argparse.Namespace) -> int:
     if args.emit in ("kept", "duplicates") and args.index is not None:
         args.parser.error(f"argument --emit: {args.emit} is not written with --index yet; use --emit verdicts")
     if is_parquet(args.output) and (args.index is not None or args.emit in ("kept", "duplicates")):
-        args.parser.error("argument -o: a .parquet output holds verdicts or pairs of a run without --index; "
-                          "write the others as .jsonl")
+        args.parser.error(
+            "argument -o: a .parquet output holds verdicts or pairs of a run without --index; "
+            "write the others as .jsonl"
+        )
     progress = Progress.for_terminal(quiet=args.quiet)
     config = config_from(
         args,
@@ -120,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
                 progress.done()
                 raise type(record.error)(
                     f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
-                    path=record.error.path, line=record.error.line,
+                    path=record.error.path,
+                    line=record.error.line,
                 )
             else:
                 places.append(Verdict(record.raw_id, "rejected", reason=str(record.error)))

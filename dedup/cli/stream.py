@@ -32,21 +32,48 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "{id, status, cluster, duplicate_of, score, reason}; status is unique, duplicate (of an earlier article) "
         "or rejected. Verdicts are final. With --index the history survives restarts.",
     )
-    p.add_argument("--index", metavar="PATH",
-                   help="an SQLite index file to remember the feed in (created if missing), or redis://HOST:PORT/DB")
-    p.add_argument("--index-name", default="dedup", metavar="NAME",
-                   help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)")
-    p.add_argument("--window", metavar="DURATION",
-                   help="compare only articles published within DURATION of each other (72h, 7d, ...); older ones are evicted")
+    p.add_argument(
+        "--index",
+        metavar="PATH",
+        help="an SQLite index file to remember the feed in (created if missing), or redis://HOST:PORT/DB",
+    )
+    p.add_argument(
+        "--index-name",
+        default="dedup",
+        metavar="NAME",
+        help="with --index redis://HOST:PORT/DB: the index's name on the server, so several share one (default: dedup)",
+    )
+    p.add_argument(
+        "--window",
+        metavar="DURATION",
+        help="compare only articles published within DURATION of each other (72h, 7d, ...); older ones are evicted",
+    )
     add_field_options(p, csv=False)
-    p.add_argument("--on-error", choices=("skip", "stop"), default="skip",
-                   help="a malformed record gets a rejected line and the feed goes on (default), or stops the run")
-    p.add_argument("--threshold", type=fraction, default=_DEFAULTS.threshold,
-                   help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})")
-    p.add_argument("--fact-agreement", type=fraction, default=_DEFAULTS.fact_agreement,
-                   help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})")
-    p.add_argument("--bucket-limit", type=int, default=_DEFAULTS.bucket_limit, metavar="K",
-                   help=f"in each LSH band, compare with at most the K most recent of the bucket (default: {_DEFAULTS.bucket_limit})")
+    p.add_argument(
+        "--on-error",
+        choices=("skip", "stop"),
+        default="skip",
+        help="a malformed record gets a rejected line and the feed goes on (default), or stops the run",
+    )
+    p.add_argument(
+        "--threshold",
+        type=fraction,
+        default=_DEFAULTS.threshold,
+        help=f"least verified score of a near-duplicate pair (default: {_DEFAULTS.threshold})",
+    )
+    p.add_argument(
+        "--fact-agreement",
+        type=fraction,
+        default=_DEFAULTS.fact_agreement,
+        help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})",
+    )
+    p.add_argument(
+        "--bucket-limit",
+        type=int,
+        default=_DEFAULTS.bucket_limit,
+        metavar="K",
+        help=f"in each LSH band, compare with at most the K most recent of the bucket (default: {_DEFAULTS.bucket_limit})",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     p.set_defaults(run=run, parser=p)
 
@@ -63,7 +90,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress.for_terminal(quiet=args.quiet)
-    config = config_from(args, threshold=args.threshold, fact_agreement=args.fact_agreement, bucket_limit=args.bucket_limit)
+    config = config_from(
+        args, threshold=args.threshold, fact_agreement=args.fact_agreement, bucket_limit=args.bucket_limit
+    )
     tally = _Tally()
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
@@ -127,15 +156,25 @@ def _answer(args: argparse.Namespace, dedup: Deduplicator, lines: list[tuple[int
             continue
         tally.records += 1
         if record.article is not None and (record.article.id in ids or record.article.id in dedup):
-            record = FeedRecord(record.path, number, raw_id=record.article.id, error=FeedError(
-                f"duplicate id {record.article.id!r}: an article with this id was seen before; every article needs its own id",
-                path="<stdin>", line=number))
+            record = FeedRecord(
+                record.path,
+                number,
+                raw_id=record.article.id,
+                error=FeedError(
+                    f"duplicate id {record.article.id!r}: an article with this id was seen before; every article needs its own id",
+                    path="<stdin>",
+                    line=number,
+                ),
+            )
         if record.error is not None:
             flush()
             if args.on_error == "stop":
                 _write(out)
-                raise FeedError(f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
-                                path=record.error.path, line=record.error.line)
+                raise FeedError(
+                    f"{record.error.reason}; or pass --on-error skip to reject bad records and go on",
+                    path=record.error.path,
+                    line=record.error.line,
+                )
             tally.rejected += 1
             out.append(Verdict(record.raw_id, "rejected", reason=str(record.error)).to_dict())
             continue

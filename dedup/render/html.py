@@ -54,9 +54,7 @@ def _row(alignment: Alignment, link: Link) -> str:
     )
 
 
-def render_html(
-    alignment: Alignment, *, title: str = "dedup diff", name_a: str = "A", name_b: str = "B"
-) -> str:
+def render_html(alignment: Alignment, *, title: str = "dedup diff", name_a: str = "A", name_b: str = "B") -> str:
     """A complete HTML page showing the alignment side by side.
 
     ``title``, ``name_a`` and ``name_b`` (column headings, e.g. file names) are escaped like

@@ -131,7 +131,9 @@ class BucketIndex:
                 if not hit.size:
                     continue
                 lo, hi = np.maximum(lo[hit], hi[hit] - limit), hi[hit]
-                pos, owner = _kernels.gather_ranges(np.stack((lo, hi), axis=1).ravel(), np.arange(0, 2 * lo.shape[0], 2))
+                pos, owner = _kernels.gather_ranges(
+                    np.stack((lo, hi), axis=1).ravel(), np.arange(0, 2 * lo.shape[0], 2)
+                )
                 found.append(run_seq[pos])
                 owners.append(hit[owner])
         if not found:

@@ -27,7 +27,9 @@ from ._redis_lualib import COMMON as _COMMON
 __all__ = ["CLAIM", "CONTAINS", "DF", "EVICT", "FETCH", "FINALIZE", "LEN", "MEMBERS", "REMOVE"]
 
 # ARGV: P, id...  ->  per id 0 (not stored), 1 (stored, its verdict final) or 2 (claimed, no verdict yet: rep PENDING)
-CONTAINS = _COMMON + r"""
+CONTAINS = (
+    _COMMON
+    + r"""
 local ids = {}
 for k = 2, #ARGV do ids[#ids + 1] = ARGV[k] end
 local live = live_gens()
@@ -41,15 +43,21 @@ for k, id in ipairs(ids) do
 end
 return out
 """
+)
 
-LEN = _COMMON + r"""
+LEN = (
+    _COMMON
+    + r"""
 return total_len()
 """
+)
 
 # ARGV: P, limit, bucket keys blob...  ->  {sorted member seqs, {seq, record without text, ...}, articles stored,
 #   {bucket key, its member seqs, ...}} (the records, the count and the buckets that verification needs come back
 #   with the members: one round trip)
-MEMBERS = _COMMON + r"""
+MEMBERS = (
+    _COMMON
+    + r"""
 local limit, fields, seen, out, hits = tonumber(ARGV[2]), {}, {}, {}, {}
 for k = 3, #ARGV do fields_of(ARGV[k], fields, seen) end
 local live = live_gens()
@@ -57,9 +65,12 @@ members(live, fields, limit, out, hits)
 local list = sorted_keys(out)
 return {list, records_of(live, list), total_len(), hits}
 """
+)
 
 # ARGV: P, texts (0/1), seq...  ->  {seq, record, ...} of the records found (text cut when texts=0), in order
-FETCH = _COMMON + r"""
+FETCH = (
+    _COMMON
+    + r"""
 local texts, seqs = ARGV[2] == '1', {}
 for k = 3, #ARGV do seqs[#seqs + 1] = tonumber(ARGV[k]) end
 local found, out = find_records(live_gens(), seqs), {}
@@ -72,9 +83,12 @@ for _, s in ipairs(seqs) do
 end
 return out
 """
+)
 
 # ARGV: P, seq, rep, seq, rep, ...  ->  how many records were found and updated
-FINALIZE = _COMMON + r"""
+FINALIZE = (
+    _COMMON
+    + r"""
 local seqs, rep = {}, {}
 for k = 2, #ARGV, 2 do seqs[#seqs + 1] = tonumber(ARGV[k]); rep[ARGV[k]] = tonumber(ARGV[k + 1]) end
 local done = 0
@@ -85,10 +99,13 @@ for name, hit in pairs(find_records(live_gens(), seqs)) do
 end
 return done
 """
+)
 
 # ARGV: P, then the counters to read ('#offset', any order)  ->  per live generation, their values
 # separated by spaces (the client takes the minimum over the rows and sums the generations)
-DF = _COMMON + r"""
+DF = (
+    _COMMON
+    + r"""
 local out = {}
 for _, g in ipairs(live_gens()) do
   if load_gen(g) then
@@ -99,8 +116,11 @@ for _, g in ipairs(live_gens()) do
 end
 return out
 """
+)
 
-REMOVE = _COMMON + r"""
+REMOVE = (
+    _COMMON
+    + r"""
 local ids = {}
 for k = 2, #ARGV do ids[#ids + 1] = ARGV[k] end
 local removed = 0
@@ -114,9 +134,12 @@ for id, hit in pairs(find_ids(live_gens(), ids)) do
 end
 return removed
 """
+)
 
 # ARGV: P, time, span  ->  articles dropped with the generations that end at or before time
-EVICT = _COMMON + r"""
+EVICT = (
+    _COMMON
+    + r"""
 local time, span, evicted = tonumber(ARGV[2]), tonumber(ARGV[3]), 0
 for _, g in ipairs(live_gens()) do
   if (tonumber(g) + 1) * span <= time then
@@ -135,6 +158,7 @@ for _, g in ipairs(live_gens()) do
 end
 return evicted
 """
+)
 
 # ARGV: P, limit (0: no members), n, window (-1: none), span, sketch bytes (4 * depth * width),
 #   fresh ('1'/'0' per article: the client's guess of which articles are new), then per article:
@@ -146,7 +170,9 @@ return evicted
 #     before this call, {seq, record without text, ...} of those members, articles stored,
 #     {bucket key, its member seqs, ...}}
 #    or {'retry', fresh}: the guess was wrong (an id already stored), nothing was written
-CLAIM = _COMMON + r"""
+CLAIM = (
+    _COMMON
+    + r"""
 local limit, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local window, span, sketch_bytes, guess = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local keep = math.max(limit, 1)
@@ -316,3 +342,4 @@ end
 local list = sorted_keys(found)
 return {seqs, list, records_of(live, list), total_len(now), hits}
 """
+)

@@ -29,7 +29,10 @@ def pack_records(records: Records, rep: np.ndarray, *, keep_texts: bool) -> list
     """The packed record of each article of ``records``, with ``rep``."""
     n = len(records)
     sets, figs = records.sets, records.figures
-    set_bytes, fig_bytes = np.ascontiguousarray(sets.hashes, "<u4").tobytes(), np.ascontiguousarray(figs.hashes, "<u4").tobytes()
+    set_bytes, fig_bytes = (
+        np.ascontiguousarray(sets.hashes, "<u4").tobytes(),
+        np.ascontiguousarray(figs.hashes, "<u4").tobytes(),
+    )
     so, fo = (sets.offsets * 4).tolist(), (figs.offsets * 4).tolist()
     texts = records.texts if keep_texts and records.texts is not None else [""] * n
     times, published = records.times.tolist(), records.published.tolist()
@@ -37,9 +40,23 @@ def pack_records(records: Records, rep: np.ndarray, *, keep_texts: bool) -> list
     out = []
     for r in range(n):
         ident, text = records.ids[r].encode(), zlib.compress(texts[r].encode(), 1) if texts[r] else b""
-        out.append(_HEAD.pack(times[r], published[r], lengths[r], reps[r], (so[r + 1] - so[r]) // 4,
-                              (fo[r + 1] - fo[r]) // 4, len(text), len(ident), _ZLIB) + ident
-                   + set_bytes[so[r]:so[r + 1]] + fig_bytes[fo[r]:fo[r + 1]] + text)
+        out.append(
+            _HEAD.pack(
+                times[r],
+                published[r],
+                lengths[r],
+                reps[r],
+                (so[r + 1] - so[r]) // 4,
+                (fo[r + 1] - fo[r]) // 4,
+                len(text),
+                len(ident),
+                _ZLIB,
+            )
+            + ident
+            + set_bytes[so[r] : so[r + 1]]
+            + fig_bytes[fo[r] : fo[r + 1]]
+            + text
+        )
     return out
 
 
@@ -52,17 +69,23 @@ def unpack_records(seq_list: list[Any], blobs: list[bytes], *, texts: bool, band
     for b, (_, _, _, _, ns, nf, tl, il, flags) in zip(blobs, cols):
         at = head + il
         ids.append(b[head:at].decode())
-        sets.append(b[at:at + 4 * ns])
-        figs.append(b[at + 4 * ns:at + 4 * (ns + nf)])
+        sets.append(b[at : at + 4 * ns])
+        figs.append(b[at + 4 * ns : at + 4 * (ns + nf)])
         if texts:
-            raw = b[at + 4 * (ns + nf):]
+            raw = b[at + 4 * (ns + nf) :]
             text.append((zlib.decompress(raw) if flags & _ZLIB and raw else raw).decode())
     column = np.array(cols, dtype=float).reshape(n, 9)
     return Records(
-        ids=ids, times=column[:, 0], published=column[:, 1], lengths=column[:, 2].astype(np.int64),
+        ids=ids,
+        times=column[:, 0],
+        published=column[:, 1],
+        lengths=column[:, 2].astype(np.int64),
         rep=np.array([c[3] for c in cols], dtype=np.int64),
         keys=np.zeros((n, bands), np.uint64),  # not in the records: the postings hold them (bucket_hits)
-        sets=_batch(sets), figures=_batch(figs), texts=text if texts else None, seq=np.array(seqs, dtype=np.int64),
+        sets=_batch(sets),
+        figures=_batch(figs),
+        texts=text if texts else None,
+        seq=np.array(seqs, dtype=np.int64),
     )
 
 

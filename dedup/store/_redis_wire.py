@@ -26,9 +26,7 @@ def client(url: str) -> Any:
     try:
         import redis
     except ImportError:
-        raise MissingDependencyError(
-            "a Redis index needs the redis client: pip install 'dedup[redis]'"
-        ) from None
+        raise MissingDependencyError("a Redis index needs the redis client: pip install 'dedup[redis]'") from None
     try:
         # A batch's script waits behind other workers' scripts on a busy server: seconds, not redis-py's default 5 s
         return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=300, health_check_interval=30)
@@ -49,11 +47,11 @@ def tokens(values: np.ndarray) -> bytes:
     v = np.asarray(values, dtype=np.int64)
     out, lo = [], 0
     for digits in range(1, 20):
-        hi = int(np.searchsorted(v, 10 ** digits)) if digits < 19 else v.size
+        hi = int(np.searchsorted(v, 10**digits)) if digits < 19 else v.size
         if hi > lo:
             head = b"$%d\r\n#" % (digits + 1)
             block = np.empty((hi - lo, len(head) + digits + 2), np.uint8)
-            block[:, :len(head)] = np.frombuffer(head, np.uint8)
+            block[:, : len(head)] = np.frombuffer(head, np.uint8)
             block[:, -2:] = (13, 10)
             x = v[lo:hi].copy()
             for k in range(digits - 1, -1, -1):

@@ -48,8 +48,12 @@ class ScreenIndex:
         runs.append(run)
         while len(runs) > 1 and runs[-1][0].shape[0] * 2 >= runs[-2][0].shape[0]:
             (s1, t1, o1, h1), (s2, t2, o2, h2) = runs[-2], runs.pop()
-            runs[-1] = (np.concatenate((s1, s2)), np.concatenate((t1, t2)),
-                        np.concatenate((o1, o2[1:] + o1[-1])), np.concatenate((h1, h2)))  # seqs stay in order
+            runs[-1] = (
+                np.concatenate((s1, s2)),
+                np.concatenate((t1, t2)),
+                np.concatenate((o1, o2[1:] + o1[-1])),
+                np.concatenate((h1, h2)),
+            )  # seqs stay in order
 
     def lookup(self, seq: np.ndarray) -> tuple[np.ndarray, ShingleBatch]:
         """The times and figures of the articles ``seq`` (any order; every one stored), in that order."""

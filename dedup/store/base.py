@@ -83,8 +83,13 @@ class Records:
         rows = np.asarray(rows, dtype=np.int64)
         return Records(
             ids=[self.ids[r] for r in rows.tolist()],
-            times=self.times[rows], published=self.published[rows], lengths=self.lengths[rows], rep=self.rep[rows],
-            keys=self.keys[rows], sets=_take(self.sets, rows), figures=_take(self.figures, rows),
+            times=self.times[rows],
+            published=self.published[rows],
+            lengths=self.lengths[rows],
+            rep=self.rep[rows],
+            keys=self.keys[rows],
+            sets=_take(self.sets, rows),
+            figures=_take(self.figures, rows),
             texts=None if self.texts is None else [self.texts[r] for r in rows.tolist()],
             seq=None if self.seq is None else self.seq[rows],
         )
@@ -111,9 +116,12 @@ def concat_records(parts: Sequence[Records]) -> Records:
     """One batch of records of several, in order (``seq`` and ``texts`` kept when all parts have them)."""
     return Records(
         ids=[i for p in parts for i in p.ids],
-        times=np.concatenate([p.times for p in parts]), published=np.concatenate([p.published for p in parts]),
-        lengths=np.concatenate([p.lengths for p in parts]), rep=np.concatenate([p.rep for p in parts]),
-        keys=np.concatenate([p.keys for p in parts]), sets=concat_batches([p.sets for p in parts]),
+        times=np.concatenate([p.times for p in parts]),
+        published=np.concatenate([p.published for p in parts]),
+        lengths=np.concatenate([p.lengths for p in parts]),
+        rep=np.concatenate([p.rep for p in parts]),
+        keys=np.concatenate([p.keys for p in parts]),
+        sets=concat_batches([p.sets for p in parts]),
         figures=concat_batches([p.figures for p in parts]),
         texts=None if any(p.texts is None for p in parts) else [t for p in parts for t in p.texts or ()],
         seq=None if any(p.seq is None for p in parts) else np.concatenate([p.seq for p in parts if p.seq is not None]),

@@ -137,6 +137,15 @@ def _empty(bands: int) -> Records:
     from ..shingles import ShingleBatch
 
     nothing = ShingleBatch(np.empty(0, np.uint32), np.zeros(1, np.int64))
-    return Records(ids=[], times=np.empty(0), published=np.empty(0), lengths=np.empty(0, np.int64),
-                   rep=np.empty(0, np.int64), keys=np.empty((0, bands), np.uint64), sets=nothing, figures=nothing,
-                   texts=[], seq=np.empty(0, np.int64))
+    return Records(
+        ids=[],
+        times=np.empty(0),
+        published=np.empty(0),
+        lengths=np.empty(0, np.int64),
+        rep=np.empty(0, np.int64),
+        keys=np.empty((0, bands), np.uint64),
+        sets=nothing,
+        figures=nothing,
+        texts=[],
+        seq=np.empty(0, np.int64),
+    )

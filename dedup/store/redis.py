@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time as _time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from ..errors import IndexFileError
 from . import _redis_lua as lua
 from . import _redis_wire as _wire
 from ._buckets import BucketHits, bucket_keys
+from ._redis_calls import RETRY_SECONDS, ScriptCalls
 from ._redis_records import bucket_hits, pack_records, unpack_records
 from .base import Records, check_settings, generation_of
 
@@ -34,14 +34,24 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "PENDING", "RedisStore"]
 FORMAT = "dedup-index"
 FORMAT_VERSION = 2  # 2: records without band keys (the postings hold them; members come back bucket by bucket)
 PENDING = -2  # the rep of an article claimed but not yet finalized (the Lua library's PENDING too)
-RETRY_SECONDS = 10.0  # how long a command whose reply was lost is sent again while the server comes back
 _CREATE = """if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return redis.call('HGETALL', KEYS[1])"""
-_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                  0x27D4EB2F165667C5, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0xFF51AFD7ED558CCD], dtype=np.uint64)
+_MULT = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0x27D4EB2F165667C5,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+        0xFF51AFD7ED558CCD,
+    ],
+    dtype=np.uint64,
+)
 
 
-class RedisStore:
+class RedisStore(ScriptCalls):
     """A store on a Redis server, shared by every process that opens the same ``url`` and ``name``.
 
     ``window`` (seconds) makes every key of a generation expire when the generation has left the
@@ -52,9 +62,19 @@ class RedisStore:
 
     shared = True
 
-    def __init__(self, url: str, settings: Mapping[str, Any], *, name: str = "dedup", generation_seconds: float = 0.0,
-                 keep_texts: bool = True, bucket_limit: int = 32, window: float | None = None,
-                 df_depth: int = 4, df_width: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        settings: Mapping[str, Any],
+        *,
+        name: str = "dedup",
+        generation_seconds: float = 0.0,
+        keep_texts: bool = True,
+        bucket_limit: int = 32,
+        window: float | None = None,
+        df_depth: int = 4,
+        df_width: int = 1 << 20,
+    ) -> None:
         self.url, self.name = _wire.shown(url), name  # what messages name; the client keeps the real one
         self.keep_texts, self.bucket_limit = keep_texts, int(bucket_limit)
         self.window = None if window is None else float(window)
@@ -76,8 +96,10 @@ class RedisStore:
         self.df_depth, self.df_width = int(meta["df_depth"]), int(meta["df_width"])
         self._cells = self.df_width - 4  # per row: the whole sketch fits its allocation class (no string header spill)
         self._rows = np.arange(self.df_depth, dtype=np.uint64) * np.uint64(self._cells)
-        self._scripts = {s: (getattr(lua, s).encode(), hashlib.sha1(getattr(lua, s).encode()).hexdigest().encode())
-                         for s in lua.__all__}
+        self._scripts = {
+            s: (getattr(lua, s).encode(), hashlib.sha1(getattr(lua, s).encode()).hexdigest().encode())
+            for s in lua.__all__
+        }
         # What the last claim_many / bucket_members read in the same atomic call, for the fetch of those
         # members and the len() that verification asks for next (one use each; any other call drops them)
         self._prefetched: tuple[np.ndarray, Records, BucketHits] | None = None
@@ -89,9 +111,17 @@ class RedisStore:
 
     def _open_meta(self, settings: dict[str, Any], span: float, depth: int, width: int) -> dict[str, str]:
         if not 1 <= depth <= _MULT.shape[0] or width < 2 or width & (width - 1) or depth * width > 1 << 27:
-            raise ValueError(f"df_depth must be 1..{_MULT.shape[0]} and df_width a power of two with depth*width <= 2**27")
-        created = {"format": FORMAT, "version": str(FORMAT_VERSION), "settings": json.dumps(settings, sort_keys=True),
-                   "generation_seconds": repr(span), "df_depth": str(depth), "df_width": str(width)}
+            raise ValueError(
+                f"df_depth must be 1..{_MULT.shape[0]} and df_width a power of two with depth*width <= 2**27"
+            )
+        created = {
+            "format": FORMAT,
+            "version": str(FORMAT_VERSION),
+            "settings": json.dumps(settings, sort_keys=True),
+            "generation_seconds": repr(span),
+            "df_depth": str(depth),
+            "df_width": str(width),
+        }
         key = self._prefix + "meta"
         try:  # created once, by whoever comes first
             raw = self._redis.eval(_CREATE, 1, key, *[v for item in created.items() for v in item])
@@ -103,69 +133,16 @@ class RedisStore:
             raise IndexFileError(f"{key} at {self.url} is not a dedup index; give another --index-name to create one")
         version = int(meta.get("version", "0"))
         if version > FORMAT_VERSION:
-            raise IndexFileError(f"index {self.name!r} at {self.url} has format version {version}, newer than "
-                                 f"this dedup reads ({FORMAT_VERSION}); upgrade dedup (pip install -U dedup)")
+            raise IndexFileError(
+                f"index {self.name!r} at {self.url} has format version {version}, newer than "
+                f"this dedup reads ({FORMAT_VERSION}); upgrade dedup (pip install -U dedup)"
+            )
         if version < FORMAT_VERSION:
-            raise IndexFileError(f"index {self.name!r} at {self.url} has format version {version}, written by an earlier "
-                                 f"dedup (this one reads {FORMAT_VERSION}); rebuild it under another --index-name")
+            raise IndexFileError(
+                f"index {self.name!r} at {self.url} has format version {version}, written by an earlier "
+                f"dedup (this one reads {FORMAT_VERSION}); rebuild it under another --index-name"
+            )
         return meta
-
-    def _run(self, script: str, *args: Any, tail: bytes = b"", tail_count: int = 0) -> Any:
-        """One EVALSHA of ``script`` (loaded on NOSCRIPT), its arguments then ``tail_count`` packed ones in ``tail``.
-
-        The command is packed here and sent as is (a batch's sketch counters come pre-packed by numpy:
-        redis-py would pack each of its hundreds of thousands of arguments in Python). Every script is
-        idempotent (a claim stores an id once), so a command whose connection or reply was lost (a
-        timeout, a server restarting) is sent again for up to :attr:`retry_seconds`.
-        """
-        deadline, pause = _time.monotonic() + self.retry_seconds, 0.05
-        while True:
-            try:
-                return self._run_once(script, *args, tail=tail, tail_count=tail_count)
-            except _LostConnection as exc:
-                self.lost_replies += 1
-                if _time.monotonic() + pause > deadline:
-                    raise IndexFileError(str(exc)) from None
-                _time.sleep(pause)
-                pause = min(pause * 2, 1.0)
-
-    def _run_once(self, script: str, *args: Any, tail: bytes = b"", tail_count: int = 0) -> Any:
-        self._prefetched = self._prefetched_len = None
-        source, sha = self._scripts[script]
-        parts = [b"EVALSHA", sha, b"0", self._prefix.encode(), *map(_wire.arg, args)]
-        head = b"*%d\r\n" % (len(parts) + tail_count) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
-        import redis
-
-        pool = self._redis.connection_pool
-        loaded, pause, deadline = False, 0.01, _time.monotonic() + 600
-        while True:
-            try:
-                conn = pool.get_connection()
-            except self._errors as exc:  # the server is gone (or not back yet)
-                raise _LostConnection(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
-            try:
-                conn.send_packed_command([head, tail] if tail else [head])
-                return conn.read_response()
-            except redis.exceptions.NoScriptError:
-                if loaded:
-                    raise
-                conn.send_command("SCRIPT", "LOAD", source)
-                conn.read_response()
-                loaded = True
-            except redis.exceptions.ResponseError as exc:
-                # BUSY: another worker's script is still running; the command was not applied, so it is sent again.
-                if not str(exc).startswith("BUSY") or _time.monotonic() > deadline:
-                    raise IndexFileError(f"Redis at {self.url} refused a command: {_wire.one_line(exc)}") from None
-                _time.sleep(pause)
-                pause = min(pause * 2, 0.5)
-            except self._errors as exc:
-                conn.disconnect()  # the reply, if it comes, goes with this socket
-                raise _LostConnection(f"lost the connection to Redis at {self.url}: {_wire.one_line(exc)}") from None
-            except BaseException:
-                conn.disconnect()  # a reply may be left unread on it
-                raise
-            finally:
-                pool.release(conn)
 
     # -- the Store interface ---------------------------------------------------------------------
 
@@ -199,7 +176,7 @@ class RedisStore:
         """The sketch counters of each hash: ``(n, depth)`` uint32, row ``r`` at ``r * width``."""
         h = np.asarray(hashes, dtype=np.uint64)[:, None]
         with np.errstate(over="ignore"):
-            idx = (((h * _MULT[None, :self.df_depth]) >> np.uint64(32)) * np.uint64(self._cells)) >> np.uint64(32)
+            idx = (((h * _MULT[None, : self.df_depth]) >> np.uint64(32)) * np.uint64(self._cells)) >> np.uint64(32)
         return (idx + self._rows[None, :]).astype("<u4")
 
     def _sketch(self, offsets: np.ndarray, doc: np.ndarray, gens: list[str], fresh: np.ndarray) -> tuple[bytes, int]:
@@ -235,11 +212,22 @@ class RedisStore:
         offsets = self._offsets(records.sets.hashes)
         doc = np.repeat(np.arange(n), np.diff(records.sets.offsets))
         width = 8 * self.bands
-        args: list[Any] = [limit, n, -1 if self.window is None else repr(self.window),
-                           repr(self.generation_seconds), 4 * self.df_depth * self._cells, ""]
+        args: list[Any] = [
+            limit,
+            n,
+            -1 if self.window is None else repr(self.window),
+            repr(self.generation_seconds),
+            4 * self.df_depth * self._cells,
+            "",
+        ]
         for r in range(n):
-            args += [records.ids[r], gens[r], repr(float(records.times[r])), packed[r],
-                     b"" if empty[r] else buckets[r * width:(r + 1) * width]]
+            args += [
+                records.ids[r],
+                gens[r],
+                repr(float(records.times[r])),
+                packed[r],
+                b"" if empty[r] else buckets[r * width : (r + 1) * width],
+            ]
         fresh = np.zeros(n, bool)  # the guess: every id new but the repeats within the batch
         fresh[np.unique(np.array(records.ids, dtype=object), return_index=True)[1]] = True
         # The ids are ours to finish until their verdicts are written (finalize_many): a claim whose reply is lost
@@ -262,7 +250,9 @@ class RedisStore:
         seqs, members, recs, total, found = reply
         seq = np.array(seqs, dtype=np.int64)
         if self.lost_replies == lost:
-            self.unacknowledged.difference_update(i for i, s in zip(records.ids, seq.tolist()) if s < 0 and i not in ours_before)
+            self.unacknowledged.difference_update(
+                i for i, s in zip(records.ids, seq.tolist()) if s < 0 and i not in ours_before
+            )
         if not (rep == PENDING).any():  # stored with their verdicts (add_many): nothing left to finish
             self.unacknowledged.difference_update(ids)
         keys = np.asarray(records.keys, dtype=np.uint64)[seq >= 0]
@@ -274,18 +264,27 @@ class RedisStore:
         try:
             stored = list(self._run_once("CONTAINS", *ids)).count(2) if ids else 0  # claimed by it: no verdict yet
         except IndexFileError:
-            return (f"the server may have stored up to {len(ids)} articles of this batch without their verdicts: "
-                    "run the same input again once it is back and they get them")
+            return (
+                f"the server may have stored up to {len(ids)} articles of this batch without their verdicts: "
+                "run the same input again once it is back and they get them"
+            )
         if not stored:
             return "the server stored none of this batch's articles"
-        return (f"the server stored {stored} of this batch's {len(ids)} articles without their verdicts: "
-                "run the same input again and they get them (it first waits up to a minute for another worker to)")
+        return (
+            f"the server stored {stored} of this batch's {len(ids)} articles without their verdicts: "
+            "run the same input again and they get them (it first waits up to a minute for another worker to)"
+        )
 
-    def _remember(self, members: list[Any], recs: list[Any], total: Any, found: list[bytes], keys: np.ndarray,
-                  limit: int) -> BucketHits:
+    def _remember(
+        self, members: list[Any], recs: list[Any], total: Any, found: list[bytes], keys: np.ndarray, limit: int
+    ) -> BucketHits:
         """Keep what a script read with the members (their records, the count) for the calls that come next."""
         hits = bucket_hits(keys, found, limit)
-        self._prefetched = (np.array(members, dtype=np.int64), unpack_records(recs[0::2], recs[1::2], texts=False, bands=self.bands), hits)
+        self._prefetched = (
+            np.array(members, dtype=np.int64),
+            unpack_records(recs[0::2], recs[1::2], texts=False, bands=self.bands),
+            hits,
+        )
         self._prefetched_len = int(total)
         return hits
 
@@ -374,7 +373,3 @@ class RedisStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _LostConnection(IndexFileError):
-    """The connection went (or its reply did not come) while a command was sent or read."""

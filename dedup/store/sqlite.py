@@ -23,45 +23,31 @@ import dataclasses
 import json
 import math
 import os
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import _kernels
 from .._dftable import DocumentFrequency
-from ..errors import IndexFileError
 from ..shingles import ShingleBatch
 from ._buckets import BucketHits, BucketIndex
 from ._screen import ScreenIndex
+from ._sqlite_file import (
+    FORMAT,
+    FORMAT_VERSION,
+    Transaction,
+    blobs,
+    chunks,
+    connect,
+    create,
+    read_meta,
+    signed,
+    take_lock,
+)
 from .base import Records, check_settings, concat_records, generation_of
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock, SQLite's own locking remains
-    fcntl = None  # type: ignore[assignment]
-
 __all__ = ["FORMAT", "FORMAT_VERSION", "SQLiteStore"]
-
-FORMAT = "dedup-index"
-FORMAT_VERSION = 1
-_PARAMS = 900  # bound parameters per statement, well under SQLite's limit
-
-
-def _chunks(values: Sequence[Any], size: int = _PARAMS) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _blobs(batch: ShingleBatch) -> bytes:
-    """The hashes of a batch as one little-endian uint32 byte string (documents cut from it by offsets * 4)."""
-    return np.ascontiguousarray(batch.hashes, dtype="<u4").tobytes()
-
-
-def _signed(keys: np.ndarray) -> np.ndarray:
-    """uint64 band keys as the int64 SQLite stores (same bits)."""
-    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
 
 
 class SQLiteStore:
@@ -71,20 +57,27 @@ class SQLiteStore:
     gets :class:`dedup.IndexFileError` at once instead of interleaving its writes.
     """
 
-    def __init__(self, path: str | os.PathLike[str], settings: Mapping[str, Any], *,
-                 generation_seconds: float = 0.0, keep_texts: bool = True, cache_articles: int = 1 << 15) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        settings: Mapping[str, Any],
+        *,
+        generation_seconds: float = 0.0,
+        keep_texts: bool = True,
+        cache_articles: int = 1 << 15,
+    ) -> None:
         self.path = os.fspath(path)
         self.keep_texts = keep_texts
         self.cache_articles = int(cache_articles)
         self._recent: dict[int, Records] = {}  # first seq -> a batch added by this process, newest last
-        self._lock = self._take_lock()
+        self._lock = take_lock(self.path)
         try:
-            self._conn = self._connect()
-            stored = self._read_meta()  # reads only: a file that is not a dedup index is left as it was
+            self._conn = connect(self.path)
+            stored = read_meta(self._conn, self.path)  # reads only: a file that is not a dedup index is left as it was
             if stored is None:
                 self._conn.execute("PRAGMA page_size=16384")  # before the first table: blobs fit in fewer pages
-                self._create(dict(settings), float(generation_seconds))
-                stored = self._read_meta()
+                create(self._conn, dict(settings), float(generation_seconds))
+                stored = read_meta(self._conn, self.path)
                 assert stored is not None
             self._conn.execute("PRAGMA journal_mode=WAL")  # persistent: set on creation, a no-op after
             check_settings(json.loads(stored["settings"]), settings, where=f"index {self.path}")
@@ -113,26 +106,11 @@ class SQLiteStore:
             self._buckets.add(keys, seq, generation)
             self._df.add(np.frombuffer(b"".join(r[2] for r in chunk), "<u4"))
             sizes = np.fromiter((len(r[4]) // 4 for r in chunk), np.int64, len(chunk))
-            figures = ShingleBatch(np.frombuffer(b"".join(r[4] for r in chunk), "<u4").astype(np.uint32),
-                                   np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+            figures = ShingleBatch(
+                np.frombuffer(b"".join(r[4] for r in chunk), "<u4").astype(np.uint32),
+                np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+            )
             self._screen.add(seq, np.array([r[3] for r in chunk], dtype=float), figures, generation)
-
-    # -- opening -------------------------------------------------------------------------------
-
-    def _take_lock(self) -> IO[bytes] | None:
-        if fcntl is None:
-            return None
-        # The lock is on the database file itself (its inode), so a symlink or a hard link to it meets the
-        # same lock; flock() and SQLite's own fcntl() locks do not interfere on Linux.
-        lock = open(self.path, "ab")  # noqa: SIM115 - held open while the index is: the lock lives on it
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise IndexFileError(
-                f"index {self.path} is open in another process; wait for it to finish, or use another index file"
-            ) from None
-        return lock
 
     def _release(self) -> None:
         if getattr(self, "_conn", None) is not None:
@@ -142,51 +120,8 @@ class SQLiteStore:
             self._lock.close()
             self._lock = None
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = None
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache
-            conn.execute("PRAGMA temp_store=MEMORY")
-        except sqlite3.DatabaseError as exc:
-            if conn is not None:
-                conn.close()
-            raise IndexFileError(f"{self.path} is not a dedup index ({exc}); give a new file name to create one") from None
-        return conn
-
-    def _read_meta(self) -> dict[str, str] | None:
-        try:
-            tables = {name for (name,) in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as exc:
-            raise IndexFileError(f"{self.path} is not a dedup index ({exc}); give a new file name to create one") from None
-        if not tables:
-            return None
-        if "meta" not in tables:
-            raise IndexFileError(f"{self.path} is an SQLite database but not a dedup index; give a new file name to create one")
-        meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("format") != FORMAT:
-            raise IndexFileError(f"{self.path} is an SQLite database but not a dedup index; give a new file name to create one")
-        version = int(meta.get("version", "0"))
-        if version > FORMAT_VERSION:
-            raise IndexFileError(
-                f"index {self.path} has format version {version}, newer than this dedup reads ({FORMAT_VERSION}); "
-                "upgrade dedup (pip install -U dedup)"
-            )
-        return meta
-
-    def _create(self, settings: dict[str, Any], generation_seconds: float) -> None:
-        meta = {
-            "format": FORMAT, "version": str(FORMAT_VERSION), "settings": json.dumps(settings, sort_keys=True),
-            "generation_seconds": repr(generation_seconds), "next_seq": "0", "clock": repr(-math.inf),
-        }
-        with self._transaction():
-            self._conn.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            self._conn.execute("CREATE TABLE generations(gen INTEGER PRIMARY KEY, articles INTEGER NOT NULL)")
-            self._conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+    def _transaction(self) -> Transaction:
+        return Transaction(self._conn)
 
     # -- the Store interface ---------------------------------------------------------------------
 
@@ -205,7 +140,7 @@ class SQLiteStore:
         found: set[str] = set()
         ids = list(ids)
         for g in self._gens:
-            for part in _chunks(ids):
+            for part in chunks(ids):
                 marks = ",".join("?" * len(part))
                 found.update(i for (i,) in self._conn.execute(f'SELECT id FROM "docs_{g}" WHERE id IN ({marks})', part))
         return np.array([i in found for i in ids], dtype=bool)
@@ -227,24 +162,38 @@ class SQLiteStore:
         if n == 0:
             return seq
         gens = generation_of(records.times, self.generation_seconds)
-        keys = _signed(records.keys)
+        keys = signed(records.keys)
         sets, figures = records.sets, records.figures
         texts = records.texts if (self.keep_texts and records.texts is not None) else None
         clock = max(self._clock, float(np.nanmax(records.times)))
-        set_bytes, set_ends = _blobs(sets), (sets.offsets * 4).tolist()
-        fig_bytes, fig_ends = _blobs(figures), (figures.offsets * 4).tolist()
+        set_bytes, set_ends = blobs(sets), (sets.offsets * 4).tolist()
+        fig_bytes, fig_ends = blobs(figures), (figures.offsets * 4).tolist()
         key_bytes = keys.tobytes()
         width = 8 * self.bands
         published = [None if math.isnan(p) else p for p in records.published.tolist()]
-        times, lengths, reps, seqs = records.times.tolist(), records.lengths.tolist(), records.rep.tolist(), seq.tolist()
+        times, lengths, reps, seqs = (
+            records.times.tolist(),
+            records.lengths.tolist(),
+            records.rep.tolist(),
+            seq.tolist(),
+        )
         with self._transaction():
             for g in _kernels.unique(gens).tolist():
                 self._ensure_generation(g)
                 rows = np.flatnonzero(gens == g)
                 docs = [
-                    (seqs[r], records.ids[r], times[r], published[r], lengths[r], reps[r],
-                     key_bytes[r * width:(r + 1) * width], set_bytes[set_ends[r]:set_ends[r + 1]],
-                     fig_bytes[fig_ends[r]:fig_ends[r + 1]], None if texts is None else texts[r])
+                    (
+                        seqs[r],
+                        records.ids[r],
+                        times[r],
+                        published[r],
+                        lengths[r],
+                        reps[r],
+                        key_bytes[r * width : (r + 1) * width],
+                        set_bytes[set_ends[r] : set_ends[r + 1]],
+                        fig_bytes[fig_ends[r] : fig_ends[r + 1]],
+                        None if texts is None else texts[r],
+                    )
                     for r in rows.tolist()
                 ]
                 self._conn.executemany(f'INSERT INTO "docs_{g}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', docs)
@@ -287,18 +236,27 @@ class SQLiteStore:
             owner = np.searchsorted(firsts, wanted, side="right") - 1
             batches = list(self._recent.values())
             hit = owner >= 0
-            hit[hit] = wanted[hit] < firsts[owner[hit]] + np.array([len(batches[o]) for o in owner[hit].tolist()], dtype=np.int64)
+            hit[hit] = wanted[hit] < firsts[owner[hit]] + np.array(
+                [len(batches[o]) for o in owner[hit].tolist()], dtype=np.int64
+            )
             for o in _kernels.unique(owner[hit]).tolist():
                 part = batches[o].take(wanted[hit & (owner == o)] - firsts[o])
-                parts.append(part if texts and part.texts is not None else dataclasses.replace(part, texts=[""] * len(part) if texts else None))
+                parts.append(
+                    part
+                    if texts and part.texts is not None
+                    else dataclasses.replace(part, texts=[""] * len(part) if texts else None)
+                )
             wanted = wanted[~hit]
         columns = "seq, id, time, published, length, rep, keys, sets, figures" + (", text" if texts else "")
         rows: list[tuple[Any, ...]] = []
         if wanted.size and self._gens:
             listed = json.dumps(wanted.tolist())
             for g in self._gens:
-                rows.extend(self._conn.execute(
-                    f'SELECT {columns} FROM "docs_{g}" WHERE seq IN (SELECT value FROM json_each(?))', (listed,)))
+                rows.extend(
+                    self._conn.execute(
+                        f'SELECT {columns} FROM "docs_{g}" WHERE seq IN (SELECT value FROM json_each(?))', (listed,)
+                    )
+                )
         if rows or not parts:
             parts.append(self._records(rows, texts=texts))
         if len(parts) == 1:
@@ -314,15 +272,20 @@ class SQLiteStore:
             hashes = np.concatenate(parts).astype(np.uint32) if parts else np.empty(0, np.uint32)
             return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
 
-        keys = (np.frombuffer(b"".join(row[6] for row in rows), "<u8").reshape(len(rows), self.bands).astype(np.uint64)
-                if rows else np.empty((0, self.bands), np.uint64))
+        keys = (
+            np.frombuffer(b"".join(row[6] for row in rows), "<u8").reshape(len(rows), self.bands).astype(np.uint64)
+            if rows
+            else np.empty((0, self.bands), np.uint64)
+        )
         return Records(
             ids=[row[1] for row in rows],
             times=np.array([row[2] for row in rows], dtype=float),
             published=np.array([math.nan if row[3] is None else row[3] for row in rows], dtype=float),
             lengths=np.array([row[4] for row in rows], dtype=np.int64),
             rep=np.array([row[5] for row in rows], dtype=np.int64),
-            keys=keys, sets=batch(7), figures=batch(8),
+            keys=keys,
+            sets=batch(7),
+            figures=batch(8),
             texts=[row[9] if row[9] is not None else "" for row in rows] if texts else None,
             seq=np.array([row[0] for row in rows], dtype=np.int64),
         )
@@ -336,14 +299,18 @@ class SQLiteStore:
         self._recent.clear()
         with self._transaction():
             for g in list(self._gens):
-                for part in _chunks(ids):
+                for part in chunks(ids):
                     marks = ",".join("?" * len(part))
-                    rows = self._conn.execute(f'SELECT seq, sets FROM "docs_{g}" WHERE id IN ({marks})', part).fetchall()
+                    rows = self._conn.execute(
+                        f'SELECT seq, sets FROM "docs_{g}" WHERE id IN ({marks})', part
+                    ).fetchall()
                     if rows:
                         self._buckets.remove(np.array([r[0] for r in rows], dtype=np.int64))
                         self._df.subtract(np.frombuffer(b"".join(r[1] for r in rows), "<u4"))
                         self._conn.execute(f'DELETE FROM "docs_{g}" WHERE id IN ({marks})', part)
-                        self._conn.execute("UPDATE generations SET articles = articles - ? WHERE gen = ?", (len(rows), g))
+                        self._conn.execute(
+                            "UPDATE generations SET articles = articles - ? WHERE gen = ?", (len(rows), g)
+                        )
                         self._gens[g] -= len(rows)
                         removed += len(rows)
         return removed
@@ -379,16 +346,3 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on an exception."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        self.conn.execute("ROLLBACK" if kind is not None else "COMMIT")
