@@ -8,12 +8,13 @@ out.parquet``) goes by row groups of the same size, with a fixed schema for verd
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .errors import FeedError, MissingDependencyError
+from .errors import FeedError, MissingDependencyError, OutputError
 
-__all__ = ["PAIR_SCHEMA", "VERDICT_SCHEMA", "RowWriter", "iter_rows", "pyarrow"]
+__all__ = ["PAIR_SCHEMA", "VERDICT_SCHEMA", "DataWriter", "RowWriter", "iter_rows", "pyarrow"]
 
 BATCH = 4096
 VERDICT_SCHEMA = (
@@ -80,10 +81,13 @@ class RowWriter:
         self._rows: list[Mapping[str, Any]] = []
         self._file = pa.parquet.ParquetWriter(path, self._schema)
 
-    def record(self, row: Mapping[str, Any]) -> None:
+    def write(self, row: Mapping[str, Any]) -> None:
         self._rows.append(row)
         if len(self._rows) >= BATCH:
             self._flush()
+
+    def flush(self) -> None:
+        """Nothing: a row group is written when it is full (a Parquet file is readable only once closed)."""
 
     def _flush(self) -> None:
         if self._rows:
@@ -100,3 +104,96 @@ class RowWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class DataWriter:
+    """Input records (dicts, every field as it came) into a Parquet file, a row group of ``BATCH`` at a time.
+
+    The schema is what the records hold: the columns of every record seen, each of the type its values
+    have (nested objects are structs). When a later row group brings a new column, or a type that
+    widens an earlier one (null, then text; an integer, then a float), the rows written so far are
+    rewritten under the wider schema, so memory stays one row group whatever the feed. Values of one
+    column that no type holds (text in one record, a number in another) stop the run with an
+    :class:`OutputError` saying so.
+    """
+
+    def __init__(self, path: str, shown: str) -> None:
+        self._pa = pyarrow()
+        self._path, self._shown = path, shown
+        self._schema: Any = None
+        self._file: Any = None
+        self._rows: list[Mapping[str, Any]] = []
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= BATCH:
+            self._flush()
+
+    def flush(self) -> None:
+        """Nothing: a row group is written when it is full (a Parquet file is readable only once closed)."""
+
+    def _refused(self, exc: BaseException) -> OutputError:
+        return OutputError(
+            f"cannot write {self._shown}: a field holds values no one Parquet type holds ({exc}); "
+            "write .jsonl, which keeps every record as it came"
+        )
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        pa = self._pa
+        try:
+            table = pa.Table.from_struct_array(pa.array(self._rows))
+            if self._schema is None:
+                self._open(table.schema)
+            elif table.schema != self._schema:
+                wider = pa.unify_schemas([self._schema, table.schema], promote_options="permissive")
+                if wider != self._schema:
+                    self._rewrite(wider)
+                table = _conform(pa, table, self._schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as exc:
+            self._rows = []  # the rows written so far stay readable: close() writes the footer
+            raise self._refused(exc) from None
+        self._file.write_table(table)
+        self._rows = []
+
+    def _open(self, schema: Any) -> None:
+        self._schema = schema
+        self._file = self._pa.parquet.ParquetWriter(self._path, schema)
+
+    def _rewrite(self, schema: Any) -> None:
+        self._file.close()
+        earlier = self._path + ".narrower"
+        os.replace(self._path, earlier)
+        try:
+            self._open(schema)
+            handle = self._pa.parquet.ParquetFile(earlier)
+            for batch in handle.iter_batches(batch_size=BATCH):
+                self._file.write_table(_conform(self._pa, self._pa.Table.from_batches([batch]), schema))
+            handle.close()
+        finally:
+            os.unlink(earlier)
+
+    def close(self) -> None:
+        self._flush()
+        if self._file is None:  # no record at all: a file with no rows and no columns
+            self._open(self._pa.schema([]))
+        self._file.close()
+
+    def __enter__(self) -> DataWriter:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        elif self._file is not None:
+            self._file.close()
+
+
+def _conform(pa: Any, table: Any, schema: Any) -> Any:
+    """``table`` with the columns of ``schema``, in its order and types (a column it lacks is all null)."""
+    columns = [
+        table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)

@@ -290,9 +290,10 @@ def test_field_options_reach_nested_json_and_csv_columns(tmp_path, seed_texts, c
     assert "expected one character" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["batch", "index"])
 @pytest.mark.parametrize("from_stdin", [False, True])
 def test_emit_kept_writes_the_deduplicated_feed_every_field_as_it_came(
-    tmp_path, seed_texts, from_stdin, capsys, monkeypatch
+    tmp_path, seed_texts, from_stdin, indexed, capsys, monkeypatch
 ):
     """--emit kept is the whole job: the kept input records themselves (fields the tool does not read included);
     --emit duplicates the others; together with the rejected ones, every record accounted for."""
@@ -311,7 +312,8 @@ def test_emit_kept_writes_the_deduplicated_feed_every_field_as_it_came(
         if from_stdin:
             monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(feed.read_bytes()), encoding="utf-8"))
         out = tmp_path / f"{emit}.jsonl"
-        assert main(["find", source, "--emit", emit, "--on-error", "skip", "-o", str(out), "-q"]) == 0
+        index = ["--index", str(tmp_path / f"{emit}.db")] if indexed else []
+        assert main(["find", source, "--emit", emit, "--on-error", "skip", "-o", str(out), "-q", *index]) == 0
         outputs[emit] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert outputs["kept"] == [rows[0], rows[3]]  # as they came, in input order
     assert outputs["duplicates"] == [rows[1]]

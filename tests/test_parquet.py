@@ -86,3 +86,103 @@ def test_without_pyarrow_the_error_names_the_extra(tmp_path, monkeypatch, capsys
     (tmp_path / "in.parquet").write_bytes(b"PAR1")
     with pytest.raises(MissingDependencyError, match=r"dedup\[parquet\]"):
         list(read_feed(tmp_path / "in.parquet"))
+
+
+def test_kept_records_as_parquet_keep_their_own_columns_and_types(tmp_path, seed_texts):
+    """--emit kept -o clean.parquet: the columns are the records' own (a column first seen late, a null
+    column that turns to text, nested objects as structs), in input order; JSON and Parquet inputs alike."""
+    reuters, unn = seed_texts
+    rows = [
+        {"id": "reuters", "text": reuters, "desk": None, "meta": {"n": 1}, "published": "2026-03-04T06:00:00Z"},
+        {"id": "unn", "text": unn, "desk": None, "meta": {"n": 2}, "published": "2026-03-04T09:30:00Z"},
+        *(
+            {"id": f"s{i}", "text": f"Story {i} about the harbour of Valdoria, number {i}.", "desk": None}
+            for i in range(5000)
+        ),
+        {"id": "late", "text": "A late story on the Valdoria tram strike.", "desk": "city", "score": 2.5},
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "clean.parquet"
+    assert main(["find", str(feed), "--emit", "kept", "-o", str(out), "-q"]) == 0
+    table = pq.read_table(out)  # more than one row group: the first ones rewritten under the wider schema
+    assert table.schema.field("desk").type == pa.string() and table.schema.field("meta").type == pa.struct(
+        [("n", pa.int64())]
+    )
+    got = table.to_pylist()
+    assert [r["id"] for r in got] == [r["id"] for r in rows if r["id"] != "unn"]
+    assert got[0] == {**rows[0], "score": None} and got[-1] == {**rows[-1], "meta": None, "published": None}
+    again = tmp_path / "again.parquet"  # Parquet in, Parquet out: the types of the input stay
+    assert (
+        main(
+            [
+                "find",
+                str(_seed_table(tmp_path)),
+                "--id-field",
+                "guid",
+                "--text-field",
+                "body.text",
+                "--on-error",
+                "skip",
+                "--emit",
+                "kept",
+                "-o",
+                str(again),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    kept = pq.read_table(again)
+    assert kept.column("guid").to_pylist() == ["reuters", "other"]
+    assert kept.schema.field("published").type == pa.timestamp("us", tz="UTC")
+
+
+def test_kept_records_no_parquet_type_can_hold_are_refused_and_the_old_file_stays(tmp_path, capsys):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "one story here", "n": 1}\n{"id": "b", "text": "another one", "n": "x"}\n')
+    out = tmp_path / "clean.parquet"
+    out.write_bytes(b"the old file")
+    assert main(["find", str(feed), "--emit", "kept", "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write -o {out}: a field holds values no one Parquet type holds" in err and "write .jsonl" in err
+    assert "Traceback" not in err and out.read_bytes() == b"the old file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.parquet", "feed.jsonl"]  # no temporary left
+
+
+@pytest.mark.parametrize("emit", ["verdicts", "pairs", "kept"])
+def test_parquet_output_with_an_index_holds_what_the_jsonl_would(tmp_path, emit, capsys):
+    path = _seed_table(tmp_path)
+    options = ["--id-field", "guid", "--text-field", "body.text", "--on-error", "skip", "-q", "--emit", emit]
+    assert main(["find", str(path), *options, "--index", str(tmp_path / "a.db")]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    out = tmp_path / "out.parquet"
+    assert main(["find", str(path), *options, "--index", str(tmp_path / "b.db"), "-o", str(out)]) == 0
+    got = pq.read_table(out).to_pylist()
+    if emit == "kept":  # the JSON line shows the timestamp as text; the Parquet column keeps its type
+        assert [r["guid"] for r in got] == [r["guid"] for r in lines] == ["reuters", "other"]
+    else:
+        assert got == [{k: r.get(k) for k in got[0]} for r in lines] and len(got) == len(lines) > 0
+
+
+def test_an_index_run_that_fails_midway_keeps_the_parquet_rows_of_the_batches_it_stored(tmp_path, monkeypatch, capsys):
+    from dedup.cli import _indexed
+    from dedup.errors import IndexFileError
+    from dedup.stream import Deduplicator
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(f'{{"id": "n{i}", "text": "story number {i} of the day"}}\n' for i in range(5)))
+    add_many, calls = Deduplicator.add_many, []
+
+    def failing_on_the_third(self, articles, **kw):
+        calls.append(len(articles))
+        if len(calls) == 3:
+            raise IndexFileError("lost the connection (a test)")
+        return add_many(self, articles, **kw)
+
+    monkeypatch.setattr(_indexed, "_BATCH", 2)
+    monkeypatch.setattr(Deduplicator, "add_many", failing_on_the_third)
+    out = tmp_path / "verdicts.parquet"
+    assert main(["find", str(feed), "--index", str(tmp_path / "i.db"), "-o", str(out), "-q"]) == 1
+    assert "the first 4 records were stored and written" in capsys.readouterr().err
+    assert [r["id"] for r in pq.read_table(out).to_pylist()] == ["n0", "n1", "n2", "n3"]

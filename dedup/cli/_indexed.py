@@ -7,16 +7,18 @@ import itertools
 import time
 from collections.abc import Iterator
 
+from .._parquet import PAIR_SCHEMA, VERDICT_SCHEMA
 from ..config import DedupConfig
 from ..errors import FeedError, IndexFileError
 from ..feeds import FeedRecord, read_feeds
 from ..results import Verdict
 from ..stream import Deduplicator, open_index
 from ._args import feed_options
-from ._output import json_line, output
+from ._output import records as output_records
 from ._progress import Progress
 
 _BATCH = 4096  # articles matched and committed at a time: one transaction each
+_COLUMNS = {"verdicts": VERDICT_SCHEMA, "pairs": PAIR_SCHEMA}  # --emit kept / duplicates: the records' own fields
 
 
 def _checked(records: Iterator[FeedRecord], index: Deduplicator, on_error: str) -> Iterator[FeedRecord]:
@@ -54,12 +56,14 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
     """Match the inputs batch by batch against the index (batch clustering); write each batch's lines as it is stored.
 
     A run that stops (a lost server, a kill) leaves the lines of every batch it stored, and its
-    error says how many records that was.
+    error says how many records that was (a ``.parquet`` output: its rows, unless the run was
+    interrupted or killed, as a Parquet file is readable only once closed).
     """
     records_done = kept = duplicates = rejected = candidates = evicted = 0
+    wanted = ("unique", "representative") if args.emit == "kept" else ("duplicate",)  # --emit kept / duplicates
     with (
         open_index(args.index, config, window=args.window, name=args.index_name) as index,
-        output(args.output, atomic=False) as out,
+        output_records(args.output, _COLUMNS.get(args.emit), partial=True) as sink,
     ):
         stored_before = len(index)
         records = _checked(read_feeds(args.inputs, **feed_options(args)), index, args.on_error)
@@ -68,7 +72,6 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
                 articles = [record.article for record in batch if record.article is not None]
                 added = index.add_many(articles, clustering="batch")
                 found = iter(added.verdicts)
-                lines = []
                 for record in batch:
                     if record.article is None:
                         verdict = Verdict(record.raw_id, "rejected", reason=str(record.error))
@@ -77,12 +80,14 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
                     rejected += verdict.status == "rejected"
                     duplicates += verdict.status == "duplicate"
                     kept += verdict.status in ("unique", "representative")
-                    if not args.pairs:
-                        lines.append(json_line(verdict.to_dict()))
+                    if args.emit == "verdicts":
+                        sink.write(verdict.to_dict())
+                    elif verdict.status in wanted and record.data is not None:
+                        sink.write(record.data)
                 if args.pairs:
-                    lines = [json_line(pair.to_dict()) for pair in added.pairs]
-                out.write("".join(lines))
-                out.flush()
+                    for pair in added.pairs:
+                        sink.write(pair.to_dict())
+                sink.flush()
                 records_done += len(batch)
                 candidates += added.candidates
                 evicted += added.evicted

@@ -11,9 +11,9 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from ..errors import ConfigError, OutputError
 
@@ -45,23 +45,55 @@ def is_parquet(path: str | None) -> bool:
     return path is not None and path.lower().endswith(".parquet")
 
 
+class RecordSink(Protocol):
+    def write(self, row: Mapping[str, Any]) -> None: ...
+    def flush(self) -> None: ...
+
+
+class _Lines:
+    def __init__(self, out: _Guarded) -> None:
+        self._out = out
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        self._out.write(json_line(row))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
 @contextmanager
-def records(path: str | None, columns: tuple[tuple[str, str], ...]) -> Iterator[Callable[[dict[str, Any]], None]]:
-    """A function that writes one record: a JSON line to stdout or ``path``, or a row of ``path`` if it is
-    ``.parquet`` (``columns`` its schema), written beside it and renamed over it when the block succeeds."""
+def records(
+    path: str | None, columns: tuple[tuple[str, str], ...] | None, *, partial: bool = False
+) -> Iterator[RecordSink]:
+    """Where records go: JSON Lines on stdout or in ``path``, or rows of ``path`` if it is ``.parquet``
+    (``columns`` its schema; None: the records' own fields, as :class:`dedup._parquet.DataWriter` finds
+    them), written beside it and renamed over it when the block succeeds.
+
+    With ``partial`` (``--index`` runs, whose batches are stored as they go) what was written stays when
+    the block fails: JSON Lines are written to ``path`` as they come (each ``flush`` reaches the file);
+    a Parquet file is closed and renamed over ``path`` with the rows written so far (not after Ctrl-C).
+    """
     if not is_parquet(path):
-        with output(path) as out:
-
-            def line(row: dict[str, Any]) -> None:
-                out.write(json_line(row))
-
-            yield line
+        with output(path, atomic=not partial) as out:
+            yield _Lines(out)
         return
     assert path is not None
-    from .._parquet import RowWriter
+    from .._parquet import DataWriter, RowWriter
 
-    with _replacing(path) as temporary, _guard(f"-o {path}"), RowWriter(temporary, columns) as sink:
-        yield sink.record
+    shown = f"-o {path}"
+    keep = [partial]  # whether a failed run's rows are kept: only if the file could be closed whole
+    with _replacing(path, keep_on_error=keep) as temporary, _guard(shown):
+        sink = RowWriter(temporary, columns) if columns is not None else DataWriter(temporary, shown)
+        try:
+            yield sink
+        except BaseException:
+            if partial:
+                try:
+                    sink.close()
+                except (OSError, ValueError, OutputError):
+                    keep[0] = False
+            raise
+        sink.close()
 
 
 def machine_stdout() -> None:
@@ -124,14 +156,31 @@ def output(path: str | None, *, atomic: bool = True) -> Iterator[_Guarded]:
 
 
 @contextmanager
-def _replacing(path: str) -> Iterator[str]:
-    """A temporary file beside ``path`` to write, renamed over it (its mode kept) if the block succeeds, else removed."""
+def _replacing(path: str, *, keep_on_error: list[bool] | None = None) -> Iterator[str]:
+    """A temporary file beside ``path`` to write, renamed over it (its mode kept) if the block succeeds, else
+    removed (renamed over it too if ``keep_on_error[0]`` is true then, unless the run was interrupted)."""
     folder = os.path.dirname(os.path.abspath(path))
     with _guard(f"-o {path}"):
         fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=folder)
         os.close(fd)
     try:
         yield temporary
+    except Exception:
+        if keep_on_error and keep_on_error[0]:
+            _rename(temporary, path)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _rename(temporary, path)
+
+
+def _rename(temporary: str, path: str) -> None:
+    try:
         with _guard(f"-o {path}", "; the file was left as it was"):
             if os.path.exists(path):
                 with contextlib.suppress(OSError):

@@ -17,7 +17,7 @@ from ..pipeline import find_duplicates
 from ..results import Verdict
 from ._args import add_field_options, config_from, feed_options, fraction, weights
 from ._indexed import run_indexed as _run_indexed
-from ._output import check_output, is_parquet, json_line, output, records
+from ._output import check_output, records
 from ._progress import Progress
 
 _DEFAULTS = DedupConfig()
@@ -155,13 +155,6 @@ def run(args: argparse.Namespace) -> int:
         args.parser.error(f"argument --pairs: not allowed with --emit {args.emit} (--pairs is short for --emit pairs)")
     args.emit = "pairs" if args.pairs else (args.emit or "verdicts")
     args.pairs = args.emit == "pairs"
-    if args.emit in ("kept", "duplicates") and args.index is not None:
-        args.parser.error(f"argument --emit: {args.emit} is not written with --index yet; use --emit verdicts")
-    if is_parquet(args.output) and (args.index is not None or args.emit in ("kept", "duplicates")):
-        args.parser.error(
-            "argument -o: a .parquet output holds verdicts or pairs of a run without --index; "
-            "write the others as .jsonl"
-        )
     progress = Progress.for_terminal(quiet=args.quiet)
     config = config_from(
         args,
@@ -212,18 +205,18 @@ def run(args: argparse.Namespace) -> int:
         wanted = ("unique", "representative") if args.emit == "kept" else ("duplicate",)
         status = [(next(verdicts) if place is None else place).status for place in places]
         again = iter(held) if hold else (r.data for r in read_feeds(args.inputs, **feed_options(args)))
-        with output(args.output) as out:
+        with records(args.output, None) as sink:
             for data, state in zip(again, status, strict=True):  # the files read again: memory stays bounded
                 if state in wanted and data is not None:
-                    out.write(json_line(data))
+                    sink.write(data)
     else:
-        with records(args.output, PAIR_SCHEMA if args.pairs else VERDICT_SCHEMA) as write:
+        with records(args.output, PAIR_SCHEMA if args.pairs else VERDICT_SCHEMA) as sink:
             if args.pairs:
                 for pair in result.pairs:
-                    write(pair.to_dict())
+                    sink.write(pair.to_dict())
             else:
                 for place in places:
-                    write((next(verdicts) if place is None else place).to_dict())
+                    sink.write((next(verdicts) if place is None else place).to_dict())
     rejected = sum(place is not None for place in places)
     stats = result.stats
     progress.message(
