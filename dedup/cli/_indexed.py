@@ -82,7 +82,7 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
                     kept += verdict.status in ("unique", "representative")
                     if args.emit == "verdicts":
                         sink.write(verdict.to_dict())
-                    elif verdict.status in wanted and record.data is not None:
+                    elif args.emit in ("kept", "duplicates") and verdict.status in wanted and record.data is not None:
                         sink.write(record.data)
                 if args.pairs:
                     for pair in added.pairs:
