@@ -344,6 +344,7 @@ def test_server_killed_mid_ingest_then_restarted_nothing_silently_lost(tmp_path,
     written = rows(tmp_path / "first.jsonl")  # the lines of every batch stored before the loss, and no more
     assert [v["id"] for v in written] == ids[: len(written)] and len(written) in (0, BATCH)
     assert f"the first {len(written)} records were stored and written" in err
+    assert "lost the connection to Redis" in err and "cannot write -o" not in err  # the store's error, not the output's
     with aof_server(tmp_path, port):  # the same port and directory: the append-only file is read back
         with dedup.open_index(url, name="big") as index:
             stored = len(index)

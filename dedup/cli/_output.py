@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
-from ..errors import ConfigError, OutputError
+from ..errors import ConfigError, DedupError, OutputError
 
 # Written as \uXXXX: lone surrogates (valid in JSON, not encodable as UTF-8) and the characters beyond C0
 # (which json.dumps escapes itself) that str.splitlines() and some editors take for line breaks
@@ -198,8 +198,8 @@ def _rename(temporary: str, path: str) -> None:
 def _guard(shown: str, note: str = "") -> Iterator[None]:
     try:
         yield
-    except BrokenPipeError:
-        raise  # `dedup find ... | head`: the reader has what it wanted
+    except (BrokenPipeError, DedupError):
+        raise  # `dedup find ... | head`: the reader has what it wanted; a store's own error says what it is
     except OSError as exc:
         raise OutputError(f"cannot write {shown}: {exc.strerror or exc}{note}") from None
 
