@@ -100,6 +100,13 @@ _OPENERS = frozenset(
         "just"
     )
 )
+# German: abbreviations always followed by a word ("bzw.", "5 Mio. Euro"), months after a day ("am 17. April"),
+# and the words before an ordinal number ("der 2. Weltkrieg", "am 3. Oktober", "zum 5. Mal").
+_DE_ALWAYS = _words("bzw vgl ggf evtl inkl sog zzgl hrsg mio mrd tsd jh abs abb bd akt")
+_DE_MONTHS = _words("januar jänner februar märz april mai juni juli august september oktober november dezember")
+_DE_BEFORE_ORDINAL = _words(
+    "der die das den dem des am im vom zum zur beim bis ab seit nach vor ein eine einen einem einer jeder jedes"
+)
 # Times of day are followed by a time zone or a day as often as by a new sentence.
 _TIME_ABBR = frozenset({"a.m", "p.m"})
 
@@ -120,7 +127,11 @@ def _is_boundary(text: str, term_start: int, term: str, next_pos: int, *, cased:
     if not word:
         return True
     low = word.lower()
-    if low in _TITLES:
+    if low in _TITLES or low in _DE_ALWAYS:
+        return False
+    if cased and len(word) == 1 and word.islower():  # German "z. B.", "d. h.", "u. a.": never a lone letter's end
+        return False
+    if word.isdecimal() and len(word) <= 3 and _is_ordinal(text, term_start - len(word), next_pos):
         return False
     if nxt.isdigit() and low in _BEFORE_NUMBER:
         return False
@@ -133,6 +144,16 @@ def _is_boundary(text: str, term_start: int, term: str, next_pos: int, *, cased:
             return False
         return following.group(1).lower() in _OPENERS
     return True
+
+
+def _is_ordinal(text: str, number_start: int, next_pos: int) -> bool:
+    """Whether the number starting at ``number_start``, followed by a period, is a German ordinal
+    ("am 17. April", "der 2. Weltkrieg")."""
+    following = _NEXT_WORD_RE.match(text, next_pos)
+    if following is not None and following.group(1).lower() in _DE_MONTHS:
+        return True
+    preceding = text[max(number_start - 24, 0) : number_start].split()
+    return bool(preceding) and preceding[-1].lower() in _DE_BEFORE_ORDINAL
 
 
 def _split_block(text: str, start: int, end: int, out: list[tuple[int, int]], *, cased: bool) -> None:

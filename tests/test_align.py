@@ -429,3 +429,18 @@ def test_aligning_two_huge_texts_has_a_bounded_cost():
     tracemalloc.stop()
     assert peak < 400 * 2**20, peak  # the full matrices would be some 3 GB
     assert len(result.sentences_a) == 10_000 and result.coverage_a > 0.99
+
+
+@pytest.mark.parametrize(
+    "a, b, changed",
+    [
+        ("北京今天下雨了。明天会晴天。", "北京今天下大雨了。明天会晴天。", ("", "大")),  # Chinese
+        ("東京で地震があった。", "東京で大きな地震があった。", ("", "大きな")),  # Japanese
+        ("苹果公司 iPhone 发布会", "苹果公司 iPad 发布会", ("iPhone", "iPad")),  # mixed, spaces kept as written
+    ],
+)
+def test_word_diff_of_chinese_and_japanese_goes_by_character(a: str, b: str, changed: tuple[str, str]) -> None:
+    ops = word_diff(a, b)
+    assert [(op.a_text, op.b_text) for op in ops if op.op != "equal"] == [changed]
+    assert "".join(op.a_text for op in ops).replace(" ", "") == a.replace(" ", "")  # every character, once
+    assert "".join(op.b_text for op in ops).replace(" ", "") == b.replace(" ", "")

@@ -83,3 +83,18 @@ def test_json_round_trips(seeds) -> None:
     data = json.loads(render_json(seeds))
     assert data == json.loads(json.dumps(seeds.to_dict()))
     assert [link["kind"] for link in data["links"]].count("rewritten") == 10
+
+
+def test_chinese_is_marked_by_character_and_wraps_by_display_width() -> None:
+    a = "北京今天下雨了。" + "明天会晴天，气温回升到二十度左右，风力不大。"
+    b = "北京今天下大雨了。" + "明天会晴天，气温回升到二十度左右，风力不大。"
+    alignment = align(a, b)
+    html = render_html(alignment)
+    assert "北京今天下<ins>大</ins>雨了。" in html  # the inserted character alone, no space around it
+    inline = render_terminal(alignment, width=30, color=False)
+    assert "北京今天下{+大+}雨了。" in inline
+    from dedup.render.terminal import display_width
+
+    lines = [line for line in inline.splitlines() if line.startswith("  ")]
+    # the 46 columns of the second sentence wrap inside it: three lines in all, none wider than the terminal
+    assert len(lines) >= 3 and all(display_width(line) <= 30 for line in lines)

@@ -196,3 +196,36 @@ def test_seed_reuters_story() -> None:
     assert sentences[5] == "Mass surveillance"
     assert sentences[2].endswith('"unclassified networks."')
     assert any("U.S. President Donald Trump" in s for s in sentences)
+
+
+GERMAN = [
+    (
+        "Die Sitzung findet am 17. April in Berlin statt. Danach folgt die Abstimmung.",
+        ["Die Sitzung findet am 17. April in Berlin statt.", "Danach folgt die Abstimmung."],
+    ),
+    (
+        "Es gibt viele Optionen, z. B. Wind und Sonne. Das ist gut.",
+        ["Es gibt viele Optionen, z. B. Wind und Sonne.", "Das ist gut."],
+    ),
+    (
+        "Er wohnt in der Hauptstraße Nr. 5 in Köln. Sie nicht.",
+        ["Er wohnt in der Hauptstraße Nr. 5 in Köln.", "Sie nicht."],
+    ),
+    (
+        "Der 2. Weltkrieg endete 1945. Danach kam der Wiederaufbau.",
+        ["Der 2. Weltkrieg endete 1945.", "Danach kam der Wiederaufbau."],
+    ),
+    ("Die Firma (u. a. Siemens) wächst. Das ist neu.", ["Die Firma (u. a. Siemens) wächst.", "Das ist neu."]),
+    ("Das kostet 5 Mio. Euro, d. h. wenig. Gut so.", ["Das kostet 5 Mio. Euro, d. h. wenig.", "Gut so."]),
+    ("Zum 5. Mal gewann er, bzw. sie. Sie verlor.", ["Zum 5. Mal gewann er, bzw. sie.", "Sie verlor."]),
+]
+# ... while an English number at the end of a sentence still ends it.
+ENGLISH_NUMBERS = [
+    ("He finished in the top 10. The rest followed.", ["He finished in the top 10.", "The rest followed."]),
+    ("The vote was 52 to 3. Then it ended.", ["The vote was 52 to 3.", "Then it ended."]),
+]
+
+
+@pytest.mark.parametrize("text, expected", GERMAN + ENGLISH_NUMBERS)
+def test_german_ordinals_and_abbreviations_do_not_end_a_sentence(text: str, expected: list[str]) -> None:
+    assert [s.text for s in split_sentences(text)] == expected

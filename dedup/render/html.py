@@ -10,6 +10,7 @@ from html import escape
 
 from ..align import Alignment, Link
 from ..errors import expect
+from ..word_diff import join_runs
 from ._sides import SYMBOLS, Mark, label, sides, summary
 
 __all__ = ["render_html"]
@@ -41,7 +42,7 @@ def _cell(runs: list[tuple[str, Mark]]) -> str:
     for text, mark in runs:
         tag = _TAG[mark]
         parts.append(f"<{tag}>{escape(text)}</{tag}>" if tag else escape(text))
-    return " ".join(parts)
+    return join_runs([text for text, _ in runs], parts)
 
 
 def _row(alignment: Alignment, link: Link) -> str:

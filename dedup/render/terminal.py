@@ -12,6 +12,7 @@ import unicodedata
 
 from ..align import Alignment, Link
 from ..errors import expect
+from ..word_diff import _UNIT_RE, _UNSPACED
 from ._sides import SYMBOLS, Mark, label, sides, summary
 
 __all__ = ["SIDE_BY_SIDE_WIDTH", "render_terminal"]
@@ -50,37 +51,52 @@ def display_width(text: str) -> int:
     return width
 
 
-def _words(runs: list[tuple[str, Mark]], *, color: bool) -> list[tuple[str, int]]:
-    """Printable words with their visible width; markers or colour around each changed run."""
-    out: list[tuple[str, int]] = []
+def _pieces(word: str) -> list[str]:
+    """A word, or the characters of a script written without spaces (Chinese, Japanese, ...) one by one,
+    so that such text wraps anywhere."""
+    return _UNIT_RE.findall(word) if _UNSPACED.search(word) else [word]
+
+
+def _words(runs: list[tuple[str, Mark]], *, color: bool) -> list[tuple[str, int, bool]]:
+    """Printable words with their visible width and whether they are glued to the word before (no space
+    between them: within or next to unspaced scripts); markers or colour around each changed run."""
+    out: list[tuple[str, int, bool]] = []
+    last = ""
     for text, mark in runs:
-        words = printable(text).split()
-        if not words:
+        raw: list[tuple[str, bool]] = []
+        for word in printable(text).split():
+            for k, piece in enumerate(_pieces(word)):
+                glued = k > 0 or bool(last and (_UNSPACED.match(last[-1]) or _UNSPACED.match(piece[0])))
+                raw.append((piece, glued))
+                last = piece
+        if not raw:
             continue
         if color:
             style = _STYLE[mark]
-            out.extend((f"{style}{w}{_RESET}" if style else w, display_width(w)) for w in words)
+            out.extend((f"{style}{w}{_RESET}" if style else w, display_width(w), g) for w, g in raw)
         else:
             opening, closing = _PLAIN[mark]
-            words[0] = opening + words[0]
-            words[-1] = words[-1] + closing
-            out.extend((w, display_width(w)) for w in words)
+            shown = [w for w, _ in raw]
+            shown[0] = opening + shown[0]
+            shown[-1] = shown[-1] + closing
+            out.extend((w, display_width(w), g) for w, (_, g) in zip(shown, raw))
     return out
 
 
-def _wrap(words: list[tuple[str, int]], width: int) -> list[str]:
+def _wrap(words: list[tuple[str, int, bool]], width: int) -> list[str]:
     """Lines of at most ``width`` visible columns (a longer word stands alone on its line)."""
     lines: list[str] = []
     line: list[str] = []
     used = 0
-    for word, size in words:
-        if line and used + 1 + size > width:
-            lines.append(" ".join(line) + " " * (width - used))
-            line, used = [], 0
-        used += size + (1 if line else 0)
-        line.append(word)
+    for word, size, glued in words:
+        gap = 0 if glued or not line else 1
+        if line and used + gap + size > width:
+            lines.append("".join(line) + " " * (width - used))
+            line, used, gap = [], 0, 0
+        used += size + gap
+        line.append(" " * gap + word)
     if line:
-        lines.append(" ".join(line) + " " * max(width - used, 0))
+        lines.append("".join(line) + " " * max(width - used, 0))
     return lines
 
 
