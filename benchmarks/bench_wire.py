@@ -17,8 +17,9 @@ BBC News, then reports:
 
 ``--lead-terms`` also measures a candidate rule for the templates, applied to the flagged pairs after the
 run (a prototype, not what dedup does yet): a pair scoring below ``--ceiling`` stays flagged only if, on at
-least one side, each of the ``-k`` rarest terms of the first ``--lead`` words (title and lead; rarity is the
-document frequency over the corpus, words with digits and one-letter words left out) is in the other article.
+least one side, each of the ``-k`` rarest of the first ``--lead`` lead terms (the distinct words, not figures,
+of the first ``--window`` tokens, 200 by default, as the text stage makes them; rarity is their document frequency over the corpus)
+is among the other article's lead terms.
 
 ``--write-reference`` rewrites the BBC reference file from this run (do it only when a change of the
 defaults is meant to change what BBC pairs are flagged, and say so in the commit).
@@ -41,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _common import code_revision, platform_line, table, write_json
+
+from dedup.shingles import LEAD_WINDOW
 
 LABELS = ROOT / "benchmarks" / "labels"
 SEEDS = ROOT / "examples" / "seeds"
@@ -92,24 +95,31 @@ def labelled_scores(flagged: set[frozenset[str]], labels: Sequence[dict[str, Any
 
 
 def lead_terms_filter(
-    docs: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str, float]], *, lead: int, k: int, ceiling: float
+    docs: Sequence[dict[str, Any]],
+    pairs: Sequence[tuple[str, str, float]],
+    *,
+    lead: int,
+    k: int,
+    ceiling: float,
+    window: int = LEAD_WINDOW,
 ) -> list[tuple[str, str, float]]:
-    """The pairs the lead-terms rule keeps (see the module docstring)."""
-    from collections import Counter
+    """The pairs the lead-terms rule keeps (see the module docstring), on the lead terms dedup's text stage
+    makes (:meth:`dedup.Shingler.shingle_all`: the distinct words of the first ``window`` tokens, in order)."""
+    import numpy as np
 
-    from dedup.text import tokenize
+    from dedup import Shingler
 
-    terms = {}
-    for d in docs:
-        words = [
-            t for t in tokenize(f"{d.get('title') or ''}\n{d['text']}") if len(t) > 1 and not any(map(str.isdigit, t))
-        ]
-        terms[d["id"]] = (list(dict.fromkeys(words[:lead])), set(words))
-    df = Counter(t for _, every in terms.values() for t in every)
+    texts = [d["text"] for d in docs]
+    terms = Shingler(unit="word", size=2).shingle_all(texts, lead_window=window).terms
+    values, counts = np.unique(terms.hashes, return_counts=True)  # each document's terms are distinct
+    df = dict(zip(values.tolist(), counts.tolist()))
+    row = {d["id"]: n for n, d in enumerate(docs)}
 
     def passes(x: str, y: str) -> bool:
-        rarest = sorted(terms[x][0], key=lambda t: (df[t], t))[:k]
-        return all(t in terms[y][1] for t in rarest)
+        first = terms.doc(row[x])[:lead].tolist()
+        rarest = sorted(first, key=lambda t: (df[t], t))[:k]
+        other = set(terms.doc(row[y]).tolist())
+        return all(t in other for t in rarest)
 
     return [(a, b, s) for a, b, s in pairs if s >= ceiling or passes(a, b) or passes(b, a)]
 
@@ -231,9 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the report as JSON")
     parser.add_argument("--write-reference", action="store_true", help="rewrite the BBC reference pairs")
     parser.add_argument("--lead-terms", action="store_true", help="also measure the lead-terms rule (a prototype)")
-    parser.add_argument("--lead", type=int, default=20, help="words of title and lead the rule looks at")
+    parser.add_argument("--lead", type=int, default=20, help="lead terms the rule looks at")
     parser.add_argument("-k", type=int, default=3, help="rarest lead terms that must be in the other article")
     parser.add_argument("--ceiling", type=float, default=0.6, help="pairs scoring this or more pass the rule")
+    parser.add_argument("--window", type=int, default=LEAD_WINDOW, help="tokens whose words are the lead terms")
     args = parser.parse_args(argv)
     report = measure(args.data)
     if args.write_reference:
@@ -241,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (LABELS / "bbc_flagged_reference.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print_report(report)
     if args.lead_terms:
-        rule = {"lead": args.lead, "k": args.k, "ceiling": args.ceiling}
+        rule = {"lead": args.lead, "k": args.k, "ceiling": args.ceiling, "window": args.window}
         report = {"defaults": report, "lead_terms": measure(args.data, rule)}
         print()
         print_report(report["lead_terms"])

@@ -23,8 +23,19 @@ from .config import ConfigError
 from .errors import ArgumentTypeError, expect
 from .text import fold, metadata_prefix, tokenize
 
-__all__ = ["ShingleBatch", "Shingler", "hash_shingle", "shingle_reference", "shingles", "token_hash"]
+__all__ = [
+    "LEAD_WINDOW",
+    "ShingleBatch",
+    "Shingled",
+    "Shingler",
+    "hash_shingle",
+    "shingle_reference",
+    "shingles",
+    "token_hash",
+]
 
+#: Tokens at the start of an article whose terms (words, not figures) are kept for the lead-terms check.
+LEAD_WINDOW = 200
 _MASK64 = (1 << 64) - 1
 _GOLDEN64 = 0x9E3779B97F4A7C15
 _OFFSET64 = 0xCBF29CE484222325
@@ -132,6 +143,17 @@ class ShingleBatch:
         return ShingleBatch(hashes, offsets)
 
 
+@dataclass(frozen=True, slots=True)
+class Shingled:
+    """What the text stage makes of a batch: shingles (in order, repeats kept), the set of figures of each
+    text, and its lead terms: the distinct words (not figures) of its first :data:`LEAD_WINDOW` tokens in
+    the order they first occur, as the low 32 bits of their :func:`token_hash` (figures are the high 32)."""
+
+    shingles: ShingleBatch
+    figures: ShingleBatch
+    terms: ShingleBatch
+
+
 class Shingler:
     """Turns texts into :class:`ShingleBatch` es (tokens found and hashed by a compiled kernel).
 
@@ -160,6 +182,14 @@ class Shingler:
         folded = [fold(content(t)) for t in texts]
         token_hashes, numeric, offsets = _tokenizer.token_hashes(folded)
         return _combine(token_hashes, numeric, offsets, folded, unit=self.unit, size=self.size)
+
+    def shingle_all(self, texts: Iterable[str], *, lead_window: int = LEAD_WINDOW) -> Shingled:
+        """Shingles, figures and lead terms of every text, each text tokenised once (see :class:`Shingled`)."""
+        folded = [fold(content(t)) for t in texts]
+        token_hashes, numeric, offsets = _tokenizer.token_hashes(folded)
+        shingled, figures = _combine(token_hashes, numeric, offsets, folded, unit=self.unit, size=self.size)
+        terms = ShingleBatch(*_kernels.first_distinct(token_hashes, ~numeric, offsets, lead_window))
+        return Shingled(shingled, figures, terms)
 
 
 def shingle_reference(

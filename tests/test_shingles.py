@@ -81,3 +81,38 @@ def test_figures_ignore_thousands_separators_and_scale_spelling():
 def test_shingle_reference_validates_its_settings():
     with pytest.raises(ConfigError, match="shingle size"):
         shingle_reference(["a"], size=0)
+
+
+def _lead_terms_reference(text: str, window: int) -> list[int]:
+    """The lead terms of one text the slow way: its first ``window`` regex tokens, figures left out, each
+    distinct word once in the order it first occurs, as the low 32 bits of its token hash."""
+    from dedup.shingles import content
+    from dedup.text import fold, tokenize
+
+    seen: list[int] = []
+    for token in tokenize(fold(content(text)), normalized=True)[:window]:
+        if token[0].isdecimal():
+            continue
+        low = token_hash(token) & 0xFFFFFFFF
+        if low not in seen:
+            seen.append(low)
+    return seen
+
+
+@pytest.mark.parametrize("window", [1, 3, 8, 200])
+def test_lead_terms_equal_the_slow_reference(window):
+    texts = [
+        "The Pentagon said 12 jets flew. The Pentagon denied it, the Pentagon said.",
+        "",
+        "12 34 5.6",
+        "北京今天下雨了 Apple apple APPLE 2,500 dlrs",
+        "date 2026-03-04 Metadata is left out, as the shingles leave it out.",
+        *(" ".join(f"w{(i * 7 + j) % 23}" for j in range(300)) for i in range(3)),  # repeats, past the window
+    ]
+    got = Shingler(unit="word", size=2).shingle_all(texts, lead_window=window)
+    assert got.terms.hashes.dtype == np.uint32 and len(got.terms) == len(texts)
+    for i, text in enumerate(texts):
+        assert got.terms.doc(i).tolist() == _lead_terms_reference(text, window)
+    plain = Shingler(unit="word", size=2).shingle_with_figures(texts)
+    for mine, theirs in ((got.shingles, plain[0]), (got.figures, plain[1])):  # the other outputs are unchanged
+        assert np.array_equal(mine.hashes, theirs.hashes) and np.array_equal(mine.offsets, theirs.offsets)
