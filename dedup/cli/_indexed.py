@@ -25,11 +25,12 @@ def _checked(records: Iterator[FeedRecord], index: Deduplicator, on_error: str) 
     """Records in batches' worth, an article whose id the index already holds turned into a rejected record."""
     while batch := list(itertools.islice(records, _BATCH)):
         good = [r for r in batch if r.article is not None]
-        known = index.store.contains_many([r.article.id for r in good if r.article is not None])
-        stored = {r.article.id for r, k in zip(good, known) if k and r.article is not None}
-        if stored and index.shared:  # claimed without a verdict (a worker lost or killed): the batch takes them over
-            ids = sorted(stored)
-            stored -= {i for i, p in zip(ids, index.store.pending_many(ids).tolist()) if p}  # type: ignore[attr-defined]
+        ids = [r.article.id for r in good if r.article is not None]
+        if index.shared:  # 2: claimed without a verdict (a worker lost or killed): the batch takes them over
+            known = index.store.states_many(ids) == 1  # type: ignore[attr-defined]
+        else:
+            known = index.store.contains_many(ids)
+        stored = {i for i, k in zip(ids, known.tolist()) if k}
         for record in batch:
             if record.article is not None and record.article.id in stored:
                 record = FeedRecord(

@@ -162,15 +162,17 @@ class RedisStore(ScriptCalls):
         return -math.inf if value is None else float(value)
 
     def contains_many(self, ids: Sequence[str]) -> np.ndarray:
-        if not ids:
-            return np.zeros(0, bool)
-        return np.array(self._run("CONTAINS", *ids), dtype=np.int64) > 0
+        return self.states_many(ids) > 0
 
     def pending_many(self, ids: Sequence[str]) -> np.ndarray:
         """Which ``ids`` are stored without a final verdict yet (claimed, rep :data:`PENDING`)."""
+        return self.states_many(ids) == 2
+
+    def states_many(self, ids: Sequence[str]) -> np.ndarray:
+        """For each id, in one round trip: 0 not stored, 1 stored, 2 stored without a final verdict yet."""
         if not ids:
-            return np.zeros(0, bool)
-        return np.array(self._run("CONTAINS", *ids), dtype=np.int64) == 2
+            return np.zeros(0, np.int64)
+        return np.array(self._run("CONTAINS", *ids), dtype=np.int64)
 
     def _offsets(self, hashes: np.ndarray) -> np.ndarray:
         """The sketch counters of each hash: ``(n, depth)`` uint32, row ``r`` at ``r * width``."""
