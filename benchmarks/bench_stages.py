@@ -7,7 +7,7 @@ default). The stages are called one by one with the pipeline's own functions, ea
 stage's output of the same round, in the order ``find_duplicates`` runs them:
 
 - input: dicts to ``Article`` (``pipeline._article_chunks``);
-- per chunk of 4,096 articles: tokenise+hash (``Shingler.shingle_with_figures``), sets
+- per chunk of 4,096 articles: tokenise+hash (``Shingler.shingle_all``), sets
   (``ShingleBatch.sets``), signatures (``minhash_signatures``), band keys (``candidates.band_keys``);
 - document frequency of every shingle over the batch (the verifier's idf, ``pipeline._Verifier``);
 - the bounded candidate stream (``candidates.candidate_chunks(keys, limit=bucket_limit)``, chunks of
@@ -42,6 +42,7 @@ import dedup
 from dedup import pipeline
 from dedup.candidates import band_keys, candidate_chunks, lsh_params
 from dedup.cluster import cluster_verdicts
+from dedup.shingles import Shingled
 from dedup.verify import coverage_of, pairs_from_evidence
 
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -56,7 +57,7 @@ TITLES = {
 # (name, what is called); alignment runs only with coverage on.
 STAGES: list[tuple[str, str]] = [
     ("input", "`pipeline._article_chunks` (dicts to `Article`)"),
-    ("tokenise+hash", "`Shingler.shingle_with_figures(texts)` (shingles and figures, one tokenising)"),
+    ("tokenise+hash", "`Shingler.shingle_all(texts)` (shingles, figures and lead terms, one tokenising)"),
     ("sets", "`ShingleBatch.sets()`"),
     ("signatures", "`minhash_signatures(sets, num_perm=...)`"),
     ("band keys", "`candidates.band_keys(signatures, bands=, rows=)`"),
@@ -91,7 +92,8 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
     n_shingles = 0
     for lo in range(0, len(texts), CHUNK):
         part = texts[lo : lo + CHUNK]
-        batch, figures = stage("tokenise+hash", lambda part=part: shingler.shingle_with_figures(part))
+        made = stage("tokenise+hash", lambda part=part: shingler.shingle_all(part))
+        batch = made.shingles
         sets = stage("sets", batch.sets)
         sigs = stage(
             "signatures",
@@ -100,7 +102,7 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
             ),
         )
         keys_parts.append(stage("band keys", lambda sigs=sigs: band_keys(sigs, bands=bands, rows=rows)))
-        chunks.append(sets, figures)
+        chunks.append(Shingled(sets, made.figures, made.terms))
         n_shingles += int(batch.hashes.shape[0])
     distinct = sum(int(s.hashes.shape[0]) for s in chunks.sets)
     keys = np.concatenate(keys_parts) if keys_parts else np.empty((0, bands), np.uint64)

@@ -13,16 +13,10 @@ BBC News, then reports:
   (``benchmarks/labels/candidate_pairs.jsonl``), by corpus. No setting is tuned here, so these are held-out
   figures for any rule tuned on the template rate.
 
-    python benchmarks/bench_wire.py --data ../shared/data [--json OUT] [--write-reference] [--lead-terms]
+    python benchmarks/bench_wire.py --data ../shared/data [--json OUT] [--write-reference] [--without-lead-check]
 
-``--lead-terms`` also measures a candidate rule for the templates, applied to the flagged pairs after the
-run (a prototype, not what dedup does yet): a pair scoring below ``--ceiling`` stays flagged only if, on at
-least one side, each of the ``-k`` rarest of the first ``--lead`` lead terms (the distinct words, not figures,
-of the first ``--window`` tokens, 200 by default, as the text stage makes them; rarity is their document frequency over the corpus)
-is among the other article's lead terms.
-
-``--write-reference`` rewrites the BBC reference file from this run (do it only when a change of the
-defaults is meant to change what BBC pairs are flagged, and say so in the commit).
+``--without-lead-check`` also runs with ``lead_terms=0`` (the check that keeps templates of different
+companies apart turned off), to show what it does.
 """
 
 from __future__ import annotations
@@ -42,8 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _common import code_revision, platform_line, table, write_json
-
-from dedup.shingles import LEAD_WINDOW
 
 LABELS = ROOT / "benchmarks" / "labels"
 SEEDS = ROOT / "examples" / "seeds"
@@ -94,36 +86,6 @@ def labelled_scores(flagged: set[frozenset[str]], labels: Sequence[dict[str, Any
     }
 
 
-def lead_terms_filter(
-    docs: Sequence[dict[str, Any]],
-    pairs: Sequence[tuple[str, str, float]],
-    *,
-    lead: int,
-    k: int,
-    ceiling: float,
-    window: int = LEAD_WINDOW,
-) -> list[tuple[str, str, float]]:
-    """The pairs the lead-terms rule keeps (see the module docstring), on the lead terms dedup's text stage
-    makes (:meth:`dedup.Shingler.shingle_all`: the distinct words of the first ``window`` tokens, in order)."""
-    import numpy as np
-
-    from dedup import Shingler
-
-    texts = [d["text"] for d in docs]
-    terms = Shingler(unit="word", size=2).shingle_all(texts, lead_window=window).terms
-    values, counts = np.unique(terms.hashes, return_counts=True)  # each document's terms are distinct
-    df = dict(zip(values.tolist(), counts.tolist()))
-    row = {d["id"]: n for n, d in enumerate(docs)}
-
-    def passes(x: str, y: str) -> bool:
-        first = terms.doc(row[x])[:lead].tolist()
-        rarest = sorted(first, key=lambda t: (df[t], t))[:k]
-        other = set(terms.doc(row[y]).tolist())
-        return all(t in other for t in rarest)
-
-    return [(a, b, s) for a, b, s in pairs if s >= ceiling or passes(a, b) or passes(b, a)]
-
-
 def _load(path: Path) -> list[dict[str, Any]]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -134,7 +96,7 @@ def _seeds() -> list[dict[str, Any]]:
     return [{"id": i, "text": (SEEDS / n).read_text(encoding="utf-8")} for i, n in zip(SEED_IDS, names)]
 
 
-def _flag(docs: list[dict[str, Any]]) -> tuple[list[tuple[str, str, float]], float]:
+def _flag(docs: list[dict[str, Any]], overrides: dict[str, Any]) -> tuple[list[tuple[str, str, float]], float]:
     from dedup import Article, DedupConfig, find_duplicates
 
     articles = [
@@ -142,19 +104,17 @@ def _flag(docs: list[dict[str, Any]]) -> tuple[list[tuple[str, str, float]], flo
         for d in docs
     ]
     started = time.perf_counter()
-    result = find_duplicates(articles, DedupConfig(coverage=False))  # coverage never changes a verdict
+    result = find_duplicates(articles, DedupConfig(coverage=False, **overrides))  # coverage never changes a verdict
     return [(p.a, p.b, p.score) for p in result.pairs], time.perf_counter() - started
 
 
-def measure(data: Path, rule: dict[str, Any] | None = None) -> dict[str, Any]:
+def measure(data: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     labels = [json.loads(line) for line in (LABELS / "candidate_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
     reuters = _seeds() + _load(data / "reuters21578.jsonl.gz")
     bbc = _load(data / "bbc_news.jsonl.gz")
-    report: dict[str, Any] = {"revision": code_revision(), "platform": platform_line(), "rule": rule}
+    report: dict[str, Any] = {"revision": code_revision(), "platform": platform_line(), "overrides": overrides or {}}
     for name, docs in (("reuters", reuters), ("bbc", bbc)):
-        pairs, seconds = _flag(docs)
-        if rule is not None:
-            pairs = lead_terms_filter(docs, pairs, **rule)
+        pairs, seconds = _flag(docs, overrides or {})
         titles = {d["id"]: d.get("title") for d in docs}
         flagged = {frozenset((a, b)) for a, b, _ in pairs}
         entry: dict[str, Any] = {"articles": len(docs), "pairs": len(pairs), "seconds": round(seconds, 2)}
@@ -182,8 +142,8 @@ def _reference() -> set[frozenset[str]] | None:
 
 def print_report(report: dict[str, Any]) -> None:
     reu, bbc = report["reuters"], report["bbc"]
-    rule = report.get("rule")
-    what = "the shipped defaults" if rule is None else f"the shipped defaults + the lead-terms rule {rule}"
+    overrides = report.get("overrides") or {}
+    what = "the shipped defaults" + (f" with {overrides}" if overrides else "")
     print(f"# Accuracy on wire feeds at {what} ({report['revision']}; {report['platform']})\n")
     print(
         table(
@@ -240,22 +200,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="the shared data folder")
     parser.add_argument("--json", type=Path, help="write the report as JSON")
     parser.add_argument("--write-reference", action="store_true", help="rewrite the BBC reference pairs")
-    parser.add_argument("--lead-terms", action="store_true", help="also measure the lead-terms rule (a prototype)")
-    parser.add_argument("--lead", type=int, default=20, help="lead terms the rule looks at")
-    parser.add_argument("-k", type=int, default=3, help="rarest lead terms that must be in the other article")
-    parser.add_argument("--ceiling", type=float, default=0.6, help="pairs scoring this or more pass the rule")
-    parser.add_argument("--window", type=int, default=LEAD_WINDOW, help="tokens whose words are the lead terms")
+    parser.add_argument("--without-lead-check", action="store_true", help="also run with lead_terms=0")
     args = parser.parse_args(argv)
     report = measure(args.data)
     if args.write_reference:
         lines = [json.dumps({"a": a, "b": b}) for a, b in report["bbc"]["flagged"]]
         (LABELS / "bbc_flagged_reference.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print_report(report)
-    if args.lead_terms:
-        rule = {"lead": args.lead, "k": args.k, "ceiling": args.ceiling, "window": args.window}
-        report = {"defaults": report, "lead_terms": measure(args.data, rule)}
+    if args.without_lead_check:
+        report = {"defaults": report, "without_lead_check": measure(args.data, {"lead_terms": 0})}
         print()
-        print_report(report["lead_terms"])
+        print_report(report["without_lead_check"])
     write_json(args.json, report)
     return 0
 

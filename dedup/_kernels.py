@@ -149,27 +149,6 @@ def unique_per_doc(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     return (keys & _U64(0xFFFFFFFF)).astype(_U32), new_offsets
 
 
-def first_distinct(
-    token_hashes: np.ndarray, keep: np.ndarray, offsets: np.ndarray, window: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per document, the distinct low 32 bits of the hashes of the tokens ``keep`` selects among its first
-    ``window`` tokens, in the order of their first occurrence: ``(hashes uint32, offsets)``."""
-    n_docs = offsets.shape[0] - 1
-    counts = np.diff(offsets)
-    position = _ragged_arange(counts)
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
-    mask = keep & (position < window)
-    low = (token_hashes[mask] & _U64(0xFFFFFFFF)).astype(_U32)
-    owner = doc[mask]
-    key = (owner.astype(_U64) << _U64(32)) | low.astype(_U64)
-    order = stable_argsort(key)  # equal keys stay in position order: the first of each run is the first occurrence
-    ordered = key[order]
-    first = np.concatenate(([True], ordered[1:] != ordered[:-1])) if ordered.size else np.zeros(0, bool)
-    chosen = np.sort(order[first])  # back in (document, position) order
-    out_offsets = np.searchsorted(owner[chosen], np.arange(n_docs + 1), side="left").astype(np.int64)
-    return low[chosen], out_offsets
-
-
 def minhash(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, block_size: int) -> np.ndarray:
     """MinHash signatures, ``(n_docs, num_perm)`` uint32, bit-identical to datasketch's affine32.
 

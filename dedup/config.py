@@ -78,6 +78,14 @@ class DedupConfig:
         Least share of the figures (numbers, dates, amounts) of the article with fewer of them
         that must also appear in the other; templated stories that differ in their facts fail
         it. 0 turns the check off.
+    lead_terms : int
+        For a pair scoring below ``lead_ceiling``: how many of the rarest words of an article's lead
+        (the first distinct words of its text; rarest over the batch, or over the index and the
+        batch) must all be in the other article, on at least one side. Templated items about
+        different companies ("... SETS QUARTERLY DIVIDEND") share wording and often figures, not
+        names. 0 turns the check off (``docs/thresholds.md``).
+    lead_ceiling : float
+        Pairs scoring this or more are near-duplicates without the lead check.
     candidate_threshold : float
         Jaccard similarity the MinHash LSH stage is tuned for (bands and rows are chosen from it
         the way ``datasketch.MinHashLSH`` chooses them). Lower finds more candidates to verify.
@@ -121,6 +129,8 @@ class DedupConfig:
 
     threshold: float = 0.35
     fact_agreement: float = 0.8
+    lead_terms: int = 3
+    lead_ceiling: float = 0.6
     candidate_threshold: float = 0.2
     lsh_weights: tuple[float, float] = (0.5, 0.5)
     bucket_limit: int = 32
@@ -140,6 +150,8 @@ class DedupConfig:
         put = object.__setattr__
         put(self, "threshold", check_fraction("threshold", self.threshold))
         put(self, "fact_agreement", check_fraction("fact_agreement", self.fact_agreement, allow_zero=True))
+        put(self, "lead_terms", _check_int("lead_terms", self.lead_terms, minimum=0, maximum=20))
+        put(self, "lead_ceiling", check_fraction("lead_ceiling", self.lead_ceiling, allow_zero=True))
         put(self, "candidate_threshold", check_fraction("candidate_threshold", self.candidate_threshold))
         weights = self.lsh_weights
         values = tuple(_real(w) for w in weights) if isinstance(weights, (tuple, list)) else ()

@@ -30,7 +30,7 @@ from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
 from .store._buckets import BucketHits
 from .store.base import Records, ScreenedStore, Store, _take, concat_batches, concat_records
-from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
+from .verify import LEAD_MIN_DOCS, Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["Matches", "match_batch", "prepare_batch"]
 
@@ -41,8 +41,8 @@ def prepare_batch(
     """The records of new articles: shingle sets, figures and band keys, times (``arrival`` where unpublished)."""
     shingler = Shingler(unit=config.shingle_unit, size=config.shingle_size)
     texts = [a.text for a in articles]
-    shingled, figures = shingler.shingle_with_figures(texts)
-    sets = shingled.sets()
+    made = shingler.shingle_all(texts)
+    sets, figures = made.shingles.sets(), made.figures
     signatures = minhash_signatures(sets, num_perm=config.num_perm, seed=config.seed, block_size=config.block_size)
     published = np.array(
         [a.published.timestamp() if a.published is not None else math.nan for a in articles], dtype=float
@@ -57,6 +57,7 @@ def prepare_batch(
         sets=sets,
         figures=figures,
         texts=texts,
+        terms=made.terms,
     )
 
 
@@ -160,13 +161,21 @@ def match_batch(
     involved = _kernels.unique(candidates) if candidates.size else np.empty(0, np.int64)
     sets = _take(nodes.sets, involved)
     n_docs = len(store) + (0 if counted else len(batch))
+    terms = _take(nodes.terms, involved) if nodes.terms is not None and n_docs >= LEAD_MIN_DOCS else None
     counts = store.document_frequency(sets.hashes)
+    term_df = store.document_frequency(terms.hashes) if terms is not None else None  # one table: see Store
     if not counted:
         own_df = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
         own_df.add(batch.sets.hashes)
         counts = counts + own_df.lookup(sets.hashes)
+        if terms is not None and batch.terms is not None:
+            own_terms = DocumentFrequency(capacity=max(batch.terms.hashes.shape[0], 1))
+            own_terms.add(batch.terms.hashes)
+            term_df = term_df + own_terms.lookup(terms.hashes)  # type: ignore[operator]
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
-    corpus = Corpus.from_sets(sets, _take(nodes.figures, involved), [], config, weights=weights)
+    corpus = Corpus.from_sets(
+        sets, _take(nodes.figures, involved), [], config, weights=weights, terms=terms, term_df=term_df
+    )
     ev = evidence(corpus, np.searchsorted(involved, candidates), config)
     keep = np.flatnonzero(ev.is_duplicate)
     ev = Evidence(**{name: getattr(ev, name)[keep] for name in ev.__dataclass_fields__})

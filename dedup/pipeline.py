@@ -28,9 +28,10 @@ from .cluster import cluster_verdicts
 from .config import DedupConfig, resolve_config
 from .errors import ArgumentTypeError, InputError
 from .results import DedupResult, DuplicatePair, Verdict
-from .shingles import ShingleBatch, Shingler
+from .shingles import ShingleBatch, Shingled, Shingler
 from .signatures import minhash_signatures
-from .verify import Corpus, Evidence, coverage_of, evidence, pairs_from_evidence
+from .store.base import concat_batches
+from .verify import LEAD_MIN_DOCS, Corpus, Evidence, coverage_of, evidence, pairs_from_evidence
 
 __all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
 
@@ -115,20 +116,17 @@ def _articles(items: Iterable[Article | Mapping[str, Any]]) -> list[Article]:
     return [article for chunk in _article_chunks(items) for article in chunk]
 
 
-def _sign_chunk(
-    texts: list[str], cfg: DedupConfig, bands: int, rows: int
-) -> tuple[ShingleBatch, ShingleBatch, np.ndarray]:
-    """Shingle sets, figures and band keys of one chunk (in a worker thread when workers > 1)."""
-    shingler = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)
-    shingled, figures = shingler.shingle_with_figures(texts)
-    sets = shingled.sets()
-    signatures = minhash_signatures(sets, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
-    return sets, figures, band_keys(signatures, bands=bands, rows=rows)
+def _sign_chunk(texts: list[str], cfg: DedupConfig, bands: int, rows: int) -> tuple[Shingled, np.ndarray]:
+    """Shingle sets, figures, lead terms and band keys of one chunk (in a worker thread when workers > 1)."""
+    made = Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size).shingle_all(texts)
+    made = Shingled(made.shingles.sets(), made.figures, made.terms)
+    signatures = minhash_signatures(made.shingles, num_perm=cfg.num_perm, seed=cfg.seed, block_size=cfg.block_size)
+    return made, band_keys(signatures, bands=bands, rows=rows)
 
 
 def _signed_chunks(
     chunks: Iterable[_Columns], cfg: DedupConfig, bands: int, rows: int
-) -> Iterator[tuple[_Columns, tuple[ShingleBatch, ShingleBatch, np.ndarray]]]:
+) -> Iterator[tuple[_Columns, tuple[Shingled, np.ndarray]]]:
     """Each chunk with its signed arrays, in order; with workers > 1, at most 2 chunks per worker in flight."""
     pending: deque[_Columns] = deque()
 
@@ -142,23 +140,27 @@ def _signed_chunks(
 
 
 class _Chunks:
-    """Shingle sets and figures of a batch, kept as the per-chunk arrays they were made in."""
+    """Shingle sets, figures and lead terms of a batch, kept as the per-chunk arrays they were made in."""
 
     def __init__(self) -> None:
         self.sets: list[ShingleBatch] = []
         self.figures: list[ShingleBatch] = []
+        self.terms: list[ShingleBatch] = []
         self.first: list[int] = [0]  # index of each chunk's first document
 
-    def append(self, sets: ShingleBatch, figures: ShingleBatch) -> None:
-        self.sets.append(sets)
-        self.figures.append(figures)
-        self.first.append(self.first[-1] + len(sets))
+    def append(self, made: Shingled) -> None:
+        self.sets.append(made.shingles)
+        self.figures.append(made.figures)
+        self.terms.append(made.terms)
+        self.first.append(self.first[-1] + len(made.shingles))
 
     def all_figures(self) -> ShingleBatch:
         """The figures of every document of the batch as one batch (a few hashes per article)."""
-        hashes = np.concatenate([b.hashes for b in self.figures] or [np.empty(0, np.uint32)])
-        sizes = np.concatenate([np.diff(b.offsets) for b in self.figures] or [np.empty(0, np.int64)])
-        return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+        return concat_batches(self.figures)
+
+    def all_terms(self) -> ShingleBatch:
+        """The lead terms of every document of the batch as one batch (at most ``LEAD_WINDOW`` per article)."""
+        return concat_batches(self.terms)
 
     def gather(self, docs: np.ndarray, *, figures: bool = False) -> ShingleBatch:
         """The sets (or the figures) of the documents ``docs`` (sorted global indices), as one batch."""
@@ -215,7 +217,9 @@ class _Verifier:
         self.df = _pair_kernels.FrequencyIndex(*chunks.document_frequency())  # hashes in two or more documents
         self.figures = chunks.all_figures()
         self.sketches = _pair_kernels.figure_sketches(self.figures.hashes, self.figures.offsets)
-        chunks.figures = []  # now in self.figures only
+        self.terms = chunks.all_terms()
+        self.term_df = _pair_kernels.FrequencyIndex(*_kernels.repeated_counts(np.sort(self.terms.hashes)))
+        chunks.figures = chunks.terms = []  # now in self.figures and self.terms only
 
     def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
         """The verified pairs of one chunk of candidates, and their sentence coverage when ``coverage`` is on."""
@@ -230,10 +234,15 @@ class _Verifier:
             ]
         # The rest is verified on the sets of just its documents.
         involved = _kernels.unique(candidates)
-        sets, figures = chunks.gather(involved), _gather(self.figures, involved)
+        sets, figures, terms = chunks.gather(involved), _gather(self.figures, involved), _gather(self.terms, involved)
         counts = self.df(sets.hashes)
         weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))
-        corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
+        if self.n >= LEAD_MIN_DOCS:
+            corpus = Corpus.from_sets(
+                sets, figures, [], cfg, weights=weights, terms=terms, term_df=self.term_df(terms.hashes)
+            )
+        else:
+            corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
         ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
         verified = _select(dataclasses.replace(ev, pairs=candidates), ev.is_duplicate)
         return verified, coverage_of(verified.pairs, self.texts) if cfg.coverage else None
@@ -334,13 +343,13 @@ def find_duplicates(
     chunks = _Chunks()
     key_chunks = []
     # Articles are read lazily, chunk by chunk; a chunk's signatures live only until its band keys are made.
-    for chunk, (sets, figures, keys) in _signed_chunks(_column_chunks(articles), cfg, bands, rows):
+    for chunk, (made, keys) in _signed_chunks(_column_chunks(articles), cfg, bands, rows):
         ids.extend(chunk.ids)
         lengths.extend(map(len, chunk.texts))
         published.extend(chunk.published)
         if cfg.coverage:
             texts.extend(chunk.texts)
-        chunks.append(sets, figures)
+        chunks.append(made)
         key_chunks.append(keys)
         report("signatures", len(ids), total)
     n = len(ids)

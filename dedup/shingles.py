@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from . import _kernels, _tokenizer
+from . import _kernels, _lead_kernels, _tokenizer
 from .config import ConfigError
 from .errors import ArgumentTypeError, expect
 from .text import fold, metadata_prefix, tokenize
@@ -188,7 +188,7 @@ class Shingler:
         folded = [fold(content(t)) for t in texts]
         token_hashes, numeric, offsets = _tokenizer.token_hashes(folded)
         shingled, figures = _combine(token_hashes, numeric, offsets, folded, unit=self.unit, size=self.size)
-        terms = ShingleBatch(*_kernels.first_distinct(token_hashes, ~numeric, offsets, lead_window))
+        terms = ShingleBatch(*_lead_kernels.first_distinct(token_hashes, ~numeric, offsets, lead_window))
         return Shingled(shingled, figures, terms)
 
 

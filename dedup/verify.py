@@ -8,6 +8,9 @@ Every candidate pair from the LSH stage is scored on the exact shingle sets:
   that text many articles share (boilerplate, recurring formats) counts for little,
 - ``facts``: agreement of the figures (numbers, dates, amounts) of the two articles; templated
   stories ("XYZ Corp 1st qtr net ...") share wording but not figures,
+- ``lead``: for a pair below ``config.lead_ceiling``, whether on at least one side the few rarest words
+  of the lead (:func:`lead_agreement`) are all in the other; templates of different companies that
+  share their figures too ("... SETS QUARTERLY", "... RAISES PRIME RATE") differ in their names,
 - optionally ``coverage_a`` / ``coverage_b`` from the sentence alignment (:func:`dedup.align`).
 
 How these combine into the verdict, and why, is measured in ``docs/thresholds.md``.
@@ -21,13 +24,27 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels, _pair_kernels
+from . import _kernels, _lead_kernels, _pair_kernels
 from .article import Article, as_article
 from .config import DedupConfig, resolve_config
 from .results import DuplicatePair
 from .shingles import ShingleBatch, Shingler
 
-__all__ = ["Comparison", "compare", "coverage_of", "fact_agreement", "pairs_from_evidence"]
+__all__ = [
+    "LEAD_LOOK",
+    "Comparison",
+    "compare",
+    "coverage_of",
+    "fact_agreement",
+    "lead_agreement",
+    "pairs_from_evidence",
+]
+
+#: Lead terms (the first distinct words of an article) among which the rarest are taken for the lead check.
+LEAD_LOOK = 20
+#: The lead check needs this many articles (in the batch, or the index and the batch) to tell a rare word
+#: (a name) from a common one; in fewer, every word one article has and the other lacks looks rarest.
+LEAD_MIN_DOCS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +56,14 @@ class Corpus:
     doc_weight: np.ndarray  # float64, total weight of each document's set
     facts: ShingleBatch  # sorted unique hashes of each document's numbers
     texts: Sequence[str]
+    terms: ShingleBatch | None = None  # lead terms of each document (Shingled.terms); None: no lead check
+    term_df: np.ndarray | None = None  # document frequency of each element of terms.hashes
 
     @classmethod
     def build(cls, texts: Sequence[str], config: DedupConfig, *, shingler: Shingler | None = None) -> Corpus:
         shingler = shingler or Shingler(unit=config.shingle_unit, size=config.shingle_size)
         shingled, figures = shingler.shingle_with_figures(texts)
+        # No lead terms: two texts alone cannot tell a rare word (a name) from a common one.
         return cls.from_sets(shingled.sets(), figures, texts, config)
 
     @classmethod
@@ -55,6 +75,8 @@ class Corpus:
         config: DedupConfig,
         *,
         weights: np.ndarray | None = None,
+        terms: ShingleBatch | None = None,
+        term_df: np.ndarray | None = None,
     ) -> Corpus:
         if weights is None:
             weights = idf_weights(sets, prior=config.idf_prior)
@@ -62,7 +84,7 @@ class Corpus:
             weights = np.ones(sets.hashes.shape[0])
         cum = np.concatenate(([0.0], np.cumsum(weights)))
         doc_weight = cum[sets.offsets[1:]] - cum[sets.offsets[:-1]]
-        return cls(sets, weights, doc_weight, facts, texts)
+        return cls(sets, weights, doc_weight, facts, texts, terms, term_df)
 
 
 def idf_weights(sets: ShingleBatch, *, prior: int) -> np.ndarray:
@@ -97,6 +119,7 @@ class Evidence:
     facts: np.ndarray  # agreement of figures in [0, 1]; 1.0 when neither side has any
     score: np.ndarray
     is_duplicate: np.ndarray
+    lead: np.ndarray  # bool: the lead terms agree (or were not checked: no terms, score >= lead_ceiling)
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -118,7 +141,35 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
     wca, wcb = _safe_div(iw, wa), _safe_div(iw, wb)
     facts_agree = fact_agreement(facts, pairs)
     score, dup = _decide(wjac, wca, wcb, facts_agree, config)
-    return Evidence(pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, facts_agree, score, dup)
+    lead = np.ones(pairs.shape[0], bool)
+    if config.lead_terms and corpus.terms is not None and corpus.term_df is not None:
+        need = np.flatnonzero(dup & (score < config.lead_ceiling))
+        lead[need] = lead_agreement(corpus.terms, corpus.term_df, pairs[need], k=config.lead_terms)
+        dup &= lead
+    return Evidence(
+        pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, facts_agree, score, dup, lead
+    )
+
+
+def lead_agreement(
+    terms: ShingleBatch, term_df: np.ndarray, pairs: np.ndarray, *, k: int, look: int = LEAD_LOOK
+) -> np.ndarray:
+    """For each pair ``(i, j)``: whether, on at least one side, each of the ``k`` rarest of that article's first
+    ``look`` lead terms (rarest: lowest ``term_df``, the document frequency of each term) is among the other's.
+
+    The rare words of a lead are the names of the story (a company, a ticker, a place); two templated items
+    about different companies share their common words, not those. One side is enough: a flash without a
+    ticker is contained in the full story, whose own rarest words may not be in the flash.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if pairs.shape[0] == 0:
+        return np.ones(0, bool)
+    docs = _kernels.unique(pairs)
+    rarest = _lead_kernels.rarest(terms.hashes, terms.offsets, term_df, docs, look=look, k=k)
+    row = np.searchsorted(docs, pairs)
+    a_in_b = _lead_kernels.contained(rarest[row[:, 0]], terms.hashes, terms.offsets, pairs[:, 1])
+    b_in_a = _lead_kernels.contained(rarest[row[:, 1]], terms.hashes, terms.offsets, pairs[:, 0])
+    return a_in_b | b_in_a
 
 
 def fact_agreement(facts: ShingleBatch, pairs: np.ndarray) -> np.ndarray:
@@ -146,12 +197,33 @@ def _decide(wjac, wca, wcb, facts, config: DedupConfig) -> tuple[np.ndarray, np.
 def reason(ev: Evidence, k: int, config: DedupConfig) -> str:
     """A one-line explanation of the verdict on pair ``k``."""
     score = float(ev.score[k])
-    parts = f"score {score:.2f} (weighted jaccard {ev.weighted_jaccard[k]:.2f}, containment {ev.weighted_containment_a[k]:.2f}/{ev.weighted_containment_b[k]:.2f})"
-    if ev.is_duplicate[k]:
-        return f"near-duplicate: {parts} >= threshold {config.threshold:.2f}; figures agree {ev.facts[k]:.2f}"
-    if score >= config.threshold:
-        return f"not a duplicate: {parts} but their figures differ (agreement {ev.facts[k]:.2f} < {config.fact_agreement:.2f})"
-    return f"not a duplicate: {parts} < threshold {config.threshold:.2f}"
+    return _reason(
+        score,
+        float(ev.weighted_jaccard[k]),
+        float(ev.weighted_containment_a[k]),
+        float(ev.weighted_containment_b[k]),
+        float(ev.facts[k]),
+        bool(ev.is_duplicate[k]),
+        bool(ev.lead[k]),
+        config,
+    )
+
+
+def _reason(
+    score: float, wjac: float, wca: float, wcb: float, facts: float, dup: bool, lead: bool, config: DedupConfig
+) -> str:
+    parts = f"score {score:.2f} (weighted jaccard {wjac:.2f}, containment {wca:.2f}/{wcb:.2f})"
+    threshold, agreement = config.threshold, config.fact_agreement
+    if dup:
+        return f"near-duplicate: {parts} >= threshold {threshold:.2f}; figures agree {facts:.2f}"
+    if score >= threshold and facts < agreement:
+        return f"not a duplicate: {parts} but their figures differ (agreement {facts:.2f} < {agreement:.2f})"
+    if score >= threshold and not lead:
+        return (
+            f"not a duplicate: {parts} but the rarest words of neither lead are all in the other "
+            f"(different names, as in templated items; checked below score {config.lead_ceiling:.2f})"
+        )
+    return f"not a duplicate: {parts} < threshold {threshold:.2f}"
 
 
 def coverage_of(pairs: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -202,30 +274,9 @@ def _select_fields(ev: Evidence, selected: np.ndarray) -> Evidence:
 
 def _reasons(ev: Evidence, config: DedupConfig) -> list[str]:
     """``[reason(ev, k, config) for k in range(len(ev.pairs))]`` from Python values taken once."""
-    columns = zip(
-        *(
-            getattr(ev, name).tolist()
-            for name in (
-                "score",
-                "weighted_jaccard",
-                "weighted_containment_a",
-                "weighted_containment_b",
-                "facts",
-                "is_duplicate",
-            )
-        )
-    )
-    out = []
-    threshold, agreement = config.threshold, config.fact_agreement
-    for score, wjac, wca, wcb, facts, dup in columns:
-        parts = f"score {score:.2f} (weighted jaccard {wjac:.2f}, containment {wca:.2f}/{wcb:.2f})"
-        if dup:
-            out.append(f"near-duplicate: {parts} >= threshold {threshold:.2f}; figures agree {facts:.2f}")
-        elif score >= threshold:
-            out.append(f"not a duplicate: {parts} but their figures differ (agreement {facts:.2f} < {agreement:.2f})")
-        else:
-            out.append(f"not a duplicate: {parts} < threshold {threshold:.2f}")
-    return out
+    names = ("score", "weighted_jaccard", "weighted_containment_a", "weighted_containment_b", "facts", "is_duplicate")
+    columns = zip(*(getattr(ev, name).tolist() for name in (*names, "lead")))
+    return [_reason(s, wj, wa, wb, f, d, ld, config) for s, wj, wa, wb, f, d, ld in columns]
 
 
 @dataclass(frozen=True, slots=True)

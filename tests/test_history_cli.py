@@ -35,6 +35,7 @@ from .conftest import ROOT, shared_data
 FIELDS = {"id", "status", "cluster", "duplicate_of", "score", "reason"}
 BATCH = 4096  # dedup find --index matches and commits this many articles per transaction
 THRESHOLD = dedup.DedupConfig().threshold
+LEAD_CEILING = dedup.DedupConfig().lead_ceiling
 
 
 # -- feeds -------------------------------------------------------------------------------------------
@@ -525,10 +526,12 @@ def test_two_halves_through_an_index_find_the_pairs_of_the_whole(tmp_path, capsy
         )
     assert len(in_whole) > 1000
     assert agreement >= 0.98
+    # A pair found on one side only is explained: near the threshold (idf weights counted over half the
+    # corpus), or below the lead check's ceiling (which lead words are rarest depends on what was counted).
     for pair in only_whole:
-        assert abs(in_whole[pair] - THRESHOLD) <= 0.05, (pair, in_whole[pair])
+        assert abs(in_whole[pair] - THRESHOLD) <= 0.05 or in_whole[pair] < LEAD_CEILING, (pair, in_whole[pair])
     for pair in only_halves:
-        assert abs(in_halves[pair] - THRESHOLD) <= 0.05, (pair, in_halves[pair])
+        assert abs(in_halves[pair] - THRESHOLD) <= 0.05 or in_halves[pair] < LEAD_CEILING, (pair, in_halves[pair])
     across = [p for p in _pair_scores(out["second"]) if (p[0] in first_ids) != (p[1] in first_ids)]
     assert len(across) > 50  # the second run pairs its articles with the first run's
 

@@ -104,7 +104,8 @@ def test_kept_records_as_parquet_keep_their_own_columns_and_types(tmp_path, seed
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "clean.parquet"
-    assert main(["find", str(feed), "--emit", "kept", "-o", str(out), "-q"]) == 0
+    # 5,000 fillers of one vocabulary make every other word look rare: no lead check on such a feed
+    assert main(["find", str(feed), "--emit", "kept", "-o", str(out), "-q", "--lead-terms", "0"]) == 0
     table = pq.read_table(out)  # more than one row group: the first ones rewritten under the wider schema
     assert table.schema.field("desk").type == pa.string() and table.schema.field("meta").type == pa.struct(
         [("n", pa.int64())]

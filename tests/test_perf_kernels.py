@@ -8,7 +8,7 @@ import pytest
 from dedup import _kernels, _pair_kernels, find_duplicates
 from dedup.candidates import _emitted_before, band_keys, candidate_chunks
 from dedup.pipeline import _Chunks, _gather
-from dedup.shingles import ShingleBatch
+from dedup.shingles import ShingleBatch, Shingled
 
 
 def _random_sets(rng: np.random.Generator, n: int, universe: int, max_size: int) -> ShingleBatch:
@@ -113,7 +113,9 @@ def test_figures_of_the_batch_gathered_as_chunk_by_chunk() -> None:
     rng = np.random.default_rng(1)
     chunks = _Chunks()
     for n in (3, 0, 7, 5):
-        chunks.append(_random_sets(rng, n, 100, 10), _random_sets(rng, n, 100, 4))
+        chunks.append(
+            Shingled(_random_sets(rng, n, 100, 10), _random_sets(rng, n, 100, 4), _random_sets(rng, n, 100, 6))
+        )
     docs = np.array([0, 2, 3, 9, 14])
     expected = chunks.gather(docs, figures=True)
     got = _gather(chunks.all_figures(), docs)

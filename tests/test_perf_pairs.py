@@ -27,7 +27,7 @@ def _evidence(rng: np.random.Generator, m: int) -> Evidence:
     }
     fields["score"][::7] = 0.35  # on the threshold
     fields["facts"][::5] = 1.0
-    return Evidence(pairs=pairs, is_duplicate=rng.random(m) < 0.5, **fields)
+    return Evidence(pairs=pairs, is_duplicate=rng.random(m) < 0.5, lead=rng.random(m) < 0.9, **fields)
 
 
 def _reference(ev, keep, ids, config, coverage):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import pytest
 
 import dedup
 from dedup.candidates import band_keys, candidates_from_keys, lsh_params
-from dedup.shingles import content, hash_shingle, token_hash
+from dedup.shingles import Shingled, content, hash_shingle, token_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from _templated import templated_feed
@@ -144,7 +144,7 @@ def test_document_frequency_by_ranges_of_the_hash_space():
         ]
         offsets = np.concatenate(([0], np.cumsum([s.shape[0] for s in sets]))).astype(np.int64)
         batch = dedup.ShingleBatch(np.concatenate(sets).astype(np.uint32), offsets)
-        chunks.append(batch, batch)
+        chunks.append(Shingled(batch, batch, batch))
     whole = _kernels.repeated_counts(np.sort(np.concatenate([b.hashes for b in chunks.sets])))
     for piece in (1, 100, 1 << 25):
         table, counts = chunks.document_frequency(piece=piece)

@@ -65,14 +65,32 @@ def report() -> dict:
     return wire.measure(shared_data("bbc_news.jsonl.gz").parent)
 
 
-def test_the_defaults_find_the_seeds_keep_the_bbc_pairs_and_the_labelled_recall(report: dict) -> None:
-    reuters, bbc = report["reuters"], report["bbc"]
+# What the lead check costs (docs/thresholds.md): pairs flagged before it that it turns away. Read by hand:
+# the BBC pairs are rewrites whose headlines were rewritten too (the rarest words of a lead are the headline's).
+LOST_BBC = {
+    frozenset(("bbc-entertainment/038", "bbc-entertainment/355")),  # "Stars gear up for Bafta ceremony"
+    frozenset(("bbc-entertainment/152", "bbc-entertainment/163")),
+    frozenset(("bbc-tech/101", "bbc-tech/123")),  # "Bush website blocked outside US" / "Attack prompts Bush site block"
+}
+LOST_LABELLED_REUTERS = 2  # Westport Bancorp re-ticketed (<WBAT.O> / <WEBAT.O>); a corrected NatWest earnings line
+
+
+def test_the_defaults_keep_templates_apart_and_find_the_seeds(report: dict) -> None:
+    reuters = report["reuters"]
     assert reuters["seeds_found"]
+    assert reuters["template_rate"] <= 0.02, reuters["disjoint"]  # issue 11: at most 2% of the ticker pairs
+    assert reuters["ticker_pairs"] >= 100  # ... of a count large enough to mean something
+
+
+def test_the_bbc_pairs_and_the_labelled_pairs_lost_are_only_the_known_ones(report: dict) -> None:
     reference = wire._reference()
-    assert reference is not None and reference <= {frozenset(p) for p in bbc["flagged"]}
-    assert reuters["labelled"]["found"] >= 38 and bbc["labelled"]["found"] == bbc["labelled"]["positives"] == 31
+    assert reference is not None
+    flagged = {frozenset(p) for p in report["bbc"]["flagged"]}
+    assert reference - flagged <= LOST_BBC
+    assert report["reuters"]["labelled"]["found"] >= 38 - LOST_LABELLED_REUTERS
+    assert report["bbc"]["labelled"]["found"] >= 31 - 2  # two of the LOST_BBC pairs are labelled
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11, item 1: 41 of 183 flagged ticker pairs (22%) name disjoint tickers")
-def test_templates_of_different_companies_stay_apart_at_the_copy_level(report: dict) -> None:
-    assert report["reuters"]["template_rate"] <= 0.02
+@pytest.mark.xfail(strict=True, reason="issue 11, item 1: the lead check costs 2 labelled Reuters and 2 BBC pairs")
+def test_the_lead_check_costs_no_labelled_pair(report: dict) -> None:
+    assert report["reuters"]["labelled"]["found"] >= 38 and report["bbc"]["labelled"]["found"] == 31

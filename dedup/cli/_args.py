@@ -8,6 +8,7 @@ from typing import Any
 
 from ..config import DedupConfig
 from ..errors import ConfigError
+from ..verify import LEAD_MIN_DOCS
 
 # The flag that sets each setting: a bad value is a usage error naming the flag (exit 2)
 FLAGS = {
@@ -16,6 +17,8 @@ FLAGS = {
     "lsh_weights": "--lsh-weights",
     "bucket_limit": "--bucket-limit",
     "fact_agreement": "--fact-agreement",
+    "lead_terms": "--lead-terms",
+    "lead_ceiling": "--lead-ceiling",
     "shingle_unit": "--shingle-unit",
     "shingle_size": "--shingle-size",
     "num_perm": "--num-perm",
@@ -53,6 +56,27 @@ def config_from(args: argparse.Namespace, **settings: Any) -> DedupConfig:
             raise
         args.parser.error(f"argument {FLAGS[name]}: {rest}")
         raise  # pragma: no cover - error() exits
+
+
+def add_lead_options(p: argparse.ArgumentParser) -> None:
+    """``--lead-terms`` and ``--lead-ceiling``: the check that keeps templated items of different companies apart."""
+    defaults = DedupConfig()
+    p.add_argument(
+        "--lead-terms",
+        type=int,
+        default=defaults.lead_terms,
+        metavar="K",
+        help="below --lead-ceiling, a pair needs, on one side, the K rarest words of the lead all in the other "
+        f"(names: templated items of different companies differ in them); 0 turns the check off "
+        f"(default: {defaults.lead_terms}; applies from {LEAD_MIN_DOCS} articles on)",
+    )
+    p.add_argument(
+        "--lead-ceiling",
+        type=fraction,
+        default=defaults.lead_ceiling,
+        metavar="S",
+        help=f"pairs scoring S or more need no lead check (default: {defaults.lead_ceiling})",
+    )
 
 
 def fraction(text: str) -> float:

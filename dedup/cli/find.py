@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from ..feeds import read_feeds
 from ..pipeline import find_duplicates
 from ..results import Verdict
-from ._args import add_field_options, config_from, feed_options, fraction, weights
+from ._args import add_field_options, add_lead_options, config_from, feed_options, fraction, weights
 from ._indexed import run_indexed as _run_indexed
 from ._output import check_output, records
 from ._progress import Progress
@@ -86,6 +86,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=_DEFAULTS.fact_agreement,
         help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})",
     )
+    add_lead_options(p)
     p.add_argument(
         "--shingle-unit",
         choices=("word", "char"),
@@ -163,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
         lsh_weights=args.lsh_weights,
         bucket_limit=args.bucket_limit,
         fact_agreement=args.fact_agreement,
+        lead_terms=args.lead_terms,
+        lead_ceiling=args.lead_ceiling,
         shingle_unit=args.shingle_unit,
         shingle_size=args.shingle_size,
         num_perm=args.num_perm,

@@ -16,7 +16,7 @@ from ..errors import FeedError
 from ..feeds import FeedRecord, Fields, parse_jsonl_line
 from ..results import Verdict
 from ..stream import Deduplicator
-from ._args import add_field_options, config_from, fraction
+from ._args import add_field_options, add_lead_options, config_from, fraction
 from ._output import json_line
 from ._progress import Progress
 
@@ -67,6 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=_DEFAULTS.fact_agreement,
         help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})",
     )
+    add_lead_options(p)
     p.add_argument(
         "--bucket-limit",
         type=int,
@@ -91,7 +92,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress.for_terminal(quiet=args.quiet)
     config = config_from(
-        args, threshold=args.threshold, fact_agreement=args.fact_agreement, bucket_limit=args.bucket_limit
+        args,
+        threshold=args.threshold,
+        fact_agreement=args.fact_agreement,
+        lead_terms=args.lead_terms,
+        lead_ceiling=args.lead_ceiling,
+        bucket_limit=args.bucket_limit,
     )
     tally = _Tally()
     previous = signal.signal(signal.SIGTERM, _stop)

@@ -160,10 +160,12 @@ local function counters(cmd, key, op, by, first, last, out)
     end
   end
 end
--- a record without its text (texts are kept at the end of the record)
+-- a record without its text (texts are kept at the end of the record; flag 2: lead terms before it)
 local function cut(v)
-  local ns, nf, _, il = struct.unpack('<I4I4I4I2', v, 33)
-  return string.sub(v, 1, 47 + il + 4 * (ns + nf))
+  local ns, nf, _, il, flags = struct.unpack('<I4I4I4I2B', v, 33)
+  local stop = 47 + il + 4 * (ns + nf)
+  if bit.band(flags, 2) ~= 0 then stop = stop + 2 + 4 * (struct.unpack('<I2', v, stop + 1)) end
+  return string.sub(v, 1, stop)
 end
 -- {seq, record without text, ...} of the seqs (sorted) whose records are still there
 local function records_of(live, seqs)

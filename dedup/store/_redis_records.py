@@ -1,7 +1,8 @@
 """The records of :class:`dedup.store.redis.RedisStore`: one binary string per article, and the buckets a script returns.
 
 A record is a 47-byte header (time, published, length, rep, the counts), the id, the shingle set and
-figures (uint32), and the text (zlib level 1) when texts are kept. Band keys are not in it: the
+figures (uint32), with flag 2 the number of lead terms (uint16) and the terms (uint32; records written
+before lead terms were kept have none), and the text (zlib level 1) when texts are kept. Band keys are not in it: the
 postings hold them, and a script returns the members of a batch's buckets bucket by bucket
 (:func:`bucket_hits`). The rep sits at bytes 24..32, where ``FINALIZE`` rewrites it.
 """
@@ -23,6 +24,8 @@ __all__ = ["bucket_hits", "pack_records", "unpack_records"]
 
 _HEAD = struct.Struct("<ddqqIIIHB")  # time, published, length, rep, sets, figures, text bytes, id bytes, flags
 _ZLIB = 1  # flags: the text is zlib-compressed
+_TERMS = 2  # flags: a uint16 count and the lead terms follow the figures
+_COUNT = struct.Struct("<H")
 
 
 def pack_records(records: Records, rep: np.ndarray, *, keep_texts: bool) -> list[bytes]:
@@ -34,6 +37,9 @@ def pack_records(records: Records, rep: np.ndarray, *, keep_texts: bool) -> list
         np.ascontiguousarray(figs.hashes, "<u4").tobytes(),
     )
     so, fo = (sets.offsets * 4).tolist(), (figs.offsets * 4).tolist()
+    terms = records.terms
+    term_bytes = np.ascontiguousarray(terms.hashes, "<u4").tobytes() if terms is not None else b""
+    to = (terms.offsets * 4).tolist() if terms is not None else None
     texts = records.texts if keep_texts and records.texts is not None else [""] * n
     times, published = records.times.tolist(), records.published.tolist()
     lengths, reps = records.lengths.tolist(), rep.tolist()
@@ -50,11 +56,12 @@ def pack_records(records: Records, rep: np.ndarray, *, keep_texts: bool) -> list
                 (fo[r + 1] - fo[r]) // 4,
                 len(text),
                 len(ident),
-                _ZLIB,
+                _ZLIB | (_TERMS if to is not None else 0),
             )
             + ident
             + set_bytes[so[r] : so[r + 1]]
             + fig_bytes[fo[r] : fo[r + 1]]
+            + (b"" if to is None else _COUNT.pack((to[r + 1] - to[r]) // 4) + term_bytes[to[r] : to[r + 1]])
             + text
         )
     return out
@@ -65,14 +72,21 @@ def unpack_records(seq_list: list[Any], blobs: list[bytes], *, texts: bool, band
     seqs = [int(s) for s in seq_list]
     head, n = _HEAD.size, len(blobs)
     cols = [_HEAD.unpack_from(b) for b in blobs]
-    ids, sets, figs, text = [], [], [], []
+    ids, sets, figs, terms, text = [], [], [], [], []
     for b, (_, _, _, _, ns, nf, tl, il, flags) in zip(blobs, cols):
         at = head + il
         ids.append(b[head:at].decode())
         sets.append(b[at : at + 4 * ns])
         figs.append(b[at + 4 * ns : at + 4 * (ns + nf)])
+        at += 4 * (ns + nf)
+        if flags & _TERMS:
+            (nt,) = _COUNT.unpack_from(b, at)
+            terms.append(b[at + 2 : at + 2 + 4 * nt])
+            at += 2 + 4 * nt
+        else:
+            terms.append(b"")
         if texts:
-            raw = b[at + 4 * (ns + nf) :]
+            raw = b[at:]
             text.append((zlib.decompress(raw) if flags & _ZLIB and raw else raw).decode())
     column = np.array(cols, dtype=float).reshape(n, 9)
     return Records(
@@ -86,6 +100,7 @@ def unpack_records(seq_list: list[Any], blobs: list[bytes], *, texts: bool, band
         figures=_batch(figs),
         texts=text if texts else None,
         seq=np.array(seqs, dtype=np.int64),
+        terms=_batch(terms),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -23,6 +23,7 @@ __all__ = [
     "FORMAT_VERSION",
     "PARAMS",
     "Transaction",
+    "add_terms_column",
     "blobs",
     "chunks",
     "connect",
@@ -116,6 +117,17 @@ def create(conn: sqlite3.Connection, settings: dict[str, Any], generation_second
         conn.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("CREATE TABLE generations(gen INTEGER PRIMARY KEY, articles INTEGER NOT NULL)")
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+
+
+def add_terms_column(conn: sqlite3.Connection, generations: Iterable[int]) -> None:
+    """Give the article tables of a file written before lead terms were kept their ``terms`` column (NULL)."""
+    missing = [
+        g for g in generations if "terms" not in {row[1] for row in conn.execute(f'PRAGMA table_info("docs_{g}")')}
+    ]
+    if missing:
+        with Transaction(conn):
+            for g in missing:
+                conn.execute(f'ALTER TABLE "docs_{g}" ADD COLUMN terms BLOB')
 
 
 class Transaction:

@@ -74,6 +74,7 @@ class Records:
     figures: ShingleBatch
     texts: list[str] | None = None
     seq: np.ndarray | None = None
+    terms: ShingleBatch | None = None  # lead terms (Shingled.terms); None: not kept (the lead check passes)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -92,6 +93,7 @@ class Records:
             figures=_take(self.figures, rows),
             texts=None if self.texts is None else [self.texts[r] for r in rows.tolist()],
             seq=None if self.seq is None else self.seq[rows],
+            terms=None if self.terms is None else _take(self.terms, rows),
         )
 
 
@@ -125,7 +127,12 @@ def concat_records(parts: Sequence[Records]) -> Records:
         figures=concat_batches([p.figures for p in parts]),
         texts=None if any(p.texts is None for p in parts) else [t for p in parts for t in p.texts or ()],
         seq=None if any(p.seq is None for p in parts) else np.concatenate([p.seq for p in parts if p.seq is not None]),
+        terms=concat_batches([p.terms if p.terms is not None else _no_terms(len(p)) for p in parts]),
     )
+
+
+def _no_terms(n: int) -> ShingleBatch:
+    return ShingleBatch(np.empty(0, np.uint32), np.zeros(n + 1, np.int64))
 
 
 @runtime_checkable
@@ -159,7 +166,8 @@ class Store(Protocol):
         """The records of the stored articles ``seq`` (sorted), with their texts if asked and kept."""
 
     def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
-        """How many stored articles hold each hash (int64)."""
+        """How many stored articles hold each hash (int64): shingle hashes, and lead-term hashes, which one
+        table counts too (a different hash space: the low 32 bits of a token's hash)."""
 
     def remove_many(self, ids: Sequence[str]) -> int:
         """Forget the articles ``ids`` (unknown ids are ignored); return how many were removed."""

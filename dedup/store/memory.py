@@ -63,6 +63,8 @@ class MemoryStore:
         self._buckets.add(records.keys, seq, gens)
         self._screen.add(seq, records.times, records.figures, gens)
         self._df.add(records.sets.hashes)
+        if records.terms is not None:  # lead terms share the frequency table (their hashes are another space)
+            self._df.add(records.terms.hashes)
         if n:
             self._clock = max(self._clock, float(np.nanmax(records.times)))
         return seq
@@ -100,6 +102,8 @@ class MemoryStore:
             batch, row = self._rows.pop(s)
             del self._seq_of[batch.ids[row]]
             gone.append(batch.sets.doc(row))
+            if batch.terms is not None:
+                gone.append(batch.terms.doc(row))
         if gone:
             self._df.subtract(np.concatenate(gone))
 
@@ -148,4 +152,5 @@ def _empty(bands: int) -> Records:
         figures=nothing,
         texts=[],
         seq=np.empty(0, np.int64),
+        terms=nothing,
     )

@@ -211,8 +211,9 @@ class RedisStore(ScriptCalls):
         packed = pack_records(records, rep, keep_texts=self.keep_texts)
         empty = np.asarray(records.keys)[:, 0] == 0
         buckets = np.ascontiguousarray(bucket_keys(records.keys), dtype="<u8").tobytes()
-        offsets = self._offsets(records.sets.hashes)
-        doc = np.repeat(np.arange(n), np.diff(records.sets.offsets))
+        counted = [records.sets] + ([records.terms] if records.terms is not None else [])  # lead terms share the sketch
+        offsets = self._offsets(np.concatenate([b.hashes for b in counted]))
+        doc = np.concatenate([np.repeat(np.arange(n), np.diff(b.offsets)) for b in counted])
         width = 8 * self.bands
         args: list[Any] = [
             limit,

@@ -6,11 +6,12 @@ Format (version 1, documented in ``docs/index-format.md``)::
                                                  generation_seconds, next_seq, clock
     generations(gen INTEGER PRIMARY KEY, articles INTEGER)
     "docs_<gen>"(seq INTEGER PRIMARY KEY, id TEXT UNIQUE, time REAL, published REAL, length INTEGER,
-                 rep INTEGER, keys BLOB, sets BLOB, figures BLOB, text TEXT)
+                 rep INTEGER, keys BLOB, sets BLOB, figures BLOB, text TEXT, terms BLOB)
 
 Articles live in the table of their time generation, so what falls out of the window goes with
 one ``DROP TABLE``, never row by row. Arrays are little-endian blobs (uint64 band keys,
-uint32 shingle and figure hashes); texts are plain text (NULL when not kept). Every batch is one
+uint32 shingle, figure and lead-term hashes); texts are plain text (NULL when not kept). ``terms`` (the
+lead terms, in order) came later: a table written before has the column added, NULL for its rows. Every batch is one
 transaction: a process killed in the middle of one leaves the file as it was before it.
 Document frequency and the LSH buckets are not stored: they are rebuilt from the stored sets and
 band keys when the file is opened (:mod:`dedup.store._buckets`), and kept in memory, where a
@@ -37,6 +38,7 @@ from ._sqlite_file import (
     FORMAT,
     FORMAT_VERSION,
     Transaction,
+    add_terms_column,
     blobs,
     chunks,
     connect,
@@ -90,6 +92,7 @@ class SQLiteStore:
         self._next = int(stored["next_seq"])
         self._clock = float(stored["clock"])
         self._gens = {g: n for g, n in self._conn.execute("SELECT gen, articles FROM generations")}
+        add_terms_column(self._conn, self._gens)
         self._df = DocumentFrequency(capacity=1 << 16)
         self._buckets = BucketIndex()
         self._screen = ScreenIndex()
@@ -98,13 +101,14 @@ class SQLiteStore:
 
     def _load_generation(self, g: int, *, step: int = 1 << 14) -> None:
         """Count the sets, index the band keys and screen the times and figures of generation ``g``, ``step`` articles at a time."""
-        rows = self._conn.execute(f'SELECT seq, keys, sets, time, figures FROM "docs_{g}" ORDER BY seq')
+        rows = self._conn.execute(f'SELECT seq, keys, sets, time, figures, terms FROM "docs_{g}" ORDER BY seq')
         while chunk := rows.fetchmany(step):
             seq = np.array([r[0] for r in chunk], dtype=np.int64)
             keys = np.frombuffer(b"".join(r[1] for r in chunk), "<u8").reshape(len(chunk), self.bands)
             generation = np.full(len(chunk), g, np.int64)
             self._buckets.add(keys, seq, generation)
             self._df.add(np.frombuffer(b"".join(r[2] for r in chunk), "<u4"))
+            self._df.add(np.frombuffer(b"".join(r[5] or b"" for r in chunk), "<u4"))
             sizes = np.fromiter((len(r[4]) // 4 for r in chunk), np.int64, len(chunk))
             figures = ShingleBatch(
                 np.frombuffer(b"".join(r[4] for r in chunk), "<u4").astype(np.uint32),
@@ -151,7 +155,7 @@ class SQLiteStore:
         self._conn.execute(
             f'CREATE TABLE "docs_{g}"(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time REAL NOT NULL, '
             "published REAL, length INTEGER NOT NULL, rep INTEGER NOT NULL, keys BLOB NOT NULL, "
-            "sets BLOB NOT NULL, figures BLOB NOT NULL, text TEXT)"
+            "sets BLOB NOT NULL, figures BLOB NOT NULL, text TEXT, terms BLOB)"
         )
         self._conn.execute("INSERT INTO generations VALUES (?, 0)", (g,))
         self._gens[g] = 0
@@ -168,6 +172,8 @@ class SQLiteStore:
         clock = max(self._clock, float(np.nanmax(records.times)))
         set_bytes, set_ends = blobs(sets), (sets.offsets * 4).tolist()
         fig_bytes, fig_ends = blobs(figures), (figures.offsets * 4).tolist()
+        terms = records.terms
+        term_bytes, term_ends = (blobs(terms), (terms.offsets * 4).tolist()) if terms is not None else (b"", None)
         key_bytes = keys.tobytes()
         width = 8 * self.bands
         published = [None if math.isnan(p) else p for p in records.published.tolist()]
@@ -193,10 +199,11 @@ class SQLiteStore:
                         set_bytes[set_ends[r] : set_ends[r + 1]],
                         fig_bytes[fig_ends[r] : fig_ends[r + 1]],
                         None if texts is None else texts[r],
+                        None if term_ends is None else term_bytes[term_ends[r] : term_ends[r + 1]],
                     )
                     for r in rows.tolist()
                 ]
-                self._conn.executemany(f'INSERT INTO "docs_{g}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', docs)
+                self._conn.executemany(f'INSERT INTO "docs_{g}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', docs)
                 self._conn.execute("UPDATE generations SET articles = articles + ? WHERE gen = ?", (rows.size, g))
             self._conn.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (str(self._next + n),))
             self._conn.execute("UPDATE meta SET value = ? WHERE key = 'clock'", (repr(clock),))
@@ -205,6 +212,8 @@ class SQLiteStore:
         self._next += n
         self._clock = clock
         self._df.add(sets.hashes)
+        if terms is not None:
+            self._df.add(terms.hashes)
         self._buckets.add(records.keys, seq, gens)
         self._screen.add(seq, records.times, records.figures, gens)
         self._remember(dataclasses.replace(records, seq=seq, texts=texts))
@@ -247,7 +256,7 @@ class SQLiteStore:
                     else dataclasses.replace(part, texts=[""] * len(part) if texts else None)
                 )
             wanted = wanted[~hit]
-        columns = "seq, id, time, published, length, rep, keys, sets, figures" + (", text" if texts else "")
+        columns = "seq, id, time, published, length, rep, keys, sets, figures, terms" + (", text" if texts else "")
         rows: list[tuple[Any, ...]] = []
         if wanted.size and self._gens:
             listed = json.dumps(wanted.tolist())
@@ -267,7 +276,7 @@ class SQLiteStore:
 
     def _records(self, rows: list[tuple[Any, ...]], *, texts: bool) -> Records:
         def batch(column: int) -> ShingleBatch:
-            parts = [np.frombuffer(row[column], "<u4") for row in rows]
+            parts = [np.frombuffer(row[column] or b"", "<u4") for row in rows]
             sizes = [p.shape[0] for p in parts]
             hashes = np.concatenate(parts).astype(np.uint32) if parts else np.empty(0, np.uint32)
             return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64))
@@ -286,8 +295,9 @@ class SQLiteStore:
             keys=keys,
             sets=batch(7),
             figures=batch(8),
-            texts=[row[9] if row[9] is not None else "" for row in rows] if texts else None,
+            texts=[row[10] if row[10] is not None else "" for row in rows] if texts else None,
             seq=np.array([row[0] for row in rows], dtype=np.int64),
+            terms=batch(9),
         )
 
     def document_frequency(self, hashes: np.ndarray) -> np.ndarray:
@@ -302,11 +312,11 @@ class SQLiteStore:
                 for part in chunks(ids):
                     marks = ",".join("?" * len(part))
                     rows = self._conn.execute(
-                        f'SELECT seq, sets FROM "docs_{g}" WHERE id IN ({marks})', part
+                        f'SELECT seq, sets, terms FROM "docs_{g}" WHERE id IN ({marks})', part
                     ).fetchall()
                     if rows:
                         self._buckets.remove(np.array([r[0] for r in rows], dtype=np.int64))
-                        self._df.subtract(np.frombuffer(b"".join(r[1] for r in rows), "<u4"))
+                        self._df.subtract(np.frombuffer(b"".join(r[1] + (r[2] or b"") for r in rows), "<u4"))
                         self._conn.execute(f'DELETE FROM "docs_{g}" WHERE id IN ({marks})', part)
                         self._conn.execute(
                             "UPDATE generations SET articles = articles - ? WHERE gen = ?", (len(rows), g)
@@ -325,9 +335,9 @@ class SQLiteStore:
         self._recent.clear()
         with self._transaction():
             for g in old:
-                rows = self._conn.execute(f'SELECT sets FROM "docs_{g}"')
+                rows = self._conn.execute(f'SELECT sets, terms FROM "docs_{g}"')
                 while chunk := rows.fetchmany(1 << 14):  # the generation's sets uncounted in one call per chunk
-                    self._df.subtract(np.frombuffer(b"".join(blob for (blob,) in chunk), "<u4"))
+                    self._df.subtract(np.frombuffer(b"".join(a + (b or b"") for a, b in chunk), "<u4"))
                 self._conn.execute(f'DROP TABLE "docs_{g}"')
                 self._buckets.drop_generation(g)
                 self._screen.drop_generation(g)
