@@ -32,6 +32,7 @@ from .shingles import ShingleBatch, Shingler
 
 __all__ = [
     "LEAD_LOOK",
+    "LEAD_MIN_DOCS",
     "Comparison",
     "compare",
     "coverage_of",

@@ -130,7 +130,7 @@ def test_below_the_minimum_corpus_the_check_is_not_made(feed) -> None:
     assert len(_pairs(dedup.find_duplicates(small))) == len(_pairs(dedup.find_duplicates(small, lead_terms=0)))
 
 
-def test_the_reason_names_the_lead_check(feed) -> None:
+def test_an_index_query_makes_the_lead_check(feed) -> None:
     texts = {row["id"]: row["text"] for row in feed}
     index = dedup.Deduplicator()
     index.add_many([dedup.Article(id=i, text=t) for i, t in texts.items() if i != OTHER])
@@ -180,3 +180,25 @@ def test_the_command_line_flags(feed, tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["find", str(path), "--lead-ceiling", "2"])
     assert "--lead-ceiling" in capsys.readouterr().err
+
+
+def test_the_reason_of_a_pair_turned_away_by_the_lead_check() -> None:
+    from dedup.verify import Evidence, reason
+
+    one = np.array([0.5])
+    ev = Evidence(
+        pairs=np.array([[0, 1]]),
+        jaccard=one,
+        containment_a=one,
+        containment_b=one,
+        weighted_jaccard=one,
+        weighted_containment_a=one,
+        weighted_containment_b=one,
+        facts=np.array([1.0]),
+        score=one,
+        is_duplicate=np.array([False]),
+        lead=np.array([False]),
+    )
+    text = reason(ev, 0, dedup.DedupConfig())
+    assert text.startswith("not a duplicate: score 0.50") and "rarest words of neither lead" in text
+    assert "below score 0.60" in text
