@@ -59,7 +59,7 @@ def rarest(
     starts = offsets[docs]
     counts = np.minimum(offsets[docs + 1] - starts, look)
     owner = np.repeat(np.arange(docs.shape[0], dtype=np.int64), counts)
-    positions = np.repeat(starts, counts) + _ragged(counts)
+    positions = np.repeat(starts, counts) + _kernels._ragged_arange(counts)
     order = np.lexsort((hashes[positions], df[positions], owner))  # by document, then rarity, then hash
     owner, positions = owner[order], positions[order]
     rank = np.arange(owner.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -68,19 +68,19 @@ def rarest(
     return out
 
 
-def contained(wanted: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """For each row ``r``: whether every hash of ``wanted[r]`` (-1: none) is among the terms of document ``docs[r]``."""
-    if wanted.shape[0] == 0:
-        return np.ones(0, bool)
+def term_table(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Every document's terms as sorted ``document << 32 | hash`` keys, for :func:`contained`."""
     sets, set_offsets = _kernels.unique_per_doc(hashes, offsets)
     owner = np.repeat(np.arange(set_offsets.shape[0] - 1, dtype=_U64), np.diff(set_offsets))
-    table = (owner << _U64(32)) | sets.astype(_U64)  # sorted: by document, then hash
+    return (owner << _U64(32)) | sets.astype(_U64)
+
+
+def contained(wanted: np.ndarray, table: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each row ``r``: whether every hash of ``wanted[r]`` (-1: none) is among the terms of document ``docs[r]``
+    (``table`` from :func:`term_table`)."""
+    if wanted.shape[0] == 0:
+        return np.ones(0, bool)
     query = (docs.astype(_U64)[:, None] << _U64(32)) | np.where(wanted >= 0, wanted, 0).astype(_U64)
     at = np.minimum(np.searchsorted(table, query), max(table.shape[0] - 1, 0))
     found = table[at] == query if table.shape[0] else np.zeros(query.shape, bool)
     return np.all(found | (wanted < 0), axis=1)
-
-
-def _ragged(counts: np.ndarray) -> np.ndarray:
-    total = int(counts.sum())
-    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)

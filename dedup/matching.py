@@ -162,16 +162,15 @@ def match_batch(
     sets = _take(nodes.sets, involved)
     n_docs = len(store) + (0 if counted else len(batch))
     terms = _take(nodes.terms, involved) if nodes.terms is not None and n_docs >= LEAD_MIN_DOCS else None
-    counts = store.document_frequency(sets.hashes)
-    term_df = store.document_frequency(terms.hashes) if terms is not None else None  # one table: see Store
+    # Shingles and lead terms in one table (as every store counts them): one lookup, one round trip.
+    asked = sets.hashes if terms is None else np.concatenate((sets.hashes, terms.hashes))
+    counts = store.document_frequency(asked)
     if not counted:
-        own_df = DocumentFrequency(capacity=batch.sets.hashes.shape[0])
-        own_df.add(batch.sets.hashes)
-        counts = counts + own_df.lookup(sets.hashes)
-        if terms is not None and batch.terms is not None:
-            own_terms = DocumentFrequency(capacity=max(batch.terms.hashes.shape[0], 1))
-            own_terms.add(batch.terms.hashes)
-            term_df = term_df + own_terms.lookup(terms.hashes)  # type: ignore[operator]
+        own = [batch.sets.hashes] + ([batch.terms.hashes] if terms is not None and batch.terms is not None else [])
+        own_df = DocumentFrequency(capacity=sum(h.shape[0] for h in own))
+        own_df.add(np.concatenate(own))
+        counts = counts + own_df.lookup(asked)
+    counts, term_df = counts[: sets.hashes.shape[0]], (counts[sets.hashes.shape[0] :] if terms is not None else None)
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
     corpus = Corpus.from_sets(
         sets, _take(nodes.figures, involved), [], config, weights=weights, terms=terms, term_df=term_df

@@ -168,8 +168,9 @@ def lead_agreement(
     docs = _kernels.unique(pairs)
     rarest = _lead_kernels.rarest(terms.hashes, terms.offsets, term_df, docs, look=look, k=k)
     row = np.searchsorted(docs, pairs)
-    a_in_b = _lead_kernels.contained(rarest[row[:, 0]], terms.hashes, terms.offsets, pairs[:, 1])
-    b_in_a = _lead_kernels.contained(rarest[row[:, 1]], terms.hashes, terms.offsets, pairs[:, 0])
+    table = _lead_kernels.term_table(terms.hashes, terms.offsets)  # once for both directions
+    a_in_b = _lead_kernels.contained(rarest[row[:, 0]], table, pairs[:, 1])
+    b_in_a = _lead_kernels.contained(rarest[row[:, 1]], table, pairs[:, 0])
     return a_in_b | b_in_a
 
 
