@@ -301,11 +301,15 @@ def test_bytes_per_article_on_reuters(url, capsys):
                 f"(sketch {kinds['cm']:.0f}): postings {kinds['p'] + kinds['o']:.0f}, ids {kinds['i']:.0f}, "
                 f"records {kinds['d']:.0f}"
             )
+    datasketch = 9672  # its bytes per article on the same stories and banding (docs/redis-benchmarks.md)
     for kinds in (lean, full):
-        assert kinds["p"] + kinds["o"] < 9726 / 10  # postings: at most 1/10 of datasketch's bytes per article
+        assert kinds["p"] + kinds["o"] < datasketch / 10  # postings: at most 1/10 of datasketch's bytes per article
         assert kinds["cm"] * 3000 <= 4 * 4 * (1 << 20) + 1024  # the sketch: one fixed-size string per generation
-    assert lean["used_memory"] - lean["cm"] < 9726 / 5  # everything verification needs: at most 1/5
-    assert full["used_memory"] - full["cm"] < 9726 / 5  # and with the texts kept for alignment (the default)
+    # Everything verification needs (the target is 1/5; held here at 1/5.2), and with the texts kept for alignment
+    # (the default: 1,772 measured). Lean moves by ~120 bytes an article with the server's one-time allocations
+    # (~0.35 MB, made by the first script calls on a server: paid by lean when it runs first).
+    assert lean["used_memory"] - lean["cm"] < datasketch / 5.2
+    assert full["used_memory"] - full["cm"] < datasketch / 5.2
 
 
 def test_tokens_are_resp_bulk_strings_of_counter_offsets():

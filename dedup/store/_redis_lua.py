@@ -39,7 +39,7 @@ local recs = find_records(live, seqs)
 for k, id in ipairs(ids) do
   local hit = found[id]
   local rec = hit and recs[fmt(hit[1])]
-  out[k] = hit and ((rec and struct.unpack('<i8', rec[1], 25) == PENDING) and 2 or 1) or 0
+  out[k] = hit and ((rec and struct.unpack('<i8', rec[1], rep_at(rec[1])) == PENDING) and 2 or 1) or 0
 end
 return out
 """
@@ -93,8 +93,8 @@ local seqs, rep = {}, {}
 for k = 2, #ARGV, 2 do seqs[#seqs + 1] = tonumber(ARGV[k]); rep[ARGV[k]] = tonumber(ARGV[k + 1]) end
 local done = 0
 for name, hit in pairs(find_records(live_gens(), seqs)) do
-  local v = hit[1]
-  redis.call('HSET', hit[2], name, string.sub(v, 1, 24) .. struct.pack('<i8', rep[name]) .. string.sub(v, 33))
+  local v, at = hit[1], rep_at(hit[1])
+  redis.call('HSET', hit[2], name, string.sub(v, 1, at - 1) .. struct.pack('<i8', rep[name]) .. string.sub(v, at + 8))
   done = done + 1
 end
 return done

@@ -67,14 +67,18 @@ local function group(fields, key_of)
   end
   return by_key, order
 end
--- field -> value of `fields` in table t of generation g: one HMGET per hash
+-- field -> value of `fields` in table t of generation g: one HMGET per hash (per 7,000 fields: a table of few
+-- hashes asked for a big batch's fields would pass unpack more values than Lua's stack holds)
 local function lookup(st, t, g, fields)
   local by_key, order = group(fields, function(f) return tkey(st, t, g, hash_of(t, f)) end)
   local out = {}
   for _, key in ipairs(order) do
     local list = by_key[key]
-    local got = redis.call('HMGET', key, unpack(list))
-    for k, f in ipairs(list) do if got[k] then out[f] = got[k] end end
+    for first = 1, #list, 7000 do
+      local last = math.min(#list, first + 6999)
+      local got = redis.call('HMGET', key, unpack(list, first, last))
+      for k = first, last do if got[k - first + 1] then out[list[k]] = got[k - first + 1] end end
+    end
   end
   return out
 end
@@ -160,11 +164,29 @@ local function counters(cmd, key, op, by, first, last, out)
     end
   end
 end
--- a record without its text (texts are kept at the end of the record; flag 2: lead terms before it)
+-- where a record's rep (int64) starts: byte 1 in the narrow head (flag 128, in byte 24: the top byte of the
+-- length in the wide head, always 0 there), byte 25 in the wide head
+local function rep_at(v)
+  if string.byte(v, 24) >= 128 then return 1 end
+  return 25
+end
+-- a record without its text (texts are kept at the end of the record, after the id, the shingle set (flag 4:
+-- Elias-Fano coded, 3 bytes a value and a bitmap of ns + 256 bits), the figures and the lead terms (flag 2;
+-- counted in the narrow head, else by a uint16 after the figures)); see dedup.store._redis_records
 local function cut(v)
-  local ns, nf, _, il, flags = struct.unpack('<I4I4I4I2B', v, 33)
-  local stop = 47 + il + 4 * (ns + nf)
-  if bit.band(flags, 2) ~= 0 then stop = stop + 2 + 4 * (struct.unpack('<I2', v, stop + 1)) end
+  local ns, nf, tl, il, flags, nt, stop
+  if string.byte(v, 24) >= 128 then
+    ns, nf, flags, il, nt = struct.unpack('<I2BBBB', v, 21)
+    stop = 26 + il
+    if bit.band(flags, 48) == 0 then stop = stop + 8 end  -- published written (neither the time nor NaN)
+  else
+    ns, nf, tl, il, flags = struct.unpack('<I4I4I4I2B', v, 33)
+    stop = 47 + il
+  end
+  if bit.band(flags, 4) ~= 0 then stop = stop + 3 * ns + math.floor((ns + 263) / 8) else stop = stop + 4 * ns end
+  stop = stop + 4 * nf
+  if nt then stop = stop + 4 * nt
+  elseif bit.band(flags, 2) ~= 0 then stop = stop + 2 + 4 * (struct.unpack('<I2', v, stop + 1)) end
   return string.sub(v, 1, stop)
 end
 -- {seq, record without text, ...} of the seqs (sorted) whose records are still there
