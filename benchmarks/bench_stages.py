@@ -9,10 +9,10 @@ stage's output of the same round, in the order ``find_duplicates`` runs them:
 - input: dicts to ``Article`` (``pipeline._article_chunks``);
 - per chunk of 4,096 articles: tokenise+hash (``Shingler.shingle_all``), sets
   (``ShingleBatch.sets``), signatures (``minhash_signatures``), band keys (``candidates.band_keys``);
-- document frequency of every shingle over the batch (the verifier's idf, ``pipeline._Verifier``);
+- document frequency of every shingle over the batch (the verifier's idf, ``_batch_verify._Verifier``);
 - the bounded candidate stream (``candidates.candidate_chunks(keys, limit=bucket_limit)``, chunks of
   pairs) and, chunk by chunk as they come, verification (figures checked first, then idf-weighted
-  Jaccard / containment on the sets of the chunk's documents: ``pipeline._Verifier``): the time
+  Jaccard / containment on the sets of the chunk's documents: ``_batch_verify._Verifier``): the time
   spent producing chunks and verifying them is counted apart;
 - alignment: sentence coverage of every verified pair (``verify.coverage_of``), which only
   ``coverage=True`` runs (off by default; ``dedup find`` turns it on with ``--pairs``);
@@ -39,7 +39,7 @@ import numpy as np
 from _common import base_parser, code_revision, get_corpus, median, platform_line, print_platform, table, write_json
 
 import dedup
-from dedup import pipeline
+from dedup import _batch_verify, pipeline
 from dedup.candidates import band_keys, candidate_chunks, lsh_params
 from dedup.cluster import cluster_verdicts
 from dedup.shingles import Shingled
@@ -61,7 +61,7 @@ STAGES: list[tuple[str, str]] = [
     ("sets", "`ShingleBatch.sets()`"),
     ("signatures", "`minhash_signatures(sets, num_perm=...)`"),
     ("band keys", "`candidates.band_keys(signatures, bands=, rows=)`"),
-    ("document frequency", "idf over the batch (`pipeline._Verifier`: one sort of all set hashes)"),
+    ("document frequency", "idf over the batch (`_batch_verify._Verifier`: one sort of all set hashes)"),
     ("candidates", "`candidates.candidate_chunks(keys, limit=bucket_limit)`: the bounded stream of pair chunks"),
     ("verification", "each chunk as it comes: figures first, then `verify.evidence` on its documents' sets"),
     ("alignment", "`verify.coverage_of` of the verified pairs (`align(a, b, diff=False)` each)"),
@@ -87,7 +87,7 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
     texts = [a.text for a in articles]
     ids = [a.id for a in articles]
     shingler = dedup.Shingler(unit=cfg.shingle_unit, size=cfg.shingle_size)  # one per call, as find_duplicates makes
-    chunks = pipeline._Chunks()
+    chunks = _batch_verify._Chunks()
     keys_parts = []
     n_shingles = 0
     for lo in range(0, len(texts), CHUNK):
@@ -107,7 +107,10 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
     distinct = sum(int(s.hashes.shape[0]) for s in chunks.sets)
     keys = np.concatenate(keys_parts) if keys_parts else np.empty((0, bands), np.uint64)
     no_coverage = cfg.replace(coverage=False)  # alignment is timed as its own stage
-    verifier = stage("document frequency", lambda: pipeline._Verifier(chunks, len(ids), texts, no_coverage))
+    verifier = stage(
+        "document frequency",
+        lambda: _batch_verify._Verifier(chunks, len(ids), texts, no_coverage, np.full(len(ids), np.nan)),
+    )
     stream = candidate_chunks(keys, limit=cfg.bucket_limit, chunk_pairs=PAIR_CHUNK)
     produced = iter(stream)
     parts = []
@@ -117,7 +120,7 @@ def one_round(docs: Sequence[dict[str, Any]], cfg: dedup.DedupConfig) -> tuple[d
             break
         verified = stage("verification", lambda chunk=chunk: verifier(chunk))
         parts.append(verified[0] if isinstance(verified, tuple) else verified)
-    ev, _ = pipeline._concatenate(parts)
+    ev, _ = _batch_verify._concatenate(parts)
     coverage = stage("alignment", lambda: coverage_of(ev.pairs, texts)) if cfg.coverage else None
     pairs = stage(
         "pair results",

@@ -9,6 +9,8 @@ BBC News, then reports:
 - **the seeds pair**: found or not;
 - **BBC**: the pairs flagged now against the pairs flagged at the reference commit
   (``benchmarks/labels/bbc_flagged_reference.jsonl``, ids only): a pair that is no longer flagged is listed;
+- **updates**: the articles named updates of an earlier one (the same report with its figures changed,
+  published within the update window), listed to read;
 - **labelled pairs**: precision and recall of the whole pipeline on the 220 hand-labelled candidate pairs
   (``benchmarks/labels/candidate_pairs.jsonl``), by corpus. No setting is tuned here, so these are held-out
   figures for any rule tuned on the template rate.
@@ -96,7 +98,10 @@ def _seeds() -> list[dict[str, Any]]:
     return [{"id": i, "text": (SEEDS / n).read_text(encoding="utf-8")} for i, n in zip(SEED_IDS, names)]
 
 
-def _flag(docs: list[dict[str, Any]], overrides: dict[str, Any]) -> tuple[list[tuple[str, str, float]], float]:
+def _flag(
+    docs: list[dict[str, Any]], overrides: dict[str, Any]
+) -> tuple[list[tuple[str, str, float]], list[dict[str, Any]], float]:
+    """The near-duplicate pairs ``(a, b, score)``, the update verdicts, and the seconds the run took."""
     from dedup import Article, DedupConfig, find_duplicates
 
     articles = [
@@ -105,7 +110,12 @@ def _flag(docs: list[dict[str, Any]], overrides: dict[str, Any]) -> tuple[list[t
     ]
     started = time.perf_counter()
     result = find_duplicates(articles, DedupConfig(coverage=False, **overrides))  # coverage never changes a verdict
-    return [(p.a, p.b, p.score) for p in result.pairs], time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    duplicates = [(p.a, p.b, p.score) for p in result.pairs if p.kind == "duplicate"]
+    updates = [
+        {"id": v.id, "update_of": v.update_of, "reason": v.reason} for v in result.verdicts if v.status == "update"
+    ]
+    return duplicates, updates, seconds
 
 
 def measure(data: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,10 +124,13 @@ def measure(data: Path, overrides: dict[str, Any] | None = None) -> dict[str, An
     bbc = _load(data / "bbc_news.jsonl.gz")
     report: dict[str, Any] = {"revision": code_revision(), "platform": platform_line(), "overrides": overrides or {}}
     for name, docs in (("reuters", reuters), ("bbc", bbc)):
-        pairs, seconds = _flag(docs, overrides or {})
+        pairs, updates, seconds = _flag(docs, overrides or {})
         titles = {d["id"]: d.get("title") for d in docs}
         flagged = {frozenset((a, b)) for a, b, _ in pairs}
         entry: dict[str, Any] = {"articles": len(docs), "pairs": len(pairs), "seconds": round(seconds, 2)}
+        entry["updates"] = [
+            {**u, "title": titles.get(u["id"]), "title_of": titles.get(u["update_of"])} for u in updates
+        ]
         entry["labelled"] = labelled_scores(flagged, [p for p in labels if p["corpus"] == name])
         if name == "reuters":
             rate = template_rate(pairs, titles)
@@ -193,6 +206,15 @@ def print_report(report: dict[str, Any]) -> None:
         )
     print("\nLabelled candidate pairs (the whole pipeline; nothing here was tuned on them):\n")
     print(table(rows, ["corpus", "pairs", "near-duplicates found", "false positives", "precision", "recall"]))
+    for name, entry in (("Reuters", reu), ("BBC", bbc)):
+        print(f"\n{name}: {len(entry['updates'])} articles named updates (read them):\n")
+        if entry["updates"]:
+            print(
+                table(
+                    [[u["update_of"], u["id"], u["title_of"], u["title"], u["reason"]] for u in entry["updates"]],
+                    ["earlier", "update", "title earlier", "title update", "reason"],
+                )
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

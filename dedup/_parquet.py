@@ -24,6 +24,8 @@ VERDICT_SCHEMA = (
     ("duplicate_of", "string"),
     ("score", "float64"),
     ("reason", "string"),
+    ("update_of", "string"),
+    ("updated_by", "string"),
 )
 PAIR_SCHEMA = (
     ("a", "string"),
@@ -36,6 +38,7 @@ PAIR_SCHEMA = (
     ("reason", "string"),
     ("coverage_a", "float64"),
     ("coverage_b", "float64"),
+    ("kind", "string"),
 )
 
 

@@ -13,6 +13,8 @@ from .cluster import keep_order, star_clusters
 from .config import DedupConfig
 from .matching import Matches
 from .results import Verdict
+from .updates import name_updates
+from .verify import Evidence
 
 __all__ = ["batch_verdicts", "stream_verdicts"]
 
@@ -26,12 +28,35 @@ def _seqs(matches: Matches, next_seq: int) -> np.ndarray:
     return np.concatenate((stored, next_seq + np.arange(len(nodes) - first, dtype=np.int64)))
 
 
+def _named(matches: Matches, verdicts: list[Verdict]) -> list[Verdict]:
+    """The verdicts with the batch's updates named (:func:`dedup.updates.name_updates`)."""
+    ev, nodes, first = matches.evidence, matches.nodes, matches.stored
+    if not ev.is_update.any():
+        return verdicts
+    return name_updates(
+        verdicts,
+        ev.pairs[ev.is_update],
+        ev.score[ev.is_update],
+        nodes.published,
+        nodes.ids,
+        first=first,
+        kept_before=nodes.rep[:first] == -1,
+        texts=nodes.texts,
+    )
+
+
+def _duplicates(matches: Matches) -> Evidence:
+    ev = matches.evidence
+    return Evidence(**{name: getattr(ev, name)[ev.is_duplicate] for name in Evidence.__slots__})
+
+
 def stream_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tuple[list[int], list[Verdict]]:
-    """Each article in turn: duplicate of the best-scoring earlier article that is kept, else unique."""
+    """Each article in turn: duplicate of the best-scoring earlier article that is kept, else unique (or the
+    update of an earlier kept article: the same report with its figures changed)."""
     nodes, first = matches.nodes, matches.stored
     seq = _seqs(matches, next_seq)
     rep = np.concatenate((nodes.rep[:first], np.full(len(nodes) - first, -1, np.int64)))
-    ev = matches.evidence
+    ev = _duplicates(matches)
     order = np.lexsort((ev.pairs[:, 0], ev.pairs[:, 1]))  # by the new article, then the earlier one
     starts = np.searchsorted(ev.pairs[order, 1], np.arange(first, len(nodes) + 1))
     reps: list[int] = []
@@ -63,7 +88,7 @@ def stream_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tup
                 names = ", ".join(repr(nodes.ids[i]) for i in partners[:3].tolist())
                 why = f"near-duplicate only of articles that are themselves duplicates ({names}); kept"
             verdicts.append(Verdict(nodes.ids[j], "unique", reason=why))
-    return reps, verdicts
+    return reps, _named(matches, verdicts)
 
 
 def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tuple[list[int], list[Verdict]]:
@@ -71,7 +96,7 @@ def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tupl
     nodes, first = matches.nodes, matches.stored
     n = len(nodes)
     seq = _seqs(matches, next_seq)
-    ev = matches.evidence
+    ev = _duplicates(matches)
     usable = nodes.rep[ev.pairs[:, 0]] == -1 if ev.pairs.size else np.empty(0, bool)
     usable |= ev.pairs[:, 0] >= first  # a batch article's rep is not known yet
     pairs, scores = ev.pairs[usable], ev.score[usable]
@@ -116,7 +141,7 @@ def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tupl
                     reason=f"near-duplicate of {nodes.ids[c]!r} (score {best[j]:.2f})",
                 )
             )
-    return reps, verdicts
+    return reps, _named(matches, verdicts)
 
 
 class _Stamp:

@@ -105,7 +105,16 @@ class Alignment:
             "links": [link.to_dict() for link in self.links],
             "coverage_a": self.coverage_a,
             "coverage_b": self.coverage_b,
+            "figures_changed": dict(zip(("a", "b"), self.figures_changed)),
         }
+
+    @property
+    def figures_changed(self) -> tuple[list[str], list[str]]:
+        """The figures only A has and those only B has, in order (``2,500`` and ``2500`` are one): what an update
+        changed (:func:`dedup.updates.changed_figures`)."""
+        from .updates import changed_figures
+
+        return changed_figures(" ".join(s.text for s in self.sentences_a), " ".join(s.text for s in self.sentences_b))
 
 
 # ---------------------------------------------------------------------------------------------

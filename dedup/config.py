@@ -9,8 +9,11 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import difflib
+import math
 import numbers
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 from .errors import ConfigError
@@ -29,6 +32,24 @@ def _real(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
         return None
     return float(value)  # type: ignore[arg-type]
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: object, *, name: str = "window", allow_zero: bool = False) -> float:
+    """Seconds from ``"72h"``, ``"7d"``, ``"30m"``, ``"90s"``, ``"2w"``, a number of seconds or a timedelta."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif (number := _real(value)) is not None:
+        seconds = number
+    elif isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value.lower())):
+        seconds = float(m.group(1)) * _UNITS[m.group(2) or "s"]
+    else:
+        raise ConfigError(f"{name} must be a duration such as '72h', '7d', '30m' or a number of seconds; got {value!r}")
+    if not (seconds >= 0 if allow_zero else seconds > 0) or seconds == math.inf:
+        raise ConfigError(f"{name} must be {'0 (off) or ' if allow_zero else ''}longer than 0; got {value!r}")
+    return seconds
 
 
 def check_fraction(name: str, value: object, *, allow_zero: bool = False) -> float:
@@ -119,6 +140,12 @@ class DedupConfig:
         Reuters-21578. ``dedup find --pairs`` turns it on; :func:`dedup.compare` always aligns.
     keep : {"earliest", "longest", "first"}
         Which article of a cluster is its representative.
+    update_window : float, str or timedelta
+        Seconds (or ``"12h"``, a timedelta; stored as seconds): a pair that shares its wording (score at the threshold or more) but not its figures, whose
+        published times are at most this far apart and whose names agree, is an *update* (the same report
+        with its figures changed) rather than two unrelated articles (:mod:`dedup.updates`). 0 turns it off.
+    keep_version : {"latest", "first", "all"}
+        Of an article and its updates, which the kept feed holds: the latest version, the first, or all.
     workers : int
         Threads that shingle, sign and verify chunks of a batch in parallel (results are the same
         for any number). The compiled kernels release the GIL, so threads share the batch's arrays
@@ -142,6 +169,8 @@ class DedupConfig:
     idf_prior: int = 1000
     coverage: bool = False
     keep: KeepPolicy = "earliest"
+    update_window: float = 12 * 3600.0
+    keep_version: Literal["latest", "first", "all"] = "latest"
     workers: int = 1
     block_size: int = 1 << 13
 
@@ -172,6 +201,8 @@ class DedupConfig:
         if not isinstance(self.coverage, bool):
             raise ConfigError(f"coverage must be True or False; got {self.coverage!r}")
         _check_choice("keep", self.keep, _KEEP_POLICIES)
+        put(self, "update_window", parse_duration(self.update_window, name="update_window", allow_zero=True))
+        _check_choice("keep_version", self.keep_version, ("latest", "first", "all"))
         put(self, "workers", _check_int("workers", self.workers, minimum=1, maximum=256))
         # block_size * num_perm * 4 bytes is the signature kernel's working memory: 256 MB at most (the default aside)
         put(

@@ -30,7 +30,7 @@ from .shingles import ShingleBatch, Shingler
 from .signatures import minhash_signatures
 from .store._buckets import BucketHits
 from .store.base import Records, ScreenedStore, Store, _take, concat_batches, concat_records
-from .verify import LEAD_MIN_DOCS, Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
+from .verify import Corpus, Evidence, coverage_of, evidence, fact_agreement, pairs_from_evidence
 
 __all__ = ["Matches", "match_batch", "prepare_batch"]
 
@@ -66,7 +66,8 @@ class Matches:
     """The verified pairs of a batch: ``nodes`` are the stored members met (first) and the batch (after).
 
     ``pairs`` are ``(i, j)`` indices into ``nodes`` with ``j`` in the batch (``j >= stored``);
-    ``evidence`` holds their scores, ``pairs`` in (i, j) order.
+    ``evidence`` holds their scores, ``pairs`` in (i, j) order: near-duplicates and updates
+    (``evidence.is_update``).
     """
 
     nodes: Records
@@ -76,7 +77,7 @@ class Matches:
 
     def duplicate_pairs(self, config: DedupConfig, store: Store) -> list[DuplicatePair]:
         """The pairs as :class:`DuplicatePair` results (with sentence coverage when ``config.coverage``)."""
-        texts: list[str] = [""] * len(self.nodes)
+        texts: list[str] = list(self.nodes.texts or [""] * len(self.nodes))  # stored ones: "" unless fetched
         coverage = None
         ev = self.evidence
         if config.coverage and ev.pairs.shape[0]:
@@ -133,7 +134,10 @@ def match_batch(
         candidates = candidates[np.abs(times[candidates[:, 0]] - times[candidates[:, 1]]) <= window]
     if config.fact_agreement > 0 and candidates.size:
         figures = concat_batches([screened_figures, batch.figures])
-        candidates = candidates[fact_agreement(figures, candidates) >= config.fact_agreement]
+        agree = fact_agreement(figures, candidates) >= config.fact_agreement
+        if config.update_window > 0:  # pairs close in time go on: they may be updates (figures changed)
+            agree |= np.abs(times[candidates[:, 0]] - times[candidates[:, 1]]) <= config.update_window
+        candidates = candidates[agree]
     # The records of the members left, then the nodes: those members first, the batch after.
     kept = _kernels.unique(candidates[candidates[:, 0] < n_members, 0]) if candidates.size else np.empty(0, np.int64)
     stored = past.fetch(member_seq[kept])
@@ -161,7 +165,7 @@ def match_batch(
     involved = _kernels.unique(candidates) if candidates.size else np.empty(0, np.int64)
     sets = _take(nodes.sets, involved)
     n_docs = len(store) + (0 if counted else len(batch))
-    terms = _take(nodes.terms, involved) if nodes.terms is not None and n_docs >= LEAD_MIN_DOCS else None
+    terms = _take(nodes.terms, involved) if nodes.terms is not None else None
     # Shingles and lead terms in one table (as every store counts them): one lookup, one round trip.
     asked = sets.hashes if terms is None else np.concatenate((sets.hashes, terms.hashes))
     counts = store.document_frequency(asked)
@@ -173,13 +177,35 @@ def match_batch(
     counts, term_df = counts[: sets.hashes.shape[0]], (counts[sets.hashes.shape[0] :] if terms is not None else None)
     weights = np.log((n_docs + config.idf_prior + 1.0) / (counts + 1.0))
     corpus = Corpus.from_sets(
-        sets, _take(nodes.figures, involved), [], config, weights=weights, terms=terms, term_df=term_df
+        sets,
+        _take(nodes.figures, involved),
+        [],
+        config,
+        weights=weights,
+        terms=terms,
+        term_df=term_df,
+        published=nodes.published[involved],
+        n_docs=n_docs,
     )
     ev = evidence(corpus, np.searchsorted(involved, candidates), config)
-    keep = np.flatnonzero(ev.is_duplicate)
+    keep = np.flatnonzero(ev.is_duplicate | ev.is_update)
     ev = Evidence(**{name: getattr(ev, name)[keep] for name in ev.__dataclass_fields__})
     ev = dataclasses.replace(ev, pairs=candidates[keep])
+    _fetch_texts(store, nodes, first_new, ev.pairs[ev.is_update])
     return Matches(nodes=nodes, stored=first_new, evidence=ev, candidates=n_candidates)
+
+
+def _fetch_texts(store: Store, nodes: Records, stored: int, pairs: np.ndarray) -> None:
+    """Put into ``nodes.texts`` the stored texts of the stored nodes of ``pairs`` (updates: to name the figures
+    that changed), where the store keeps texts."""
+    old = _kernels.unique(pairs) if pairs.size else np.empty(0, np.int64)
+    old = old[old < stored]
+    if not old.size or nodes.seq is None or nodes.texts is None:
+        return
+    fetched = store.fetch(nodes.seq[old], texts=True)
+    by_seq = dict(zip(fetched.seq.tolist() if fetched.seq is not None else [], fetched.texts or ()))
+    for k in old.tolist():
+        nodes.texts[k] = by_seq.get(int(nodes.seq[k]), "") or ""  # type: ignore[index]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,17 +10,16 @@ the band keys and one chunk of pairs, whatever the size of the LSH buckets.
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
+import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from . import _kernels, _pair_kernels
+from ._batch_verify import _Chunks, _Verifier, _verify_all
 from ._workers import ordered_map
 from .article import Article, as_article, plain_fields
 from .candidates import band_keys, candidate_chunks, lsh_params
@@ -28,10 +27,10 @@ from .cluster import cluster_verdicts
 from .config import DedupConfig, resolve_config
 from .errors import ArgumentTypeError, InputError
 from .results import DedupResult, DuplicatePair, Verdict
-from .shingles import ShingleBatch, Shingled, Shingler
+from .shingles import Shingled, Shingler
 from .signatures import minhash_signatures
-from .store.base import concat_batches
-from .verify import LEAD_MIN_DOCS, Corpus, Evidence, coverage_of, evidence, pairs_from_evidence
+from .updates import name_updates
+from .verify import pairs_from_evidence
 
 __all__ = ["DedupResult", "DuplicatePair", "Verdict", "find_duplicates"]
 
@@ -139,141 +138,17 @@ def _signed_chunks(
         yield pending.popleft(), signed
 
 
-class _Chunks:
-    """Shingle sets, figures and lead terms of a batch, kept as the per-chunk arrays they were made in."""
-
-    def __init__(self) -> None:
-        self.sets: list[ShingleBatch] = []
-        self.figures: list[ShingleBatch] = []
-        self.terms: list[ShingleBatch] = []
-        self.first: list[int] = [0]  # index of each chunk's first document
-
-    def append(self, made: Shingled) -> None:
-        self.sets.append(made.shingles)
-        self.figures.append(made.figures)
-        self.terms.append(made.terms)
-        self.first.append(self.first[-1] + len(made.shingles))
-
-    def all_figures(self) -> ShingleBatch:
-        """The figures of every document of the batch as one batch (a few hashes per article)."""
-        return concat_batches(self.figures)
-
-    def all_terms(self) -> ShingleBatch:
-        """The lead terms of every document of the batch as one batch (at most ``LEAD_WINDOW`` per article)."""
-        return concat_batches(self.terms)
-
-    def gather(self, docs: np.ndarray, *, figures: bool = False) -> ShingleBatch:
-        """The sets (or the figures) of the documents ``docs`` (sorted global indices), as one batch."""
-        source = self.figures if figures else self.sets
-        parts: list[np.ndarray] = []
-        lengths: list[np.ndarray] = []
-        bounds = np.searchsorted(docs, self.first)
-        for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-            if lo == hi:
-                continue
-            local = docs[lo:hi] - self.first[k]
-            batch = source[k]
-            pos, _ = _kernels.gather_ranges(batch.offsets, local)
-            parts.append(batch.hashes[pos])
-            lengths.append(batch.offsets[local + 1] - batch.offsets[local])
-        hashes = np.concatenate(parts) if parts else np.empty(0, np.uint32)
-        sizes = np.concatenate(lengths) if lengths else np.empty(0, np.int64)
-        return ShingleBatch(hashes, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
-
-    def document_frequency(self, *, piece: int = 1 << 24) -> tuple[np.ndarray, np.ndarray]:
-        """How many documents of the batch hold each shingle hash (see :func:`_kernels.repeated_counts`).
-
-        The hash space is cut into ranges of about ``piece`` hashes of the batch (2^24: 64 MB); each range is
-        gathered from every chunk and sorted on its own, so the sort needs ``piece`` hashes of
-        memory beside the sets, not a second copy of them. Ranges are disjoint and in order, so the
-        tables of the ranges, concatenated, are sorted.
-        """
-        total = sum(batch.hashes.shape[0] for batch in self.sets)
-        cuts = np.linspace(0, 1 << 32, max(1, -(-total // piece)) + 1).astype(np.uint64)
-        tables, counts = [], []
-        for lo, hi in itertools.pairwise(cuts):
-            part = np.concatenate(
-                [b.hashes[(b.hashes >= lo) & (b.hashes < hi)] for b in self.sets] or [np.empty(0, np.uint32)]
-            )
-            part.sort()
-            table, count = _kernels.repeated_counts(part)
-            tables.append(table)
-            counts.append(count)
-        return np.concatenate(tables), np.concatenate(counts)
-
-
-def _gather(batch: ShingleBatch, docs: np.ndarray) -> ShingleBatch:
-    """The documents ``docs`` (sorted indices) of one batch, as a batch."""
-    pos, _ = _kernels.gather_ranges(batch.offsets, docs)
-    sizes = batch.offsets[docs + 1] - batch.offsets[docs]
-    return ShingleBatch(batch.hashes[pos], np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
-
-
-class _Verifier:
-    """What verifying a chunk of candidates needs of the batch; worker threads share it (read only)."""
-
-    def __init__(self, chunks: _Chunks, n: int, texts: list[str], cfg: DedupConfig) -> None:
-        self.chunks, self.n, self.texts, self.cfg = chunks, n, texts, cfg
-        self.df = _pair_kernels.FrequencyIndex(*chunks.document_frequency())  # hashes in two or more documents
-        self.figures = chunks.all_figures()
-        self.sketches = _pair_kernels.figure_sketches(self.figures.hashes, self.figures.offsets)
-        self.terms = chunks.all_terms()
-        self.term_df = _pair_kernels.FrequencyIndex(*_kernels.repeated_counts(np.sort(self.terms.hashes)))
-        chunks.figures = chunks.terms = []  # now in self.figures and self.terms only
-
-    def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
-        """The verified pairs of one chunk of candidates, and their sentence coverage when ``coverage`` is on."""
-        cfg, chunks = self.cfg, self.chunks
-        # Figures first (a few per article): a pair whose figures disagree cannot be a near-duplicate.
-        if cfg.fact_agreement > 0:
-            figures = self.figures
-            candidates = candidates[
-                _pair_kernels.figures_agree(
-                    figures.hashes, figures.offsets, candidates, cfg.fact_agreement, self.sketches
-                )
-            ]
-        # The rest is verified on the sets of just its documents.
-        involved = _kernels.unique(candidates)
-        sets, figures, terms = chunks.gather(involved), _gather(self.figures, involved), _gather(self.terms, involved)
-        counts = self.df(sets.hashes)
-        weights = np.log((self.n + cfg.idf_prior + 1.0) / (counts + 1.0))
-        if self.n >= LEAD_MIN_DOCS:
-            corpus = Corpus.from_sets(
-                sets, figures, [], cfg, weights=weights, terms=terms, term_df=self.term_df(terms.hashes)
-            )
-        else:
-            corpus = Corpus.from_sets(sets, figures, [], cfg, weights=weights)
-        ev = evidence(corpus, np.searchsorted(involved, candidates), cfg)
-        verified = _select(dataclasses.replace(ev, pairs=candidates), ev.is_duplicate)
-        return verified, coverage_of(verified.pairs, self.texts) if cfg.coverage else None
-
-
-def _verify_all(
-    verifier: _Verifier, stream: Iterable[np.ndarray]
-) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
-    """Verify a stream of candidate chunks, in ``workers`` threads (they share the verifier's arrays)."""
-    parts = list(ordered_map(verifier, stream, workers=verifier.cfg.workers))
-    ev, order = _concatenate([p[0] for p in parts])
-    if not verifier.cfg.coverage:
-        return ev, None
-    cov = [np.concatenate([p[1][k] for p in parts if p[1] is not None] or [np.empty(0)])[order] for k in (0, 1)]
-    return ev, (cov[0], cov[1])
-
-
-def _select(ev: Evidence, which: np.ndarray) -> Evidence:
-    """The pairs ``which`` (a mask or indices) of ``ev``, every field cut to them."""
-    return Evidence(**{f.name: getattr(ev, f.name)[which] for f in dataclasses.fields(Evidence)})
-
-
-def _concatenate(parts: list[Evidence]) -> tuple[Evidence, np.ndarray]:
-    """One Evidence of several, in (a, b) order however the pairs were found, and that order."""
-    if not parts:
-        empty = {f.name: np.empty(0) for f in dataclasses.fields(Evidence)}
-        ev = Evidence(**{**empty, "pairs": np.empty((0, 2), np.int64), "is_duplicate": np.empty(0, bool)})
-        return ev, np.empty(0, np.int64)
-    ev = Evidence(**{f.name: np.concatenate([getattr(e, f.name) for e in parts]) for f in dataclasses.fields(Evidence)})
-    order = np.lexsort((ev.pairs[:, 1], ev.pairs[:, 0]))
-    return _select(ev, order), order
+def _update_texts(articles: object, texts: list[str], pairs: np.ndarray, n: int) -> list[str] | None:
+    """Texts of the articles of update pairs, to name their changed figures: those kept for alignment, else read
+    again from ``articles`` when it is a list (an iterator is read once: the reason then says less)."""
+    if texts:
+        return texts
+    if not isinstance(articles, Sequence) or len(articles) != n:
+        return None
+    out = [""] * n
+    for k in np.unique(pairs).tolist():
+        out[k] = as_article(articles[k]).text
+    return out
 
 
 def find_duplicates(
@@ -356,7 +231,8 @@ def find_duplicates(
     timings = {"signatures": time.perf_counter() - started}
 
     t = time.perf_counter()
-    verifier = _Verifier(chunks, n, texts, cfg)
+    stamps = np.array([math.nan if p is None else p.timestamp() for p in published], dtype=float)
+    verifier = _Verifier(chunks, n, texts, cfg, stamps)
     keys = np.concatenate(key_chunks) if key_chunks else np.empty((0, bands), np.uint64)
     del key_chunks, chunks
 
@@ -371,12 +247,17 @@ def find_duplicates(
     timings["candidates+verify"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    pairs = pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, texts, cfg, coverage=coverage)
+    upd = ev.is_update
+    known = _update_texts(articles, texts, ev.pairs[upd], n) if upd.any() else texts
+    pairs = pairs_from_evidence(ev, np.ones(ev.pairs.shape[0], bool), ids, known or texts, cfg, coverage=coverage)
     timings["pair results"] = time.perf_counter() - t
     report("verify", n, n)
 
     t = time.perf_counter()
-    clusters, verdicts = cluster_verdicts(ids, lengths, published, ev.pairs, ev.score, cfg)
+    dup = ev.is_duplicate
+    clusters, verdicts = cluster_verdicts(ids, lengths, published, ev.pairs[dup], ev.score[dup], cfg)
+    if upd.any():
+        verdicts = name_updates(verdicts, ev.pairs[upd], ev.score[upd], stamps, ids, texts=known)
     timings["cluster"] = time.perf_counter() - t
     stats = {
         "articles": n,
@@ -385,6 +266,7 @@ def find_duplicates(
         "pairs": len(pairs),
         "clusters": len(clusters),
         "duplicates": sum(v.status == "duplicate" for v in verdicts),
+        "updates": sum(v.status == "update" for v in verdicts),
         "bands": bands,
         "rows": rows,
         "seconds": timings,

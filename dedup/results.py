@@ -23,7 +23,8 @@ class Cluster:
         return len(self.ids)
 
 
-Status = Literal["unique", "representative", "duplicate", "rejected"]
+Status = Literal["unique", "representative", "duplicate", "update", "rejected"]
+PairKind = Literal["duplicate", "update"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,8 @@ class DuplicatePair:
 
     ``containment_a`` is the share of ``a``'s shingles found in ``b``; ``facts`` the agreement of
     their figures; ``coverage_a`` / ``coverage_b`` the share of each text aligned sentence by
-    sentence to the other (``None`` when alignment is off).
+    sentence to the other (``None`` when alignment is off). ``kind`` is "duplicate", or "update" for
+    the same report published again with its figures changed (:mod:`dedup.updates`).
     """
 
     a: str
@@ -45,6 +47,7 @@ class DuplicatePair:
     reason: str
     coverage_a: float | None = None
     coverage_b: float | None = None
+    kind: PairKind = "duplicate"
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -55,7 +58,10 @@ class Verdict:
     """What became of one input article.
 
     ``status`` is "unique" (no near-duplicate), "representative" (kept for its cluster),
-    "duplicate" (of ``duplicate_of``, with ``score``) or "rejected" (bad input; ``reason`` says why).
+    "duplicate" (of ``duplicate_of``, with ``score``), "update" (a later version of ``update_of``: the
+    same report with its figures changed, kept as its own article; ``reason`` names the figures) or
+    "rejected" (bad input; ``reason`` says why). ``updated_by`` names the latest later version of an
+    article, when the batch holds one.
     """
 
     id: str | None
@@ -64,6 +70,8 @@ class Verdict:
     duplicate_of: str | None = None
     score: float | None = None
     reason: str = ""
+    update_of: str | None = None
+    updated_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +81,8 @@ class Verdict:
             "duplicate_of": self.duplicate_of,
             "score": None if self.score is None else round(self.score, 4),
             "reason": self.reason,
+            "update_of": self.update_of,
+            "updated_by": self.updated_by,
         }
 
 
@@ -92,17 +102,34 @@ class DedupResult:
 
     @property
     def kept(self) -> list[str]:
-        """Ids to keep: unique articles and cluster representatives, in input order."""
-        return [v.id for v in self.verdicts if v.status in ("unique", "representative")]  # type: ignore[misc]
+        """Ids to keep, in input order: unique articles and cluster representatives, and of an article and its
+        updates the versions ``config.keep_version`` keeps (the latest, the first or all)."""
+        return [v.id for v in self.verdicts if is_kept(v, self.config.keep_version)]  # type: ignore[misc]
+
+    @property
+    def updates(self) -> list[str]:
+        """Ids of the articles that are updates of an earlier one (status "update")."""
+        return [v.id for v in self.verdicts if v.status == "update"]  # type: ignore[misc]
 
     @property
     def duplicates(self) -> list[str]:
         return [v.id for v in self.verdicts if v.status == "duplicate"]  # type: ignore[misc]
 
 
+def is_kept(verdict: Verdict, keep_version: str = "latest") -> bool:
+    """Whether the deduplicated feed holds the article of ``verdict`` (``keep_version``: see DedupConfig)."""
+    status = verdict.status
+    if status in ("duplicate", "rejected"):
+        return False
+    if keep_version == "first":
+        return status != "update"
+    return keep_version == "all" or verdict.updated_by is None
+
+
 _SET_VERDICT = tuple(
     Verdict.__dict__[name].__set__ for name in ("id", "status", "cluster", "duplicate_of", "score", "reason")
 )
+_SET_UPDATE = tuple(Verdict.__dict__[name].__set__ for name in ("update_of", "updated_by"))
 
 
 def _new_verdict(
@@ -119,4 +146,6 @@ def _new_verdict(
     set_duplicate_of(verdict, duplicate_of)
     set_score(verdict, score)
     set_reason(verdict, reason)
+    for setter in _SET_UPDATE:
+        setter(verdict, None)
     return verdict

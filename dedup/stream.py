@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from ._verdicts import batch_verdicts, stream_verdicts
 from .article import Article, as_article
 from .candidates import lsh_params
 from .cluster import Cluster, cluster_verdicts
-from .config import DedupConfig, resolve_config
+from .config import DedupConfig, parse_duration, resolve_config
 from .errors import ArgumentTypeError, ConfigError, InputError
 from .matching import Matches, match_batch, prepare_batch
 from .results import DedupResult, DuplicatePair, Verdict
@@ -33,7 +32,6 @@ from .store import MemoryStore, SQLiteStore, Store, check_settings, store_settin
 __all__ = ["Added", "Deduplicator", "find_in_index", "open_index", "parse_window"]
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _GENERATIONS_PER_WINDOW = 4  # the store keeps at most the window and a quarter of it
 
 
@@ -41,17 +39,7 @@ def parse_window(value: str | float | timedelta | None) -> float | None:
     """A window in seconds from ``"72h"``, ``"7d"``, ``"30m"``, ``"90s"``, ``"2w"``, a number of seconds or a timedelta."""
     if value is None:
         return None
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", value.lower())):
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    else:
-        raise ConfigError(f"window must be a duration such as '72h', '7d', '30m' or a number of seconds; got {value!r}")
-    if not seconds > 0:
-        raise ConfigError(f"window must be longer than 0; got {value!r}")
-    return seconds
+    return parse_duration(value, name="window")
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +239,9 @@ class Deduplicator:
             )
         ids = [a[0] for a in self._articles]
         position = {article_id: i for i, article_id in enumerate(ids)}
-        index_pairs = np.array([[position[p.a], position[p.b]] for p in self._pairs], dtype=np.int64).reshape(-1, 2)
-        scores = np.array([p.score for p in self._pairs], dtype=float)
+        duplicates = [p for p in self._pairs if p.kind == "duplicate"]
+        index_pairs = np.array([[position[p.a], position[p.b]] for p in duplicates], dtype=np.int64).reshape(-1, 2)
+        scores = np.array([p.score for p in duplicates], dtype=float)
         return cluster_verdicts(
             ids, [a[1] for a in self._articles], [a[2] for a in self._articles], index_pairs, scores, self.config
         )[0]

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels, _lead_kernels, _pair_kernels
+from . import _kernels, _lead_kernels, _pair_kernels, updates
 from .article import Article, as_article
 from .config import DedupConfig, resolve_config
 from .results import DuplicatePair
@@ -59,6 +59,8 @@ class Corpus:
     texts: Sequence[str]
     terms: ShingleBatch | None = None  # lead terms of each document (Shingled.terms); None: no lead check
     term_df: np.ndarray | None = None  # document frequency of each element of terms.hashes
+    published: np.ndarray | None = None  # float seconds, NaN where unknown; None: no updates
+    n_docs: int = 0  # documents term_df counts over: the lead check needs LEAD_MIN_DOCS
 
     @classmethod
     def build(cls, texts: Sequence[str], config: DedupConfig, *, shingler: Shingler | None = None) -> Corpus:
@@ -78,6 +80,8 @@ class Corpus:
         weights: np.ndarray | None = None,
         terms: ShingleBatch | None = None,
         term_df: np.ndarray | None = None,
+        published: np.ndarray | None = None,
+        n_docs: int = 0,
     ) -> Corpus:
         if weights is None:
             weights = idf_weights(sets, prior=config.idf_prior)
@@ -85,7 +89,7 @@ class Corpus:
             weights = np.ones(sets.hashes.shape[0])
         cum = np.concatenate(([0.0], np.cumsum(weights)))
         doc_weight = cum[sets.offsets[1:]] - cum[sets.offsets[:-1]]
-        return cls(sets, weights, doc_weight, facts, texts, terms, term_df)
+        return cls(sets, weights, doc_weight, facts, texts, terms, term_df, published, n_docs)
 
 
 def idf_weights(sets: ShingleBatch, *, prior: int) -> np.ndarray:
@@ -121,6 +125,7 @@ class Evidence:
     score: np.ndarray
     is_duplicate: np.ndarray
     lead: np.ndarray  # bool: the lead terms agree (or were not checked: no terms, score >= lead_ceiling)
+    is_update: np.ndarray  # bool: not a near-duplicate, the same report with its figures changed (dedup.updates)
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -143,12 +148,21 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
     facts_agree = fact_agreement(facts, pairs)
     score, dup = _decide(wjac, wca, wcb, facts_agree, config)
     lead = np.ones(pairs.shape[0], bool)
-    if config.lead_terms and corpus.terms is not None and corpus.term_df is not None:
+    terms, term_df = corpus.terms, corpus.term_df
+    if config.lead_terms and terms is not None and term_df is not None and corpus.n_docs >= LEAD_MIN_DOCS:
         need = np.flatnonzero(dup & (score < config.lead_ceiling))
-        lead[need] = lead_agreement(corpus.terms, corpus.term_df, pairs[need], k=config.lead_terms)
+        lead[need] = lead_agreement(terms, term_df, pairs[need], k=config.lead_terms)
         dup &= lead
+    update = np.zeros(pairs.shape[0], bool)
+    if config.update_window > 0 and terms is not None and term_df is not None and corpus.published is not None:
+        t = corpus.published[pairs]
+        with np.errstate(invalid="ignore"):
+            close = np.abs(t[:, 0] - t[:, 1]) <= config.update_window  # False where a time is NaN
+        need = np.flatnonzero(close & (score >= config.threshold) & (facts_agree < config.fact_agreement))
+        rare = updates.rare_cut(corpus.n_docs, min_docs=LEAD_MIN_DOCS)
+        update[need] = updates.names_agree(terms, term_df, pairs[need], look=LEAD_LOOK, rare=rare)
     return Evidence(
-        pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, facts_agree, score, dup, lead
+        pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, facts_agree, score, dup, lead, update
     )
 
 
@@ -207,17 +221,31 @@ def reason(ev: Evidence, k: int, config: DedupConfig) -> str:
         float(ev.facts[k]),
         bool(ev.is_duplicate[k]),
         bool(ev.lead[k]),
+        bool(ev.is_update[k]),
         config,
     )
 
 
 def _reason(
-    score: float, wjac: float, wca: float, wcb: float, facts: float, dup: bool, lead: bool, config: DedupConfig
+    score: float,
+    wjac: float,
+    wca: float,
+    wcb: float,
+    facts: float,
+    dup: bool,
+    lead: bool,
+    update: bool,
+    config: DedupConfig,
 ) -> str:
     parts = f"score {score:.2f} (weighted jaccard {wjac:.2f}, containment {wca:.2f}/{wcb:.2f})"
     threshold, agreement = config.threshold, config.fact_agreement
     if dup:
         return f"near-duplicate: {parts} >= threshold {threshold:.2f}; figures agree {facts:.2f}"
+    if update:
+        return (
+            f"update: {parts} >= threshold {threshold:.2f}, the same names, published within "
+            f"{config.update_window / 3600:g}h, but its figures changed (agreement {facts:.2f} < {agreement:.2f})"
+        )
     if score >= threshold and facts < agreement:
         return f"not a duplicate: {parts} but their figures differ (agreement {facts:.2f} < {agreement:.2f})"
     if score >= threshold and not lead:
@@ -264,9 +292,16 @@ def pairs_from_evidence(
     cov_a = [None] * len(pa) if coverage is None else np.asarray(coverage[0], float).tolist()
     cov_b = [None] * len(pa) if coverage is None else np.asarray(coverage[1], float).tolist()
     reasons = _reasons(_select_fields(ev, selected), config)
+    kinds = ["update" if u else "duplicate" for u in ev.is_update[selected].tolist()]
+    for k in np.flatnonzero(ev.is_update[selected]).tolist():  # the figures that changed, where the texts are at hand
+        ta, tb = (texts[x] if x < len(texts) and texts[x] else None for x in (pa[k], pb[k]))
+        if ta is not None and tb is not None:
+            reasons[k] += "; " + updates.describe_change(ta, tb)
     return [
-        DuplicatePair(ids[i], ids[j], s, jc, a, b, f, r, xa, xb)
-        for i, j, s, jc, a, b, f, r, xa, xb in zip(pa, pb, score, jac, ca, cb, facts, reasons, cov_a, cov_b)
+        DuplicatePair(ids[i], ids[j], s, jc, a, b, f, r, xa, xb, kind)
+        for i, j, s, jc, a, b, f, r, xa, xb, kind in zip(
+            pa, pb, score, jac, ca, cb, facts, reasons, cov_a, cov_b, kinds
+        )
     ]
 
 
@@ -277,8 +312,8 @@ def _select_fields(ev: Evidence, selected: np.ndarray) -> Evidence:
 def _reasons(ev: Evidence, config: DedupConfig) -> list[str]:
     """``[reason(ev, k, config) for k in range(len(ev.pairs))]`` from Python values taken once."""
     names = ("score", "weighted_jaccard", "weighted_containment_a", "weighted_containment_b", "facts", "is_duplicate")
-    columns = zip(*(getattr(ev, name).tolist() for name in (*names, "lead")))
-    return [_reason(s, wj, wa, wb, f, d, ld, config) for s, wj, wa, wb, f, d, ld in columns]
+    columns = zip(*(getattr(ev, name).tolist() for name in (*names, "lead", "is_update")))
+    return [_reason(s, wj, wa, wb, f, d, ld, up, config) for s, wj, wa, wb, f, d, ld, up in columns]
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,7 +271,8 @@ def test_bad_arguments() -> None:
 
 def test_to_dict_has_the_documented_keys() -> None:
     data = align("It rained. Then it stopped.", "It rained. It stopped then.").to_dict()
-    assert set(data) == {"sentences_a", "sentences_b", "links", "coverage_a", "coverage_b"}
+    assert set(data) == {"sentences_a", "sentences_b", "links", "coverage_a", "coverage_b", "figures_changed"}
+    assert data["figures_changed"] == {"a": [], "b": []}
     assert data["sentences_a"][0] == {"text": "It rained.", "start": 0, "end": 10}
     assert set(data["links"][0]) == {"a", "b", "kind", "score", "diff"}
     assert data["links"][0]["diff"] == [{"op": "equal", "a": "It rained.", "b": "It rained."}]

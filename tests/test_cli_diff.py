@@ -43,7 +43,7 @@ def test_color_always_and_never(seed_files, capsys) -> None:
 def test_json_output(seed_files, capsys) -> None:
     assert main(["diff", *seed_files, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"sentences_a", "sentences_b", "links", "coverage_a", "coverage_b"}
+    assert set(data) == {"sentences_a", "sentences_b", "links", "coverage_a", "coverage_b", "figures_changed"}
     assert sum(link["kind"] == "rewritten" for link in data["links"]) == 10
 
 

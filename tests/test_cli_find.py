@@ -38,7 +38,7 @@ def test_find_writes_one_line_per_article(tmp_path, seed_texts, capsys):
     assert [r["status"] for r in out] == ["representative", "duplicate", "unique"]
     assert out[1]["duplicate_of"] == "reuters" and out[1]["cluster"] == out[0]["cluster"] == 0
     assert 0 < out[1]["score"] <= 1
-    assert set(out[2]) == {"id", "status", "cluster", "duplicate_of", "score", "reason"}
+    assert set(out[2]) == {"id", "status", "cluster", "duplicate_of", "score", "reason", "update_of", "updated_by"}
 
 
 def test_find_pairs_and_output_file(tmp_path, seed_texts, capsys):

@@ -32,7 +32,7 @@ from dedup.cli import main
 from ._processes import DEDUP, finish, start
 from .conftest import ROOT, shared_data
 
-FIELDS = {"id", "status", "cluster", "duplicate_of", "score", "reason"}
+FIELDS = {"id", "status", "cluster", "duplicate_of", "score", "reason", "update_of", "updated_by"}
 BATCH = 4096  # dedup find --index matches and commits this many articles per transaction
 THRESHOLD = dedup.DedupConfig().threshold
 LEAD_CEILING = dedup.DedupConfig().lead_ceiling
@@ -408,6 +408,8 @@ def test_stream_answers_each_record_before_the_next_arrives(tmp_path):
             "duplicate_of": None,
             "score": None,
             "reason": "no near-duplicate found",
+            "update_of": None,
+            "updated_by": None,
         }
         assert live.ask({"id": "a2", "text": texts[1]})["status"] == "unique"
         copy = live.ask({"id": "c1", "text": rewrite(texts[0]), "published": "2026-03-04T09:30:00Z"})
@@ -433,7 +435,7 @@ def test_stream_answers_each_record_before_the_next_arrives(tmp_path):
     assert code == 0
     assert err.splitlines() == [err.strip()] and "Traceback" not in err
     assert err.startswith(
-        "dedup stream: 8 records: 3 unique, 2 duplicates, 3 rejected; 5 stored (0 at start, 0 evicted)"
+        "dedup stream: 8 records: 3 unique, 2 duplicates, 0 updates, 3 rejected; 5 stored (0 at start, 0 evicted)"
     )
 
 
@@ -469,7 +471,10 @@ def test_stream_restarted_on_its_index_continues_the_history(tmp_path, capsys):
         assert live.ask({"id": "n3", "text": texts[3]})["status"] == "unique"
         code, err = live.close()
     assert code == 0
-    assert "dedup stream: 3 records: 1 unique, 1 duplicates, 1 rejected; 5 stored (3 at start, 0 evicted)" in err
+    assert (
+        "dedup stream: 3 records: 1 unique, 1 duplicates, 0 updates, 1 rejected; 5 stored (3 at start, 0 evicted)"
+        in err
+    )
     # and `dedup find --index` over the same file sees the stream's history
     assert (
         main(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup import _kernels, _pair_kernels, find_duplicates
+from dedup import _batch_verify, _kernels, _pair_kernels, find_duplicates
+from dedup._batch_verify import _Chunks, _gather
 from dedup.candidates import _emitted_before, band_keys, candidate_chunks
-from dedup.pipeline import _Chunks, _gather
 from dedup.shingles import ShingleBatch, Shingled
 
 
@@ -124,7 +124,7 @@ def test_figures_of_the_batch_gathered_as_chunk_by_chunk() -> None:
 
 def test_find_duplicates_same_with_the_references(monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole pipeline with every fast path swapped for its reference gives the same result."""
-    from dedup import candidates, pipeline, verify
+    from dedup import candidates, verify
 
     rng = np.random.default_rng(3)
     words = [f"w{k}" for k in range(60)]
@@ -151,12 +151,12 @@ def test_find_duplicates_same_with_the_references(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(
         verify._pair_kernels, "intersections", lambda h, o, p: weighted_ref(h, o, np.ones(h.shape[0]), p)[0]
     )
-    monkeypatch.setattr(pipeline._pair_kernels, "FrequencyIndex", LookupRef)
+    monkeypatch.setattr(_batch_verify._pair_kernels, "FrequencyIndex", LookupRef)
 
     def agree_ref(h, o, p, t, sketches=None):  # type: ignore[no-untyped-def]
         return verify.fact_agreement(ShingleBatch(h, o), p) >= t
 
-    monkeypatch.setattr(pipeline._pair_kernels, "figures_agree", agree_ref)
+    monkeypatch.setattr(_batch_verify._pair_kernels, "figures_agree", agree_ref)
     slow = find_duplicates(docs, bucket_limit=4)
     assert fast.pairs and fast.pairs == slow.pairs and fast.verdicts == slow.verdicts
     assert fast.stats["candidates"] == slow.stats["candidates"]

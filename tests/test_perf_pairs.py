@@ -27,7 +27,9 @@ def _evidence(rng: np.random.Generator, m: int) -> Evidence:
     }
     fields["score"][::7] = 0.35  # on the threshold
     fields["facts"][::5] = 1.0
-    return Evidence(pairs=pairs, is_duplicate=rng.random(m) < 0.5, lead=rng.random(m) < 0.9, **fields)
+    dup = rng.random(m) < 0.5
+    update = ~dup & (rng.random(m) < 0.2)
+    return Evidence(pairs=pairs, is_duplicate=dup, lead=rng.random(m) < 0.9, is_update=update, **fields)
 
 
 def _reference(ev, keep, ids, config, coverage):  # type: ignore[no-untyped-def]
@@ -46,6 +48,7 @@ def _reference(ev, keep, ids, config, coverage):  # type: ignore[no-untyped-def]
                 reason=reason(ev, k, config),
                 coverage_a=None if coverage is None else float(coverage[0][n]),
                 coverage_b=None if coverage is None else float(coverage[1][n]),
+                kind="update" if ev.is_update[k] else "duplicate",
             )
         )
     return out
@@ -63,7 +66,7 @@ def test_pairs_as_the_per_pair_loop(with_coverage: bool) -> None:
     assert got == _reference(ev, keep, ids, config, coverage)
     assert all(type(p.score) is float and type(p.a) is str for p in got)
     assert _reasons(ev, config) == [reason(ev, k, config) for k in range(300)]
-    assert len({r.split(":")[0] + ("differ" in r) * "!" for r in _reasons(ev, config)}) == 3  # all three kinds
+    assert len({r.split(":")[0] + ("differ" in r) * "!" for r in _reasons(ev, config)}) == 4  # all four kinds
 
 
 def test_no_pairs() -> None:

@@ -94,3 +94,24 @@ def test_the_bbc_pairs_and_the_labelled_pairs_lost_are_only_the_known_ones(repor
 @pytest.mark.xfail(strict=True, reason="issue 11, item 1: the lead check costs 2 labelled Reuters and 2 BBC pairs")
 def test_the_lead_check_costs_no_labelled_pair(report: dict) -> None:
     assert report["reuters"]["labelled"]["found"] >= 38 and report["bbc"]["labelled"]["found"] == 31
+
+
+def test_updates_named_on_reuters_are_close_in_time_and_name_the_same_tickers(report: dict) -> None:
+    """Every update named over all of Reuters is dated within the window of its earlier version, and no two of them
+    name disjoint tickers; the table of what was named, read by hand, is in docs/thresholds.md."""
+    from datetime import datetime
+
+    import dedup
+
+    window = dedup.DedupConfig().update_window
+    docs = {d["id"]: d for d in wire._load(shared_data("reuters21578.jsonl.gz"))}
+    updates = report["reuters"]["updates"]
+    assert updates, "no update named over all of Reuters-21578"
+    for u in updates:
+        later, earlier = docs[u["id"]], docs[u["update_of"]]
+        times = [datetime.fromisoformat(d["published"]).timestamp() for d in (earlier, later)]
+        assert 0 <= times[1] - times[0] <= window
+        tickers = wire.tickers(later.get("title")), wire.tickers(earlier.get("title"))
+        assert not (tickers[0] and tickers[1]) or tickers[0] & tickers[1]
+        assert "figures changed:" in u["reason"]
+    assert report["bbc"]["updates"] == []  # undated: never an update

@@ -25,6 +25,8 @@ FLAGS = {
     "seed": "--seed",
     "workers": "-j/--jobs",
     "keep": "--keep",
+    "update_window": "--update-window",
+    "keep_version": "--keep-version",
 }
 
 
@@ -144,3 +146,26 @@ def weights(text: str) -> tuple[float, float]:
     if min(fp, fn) < 0 or abs(fp + fn - 1) > 1e-9:
         raise argparse.ArgumentTypeError(f"the two weights must be non-negative and sum to 1; got {text}")
     return (fp, fn)
+
+
+def add_update_options(p: argparse.ArgumentParser, *, versions: bool = True) -> None:
+    """``--update-window`` (and ``--keep-version`` with ``versions``): updates, the same report with its figures
+    changed."""
+    defaults = DedupConfig()
+    p.add_argument(
+        "--update-window",
+        default=defaults.update_window,
+        metavar="DURATION",
+        help="a pair sharing its wording but not its figures, published at most DURATION apart ('12h', '2d', "
+        "seconds) and naming the same names, is an update: the later article gets status update, with "
+        f"update_of and the changed figures; 0 turns it off (default: {defaults.update_window / 3600:g}h)",
+    )
+    if not versions:
+        return
+    p.add_argument(
+        "--keep-version",
+        choices=("latest", "first", "all"),
+        default=defaults.keep_version,
+        help="of an article and its updates, which --emit kept writes: the latest version, the first, or all "
+        f"(default: {defaults.keep_version})",
+    )

@@ -11,7 +11,7 @@ from .._parquet import PAIR_SCHEMA, VERDICT_SCHEMA
 from ..config import DedupConfig
 from ..errors import FeedError, IndexFileError
 from ..feeds import FeedRecord, read_feeds
-from ..results import Verdict
+from ..results import Verdict, is_kept
 from ..stream import Deduplicator, open_index
 from ._args import feed_options
 from ._output import records as output_records
@@ -60,8 +60,7 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
     error says how many records that was (a ``.parquet`` output: its rows, unless the run was
     interrupted or killed, as a Parquet file is readable only once closed).
     """
-    records_done = kept = duplicates = rejected = candidates = evicted = 0
-    wanted = ("unique", "representative") if args.emit == "kept" else ("duplicate",)  # --emit kept / duplicates
+    records_done = kept = duplicates = updates = rejected = candidates = evicted = 0
     with (
         open_index(args.index, config, window=args.window, name=args.index_name) as index,
         output_records(args.output, _COLUMNS.get(args.emit), partial=True) as sink,
@@ -80,10 +79,14 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
                         verdict = next(found)
                     rejected += verdict.status == "rejected"
                     duplicates += verdict.status == "duplicate"
-                    kept += verdict.status in ("unique", "representative")
+                    updates += verdict.status == "update"
+                    keep = is_kept(verdict, config.keep_version)  # (a version written in an earlier batch stays)
+                    kept += keep
                     if args.emit == "verdicts":
                         sink.write(verdict.to_dict())
-                    elif args.emit in ("kept", "duplicates") and verdict.status in wanted and record.data is not None:
+                    elif record.data is not None and (
+                        (args.emit == "kept" and keep) or (args.emit == "duplicates" and verdict.status == "duplicate")
+                    ):
                         sink.write(record.data)
                 if args.pairs:
                     for pair in added.pairs:
@@ -101,7 +104,8 @@ def run_indexed(args: argparse.Namespace, config: DedupConfig, progress: Progres
         stored_after = len(index)
     progress.done()
     progress.message(
-        f"dedup find: {records_done} records: {kept} kept, {duplicates} duplicates, {rejected} rejected; "
+        f"dedup find: {records_done} records: {kept} kept, {duplicates} duplicates, {updates} updates, "
+        f"{rejected} rejected; "
         f"index {args.index}: {stored_before} articles before, {stored_after} after ({evicted} evicted); "
         f"{candidates} candidates ({time.perf_counter() - started:.1f} s)"
     )

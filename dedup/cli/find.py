@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ from ..config import DedupConfig
 from ..errors import ConfigError
 from ..feeds import read_feeds
 from ..pipeline import find_duplicates
-from ..results import Verdict
-from ._args import add_field_options, add_lead_options, config_from, feed_options, fraction, weights
+from ..results import DedupResult, Verdict, is_kept
+from ..updates import describe_change
+from ._args import add_field_options, add_lead_options, add_update_options, config_from, feed_options, fraction, weights
 from ._indexed import run_indexed as _run_indexed
 from ._output import check_output, records
 from ._progress import Progress
@@ -87,6 +89,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})",
     )
     add_lead_options(p)
+    add_update_options(p)
     p.add_argument(
         "--shingle-unit",
         choices=("word", "char"),
@@ -166,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
         fact_agreement=args.fact_agreement,
         lead_terms=args.lead_terms,
         lead_ceiling=args.lead_ceiling,
+        update_window=args.update_window,
+        keep_version=args.keep_version,
         shingle_unit=args.shingle_unit,
         shingle_size=args.shingle_size,
         num_perm=args.num_perm,
@@ -203,14 +208,16 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--window needs --index: a single batch has no history to forget; add --index PATH")
     result = find_duplicates(articles(), config, progress=progress)
     progress.done()
+    if result.updates and not hold:
+        result = _with_changed_figures(result, args)
     verdicts = iter(result.verdicts)
     if args.emit in ("kept", "duplicates"):
-        wanted = ("unique", "representative") if args.emit == "kept" else ("duplicate",)
-        status = [(next(verdicts) if place is None else place).status for place in places]
+        every = [next(verdicts) if place is None else place for place in places]
+        wanted = [is_kept(v, config.keep_version) if args.emit == "kept" else v.status == "duplicate" for v in every]
         again = iter(held) if hold else (r.data for r in read_feeds(args.inputs, **feed_options(args)))
         with records(args.output, None) as sink:
-            for data, state in zip(again, status, strict=True):  # the files read again: memory stays bounded
-                if state in wanted and data is not None:
+            for data, want in zip(again, wanted, strict=True):  # the files read again: memory stays bounded
+                if want and data is not None:
                     sink.write(data)
     else:
         with records(args.output, PAIR_SCHEMA if args.pairs else VERDICT_SCHEMA) as sink:
@@ -224,7 +231,27 @@ def run(args: argparse.Namespace) -> int:
     stats = result.stats
     progress.message(
         f"dedup find: {len(places)} records: {len(result.kept)} kept, {stats['duplicates']} duplicates "
-        f"in {stats['clusters']} clusters, {rejected} rejected; {stats['pairs']} pairs verified of "
+        f"in {stats['clusters']} clusters, {stats['updates']} updates, {rejected} rejected; "
+        f"{stats['pairs']} pairs verified of "
         f"{stats['candidates']} candidates ({time.perf_counter() - started:.1f} s)"
     )
     return 0
+
+
+def _with_changed_figures(result: DedupResult, args: argparse.Namespace) -> DedupResult:
+    """The result with each update's reason naming the figures that changed, from the texts of the updates and
+    of their earlier versions, read again from the inputs (the batch kept no texts)."""
+    wanted = {v.id for v in result.verdicts if v.status == "update"}
+    wanted |= {v.update_of for v in result.verdicts if v.status == "update"}  # type: ignore[misc]
+    texts: dict[str, str] = {}
+    for record in read_feeds(args.inputs, **feed_options(args)):
+        if record.error is None and record.article is not None and record.article.id in wanted:
+            texts.setdefault(record.article.id, record.article.text)
+    verdicts = []
+    for v in result.verdicts:
+        if v.status == "update" and v.update_of in texts and v.id in texts:
+            head = v.reason.rsplit("the same report, ", 1)[0]
+            change = describe_change(texts[v.update_of], texts[v.id])  # type: ignore[index]
+            v = dataclasses.replace(v, reason=f"{head}the same report, {change}")
+        verdicts.append(v)
+    return dataclasses.replace(result, verdicts=tuple(verdicts))

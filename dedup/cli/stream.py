@@ -16,7 +16,7 @@ from ..errors import FeedError
 from ..feeds import FeedRecord, Fields, parse_jsonl_line
 from ..results import Verdict
 from ..stream import Deduplicator
-from ._args import add_field_options, add_lead_options, config_from, fraction
+from ._args import add_field_options, add_lead_options, add_update_options, config_from, fraction
 from ._output import json_line
 from ._progress import Progress
 
@@ -29,7 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "stream",
         help="deduplicate a live feed of JSON Lines on stdin, record by record",
         description="Read JSON Lines on stdin as they come and write one verdict line per record at once: "
-        "{id, status, cluster, duplicate_of, score, reason}; status is unique, duplicate (of an earlier article) "
+        "{id, status, cluster, duplicate_of, score, reason, update_of, updated_by}; status is unique, duplicate "
+        "(of an earlier article), update (of an earlier article: the same report with its figures changed) "
         "or rejected. Verdicts are final. With --index the history survives restarts.",
     )
     p.add_argument(
@@ -68,6 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"least agreement of the figures of a pair; 0 turns the check off (default: {_DEFAULTS.fact_agreement})",
     )
     add_lead_options(p)
+    add_update_options(p, versions=False)
     p.add_argument(
         "--bucket-limit",
         type=int,
@@ -81,7 +83,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 class _Tally:
     def __init__(self) -> None:
-        self.records = self.unique = self.duplicates = self.rejected = self.evicted = 0
+        self.records = self.unique = self.duplicates = self.updates = self.rejected = self.evicted = 0
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         fact_agreement=args.fact_agreement,
         lead_terms=args.lead_terms,
         lead_ceiling=args.lead_ceiling,
+        update_window=args.update_window,
         bucket_limit=args.bucket_limit,
     )
     tally = _Tally()
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 progress.done()
                 progress.message(
                     f"dedup stream: {tally.records} records: {tally.unique} unique, {tally.duplicates} duplicates, "
-                    f"{tally.rejected} rejected; {len(dedup)} stored ({stored} at start, {tally.evicted} evicted) "
+                    f"{tally.updates} updates, {tally.rejected} rejected; {len(dedup)} stored ({stored} at start, {tally.evicted} evicted) "
                     f"({time.perf_counter() - started:.1f} s)"
                 )
     finally:
@@ -151,6 +154,7 @@ def _answer(args: argparse.Namespace, dedup: Deduplicator, lines: list[tuple[int
             for verdict in added.verdicts:
                 tally.unique += verdict.status == "unique"
                 tally.duplicates += verdict.status == "duplicate"
+                tally.updates += verdict.status == "update"
                 out.append(verdict.to_dict())
             group.clear()
             ids.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..align import Alignment, Link
+from ..updates import format_change
 
 Mark = Literal["same", "deleted", "inserted"]
 
@@ -52,8 +53,13 @@ def sides(alignment: Alignment, link: Link) -> tuple[list[tuple[str, Mark]], lis
 
 
 def summary(alignment: Alignment) -> str:
+    """One line: sentences, links, coverage, and the figures that changed from A to B (an update's news)."""
     linked = sum(1 for link in alignment.links if link.a and link.b)
-    return (
+    line = (
         f"A: {len(alignment.sentences_a)} sentences, B: {len(alignment.sentences_b)} sentences, {linked} linked; "
         f"coverage of A {alignment.coverage_a:.0%}, of B {alignment.coverage_b:.0%}"
     )
+    gone, new = alignment.figures_changed
+    if gone or new:
+        line += "; " + format_change(gone, new)
+    return line
