@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels, _lead_kernels, _pair_kernels, updates
+from . import _kernels, _pair_kernels, updates
 from .article import Article, as_article
 from .config import DedupConfig, resolve_config
+from .leads import LEAD_LOOK, LEAD_MIN_DOCS, lead_agreement, paraphrases
 from .results import DuplicatePair
 from .shingles import ShingleBatch, Shingler
 
@@ -40,12 +41,6 @@ __all__ = [
     "lead_agreement",
     "pairs_from_evidence",
 ]
-
-#: Lead terms (the first distinct words of an article) among which the rarest are taken for the lead check.
-LEAD_LOOK = 20
-#: The lead check needs this many articles (in the batch, or the index and the batch) to tell a rare word
-#: (a name) from a common one; in fewer, every word one article has and the other lacks looks rarest.
-LEAD_MIN_DOCS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +121,7 @@ class Evidence:
     is_duplicate: np.ndarray
     lead: np.ndarray  # bool: the lead terms agree (or were not checked: no terms, score >= lead_ceiling)
     is_update: np.ndarray  # bool: not a near-duplicate, the same report with its figures changed (dedup.updates)
+    overlap: np.ndarray  # Jaccard of the lead-term sets where a paraphrase was looked for, else NaN
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -153,6 +149,13 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
         need = np.flatnonzero(dup & (score < config.lead_ceiling))
         lead[need] = lead_agreement(terms, term_df, pairs[need], k=config.lead_terms)
         dup &= lead
+    overlap = np.full(pairs.shape[0], np.nan)
+    if config.lead_overlap > 0 and terms is not None:
+        low = (score >= config.paraphrase_floor) & (score < config.threshold) & (facts_agree >= config.fact_agreement)
+        need = np.flatnonzero(low)
+        if need.size:
+            overlap[need], found = paraphrases(terms, term_df, corpus.n_docs, pairs[need], config)
+            dup[need[found]] = True
     update = np.zeros(pairs.shape[0], bool)
     if config.update_window > 0 and terms is not None and term_df is not None and corpus.published is not None:
         t = corpus.published[pairs]
@@ -162,30 +165,20 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
         rare = updates.rare_cut(corpus.n_docs, min_docs=LEAD_MIN_DOCS)
         update[need] = updates.names_agree(terms, term_df, pairs[need], look=LEAD_LOOK, rare=rare)
     return Evidence(
-        pairs, jac, _safe_div(inter, sa), _safe_div(inter, sb), wjac, wca, wcb, facts_agree, score, dup, lead, update
+        pairs,
+        jac,
+        _safe_div(inter, sa),
+        _safe_div(inter, sb),
+        wjac,
+        wca,
+        wcb,
+        facts_agree,
+        score,
+        dup,
+        lead,
+        update,
+        overlap,
     )
-
-
-def lead_agreement(
-    terms: ShingleBatch, term_df: np.ndarray, pairs: np.ndarray, *, k: int, look: int = LEAD_LOOK
-) -> np.ndarray:
-    """For each pair ``(i, j)``: whether, on at least one side, each of the ``k`` rarest of that article's first
-    ``look`` lead terms (rarest: lowest ``term_df``, the document frequency of each term) is among the other's.
-
-    The rare words of a lead are the names of the story (a company, a ticker, a place); two templated items
-    about different companies share their common words, not those. One side is enough: a flash without a
-    ticker is contained in the full story, whose own rarest words may not be in the flash.
-    """
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    if pairs.shape[0] == 0:
-        return np.ones(0, bool)
-    docs = _kernels.unique(pairs)
-    rarest = _lead_kernels.rarest(terms.hashes, terms.offsets, term_df, docs, look=look, k=k)
-    row = np.searchsorted(docs, pairs)
-    table = _lead_kernels.term_table(terms.hashes, terms.offsets)  # once for both directions
-    a_in_b = _lead_kernels.contained(rarest[row[:, 0]], table, pairs[:, 1])
-    b_in_a = _lead_kernels.contained(rarest[row[:, 1]], table, pairs[:, 0])
-    return a_in_b | b_in_a
 
 
 def fact_agreement(facts: ShingleBatch, pairs: np.ndarray) -> np.ndarray:
@@ -222,6 +215,7 @@ def reason(ev: Evidence, k: int, config: DedupConfig) -> str:
         bool(ev.is_duplicate[k]),
         bool(ev.lead[k]),
         bool(ev.is_update[k]),
+        float(ev.overlap[k]),
         config,
     )
 
@@ -235,10 +229,16 @@ def _reason(
     dup: bool,
     lead: bool,
     update: bool,
+    overlap: float,
     config: DedupConfig,
 ) -> str:
     parts = f"score {score:.2f} (weighted jaccard {wjac:.2f}, containment {wca:.2f}/{wcb:.2f})"
     threshold, agreement = config.threshold, config.fact_agreement
+    if dup and score < threshold:
+        return (
+            f"near-duplicate (a paraphrase): {parts} < threshold {threshold:.2f}, but the leads share "
+            f"{overlap:.2f} of their words (>= {config.lead_overlap:.2f}) and their names; figures agree {facts:.2f}"
+        )
     if dup:
         return f"near-duplicate: {parts} >= threshold {threshold:.2f}; figures agree {facts:.2f}"
     if update:
@@ -312,8 +312,8 @@ def _select_fields(ev: Evidence, selected: np.ndarray) -> Evidence:
 def _reasons(ev: Evidence, config: DedupConfig) -> list[str]:
     """``[reason(ev, k, config) for k in range(len(ev.pairs))]`` from Python values taken once."""
     names = ("score", "weighted_jaccard", "weighted_containment_a", "weighted_containment_b", "facts", "is_duplicate")
-    columns = zip(*(getattr(ev, name).tolist() for name in (*names, "lead", "is_update")))
-    return [_reason(s, wj, wa, wb, f, d, ld, up, config) for s, wj, wa, wb, f, d, ld, up in columns]
+    columns = zip(*(getattr(ev, name).tolist() for name in (*names, "lead", "is_update", "overlap")))
+    return [_reason(s, wj, wa, wb, f, d, ld, up, ov, config) for s, wj, wa, wb, f, d, ld, up, ov in columns]
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,7 @@ def test_the_reason_of_a_pair_turned_away_by_the_lead_check() -> None:
         is_duplicate=np.array([False]),
         lead=np.array([False]),
         is_update=np.array([False]),
+        overlap=np.array([np.nan]),
     )
     text = reason(ev, 0, dedup.DedupConfig())
     assert text.startswith("not a duplicate: score 0.50") and "rarest words of neither lead" in text

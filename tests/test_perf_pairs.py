@@ -29,7 +29,10 @@ def _evidence(rng: np.random.Generator, m: int) -> Evidence:
     fields["facts"][::5] = 1.0
     dup = rng.random(m) < 0.5
     update = ~dup & (rng.random(m) < 0.2)
-    return Evidence(pairs=pairs, is_duplicate=dup, lead=rng.random(m) < 0.9, is_update=update, **fields)
+    overlap = np.where(rng.random(m) < 0.3, rng.random(m), np.nan)
+    return Evidence(
+        pairs=pairs, is_duplicate=dup, lead=rng.random(m) < 0.9, is_update=update, overlap=overlap, **fields
+    )
 
 
 def _reference(ev, keep, ids, config, coverage):  # type: ignore[no-untyped-def]
@@ -66,7 +69,7 @@ def test_pairs_as_the_per_pair_loop(with_coverage: bool) -> None:
     assert got == _reference(ev, keep, ids, config, coverage)
     assert all(type(p.score) is float and type(p.a) is str for p in got)
     assert _reasons(ev, config) == [reason(ev, k, config) for k in range(300)]
-    assert len({r.split(":")[0] + ("differ" in r) * "!" for r in _reasons(ev, config)}) == 4  # all four kinds
+    assert len({r.split(":")[0] + ("differ" in r) * "!" for r in _reasons(ev, config)}) == 5  # all five kinds
 
 
 def test_no_pairs() -> None:

@@ -58,8 +58,8 @@ def test_readme_cli_example_is_real_output(capsys):
     from dedup.cli import main
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = "$ dedup find examples/news_feed.jsonl | grep -v '\"unique\"' | head -6\n"
+    command = "$ dedup find examples/news_feed.jsonl | grep -v '\"unique\"' | head -8\n"
     shown = readme.split(command, 1)[1].split("```", 1)[0].splitlines()
     assert main(["find", str(ROOT / "examples" / "news_feed.jsonl"), "--quiet", "-j", "1"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if '"unique"' not in line]
-    assert lines[:6] == shown
+    assert lines[:8] == shown

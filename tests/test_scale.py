@@ -42,9 +42,15 @@ def test_copies_inside_a_templated_feed_are_still_found():
 
 
 def _reference_pairs(texts: list[str], cfg: dedup.DedupConfig, candidates: np.ndarray) -> dict[tuple[int, int], float]:
-    """Score each candidate pair in plain Python: Python sets, idf over the batch, the verdict rule as documented."""
+    """Score each candidate pair in plain Python: Python sets, idf over the batch, the verdict rule as documented
+    (a batch of fewer than 1,000 articles: no lead check; undated: no updates)."""
     sets = [{hash_shingle(s) for s in dedup.shingles(t, size=cfg.shingle_size)} for t in texts]
     figures = [{token_hash(tok) >> 32 for tok in dedup.tokenize(content(t)) if tok[0].isdecimal()} for t in texts]
+    # lead terms: the words, not figures, of the first 200 tokens (low 32 bits of their hash)
+    leads = [
+        {token_hash(tok) & 0xFFFFFFFF for tok in dedup.tokenize(content(t))[:200] if not tok[0].isdecimal()}
+        for t in texts
+    ]
     df: dict[int, int] = {}
     for s in sets:
         for h in s:
@@ -64,7 +70,10 @@ def _reference_pairs(texts: list[str], cfg: dedup.DedupConfig, candidates: np.nd
         score = max(wj, 0.5 * max(ca, cb))
         fewer = min(len(fa), len(fb))
         facts = 1.0 if fewer == 0 else len(fa & fb) / fewer
-        if score >= cfg.threshold and facts >= cfg.fact_agreement:
+        la, lb = leads[i], leads[j]
+        overlap = len(la & lb) / len(la | lb) if la | lb else 0.0
+        paraphrase = score >= cfg.paraphrase_floor and overlap >= cfg.lead_overlap and min(len(la), len(lb)) >= 30
+        if (score >= cfg.threshold or paraphrase) and facts >= cfg.fact_agreement:
             verified[(i, j)] = score
     return verified
 

@@ -19,6 +19,7 @@ FLAGS = {
     "fact_agreement": "--fact-agreement",
     "lead_terms": "--lead-terms",
     "lead_ceiling": "--lead-ceiling",
+    "lead_overlap": "--lead-overlap",
     "shingle_unit": "--shingle-unit",
     "shingle_size": "--shingle-size",
     "num_perm": "--num-perm",
@@ -78,6 +79,15 @@ def add_lead_options(p: argparse.ArgumentParser) -> None:
         default=defaults.lead_ceiling,
         metavar="S",
         help=f"pairs scoring S or more need no lead check (default: {defaults.lead_ceiling})",
+    )
+    p.add_argument(
+        "--lead-overlap",
+        type=fraction,
+        default=defaults.lead_overlap,
+        metavar="X",
+        help=f"a pair scoring {defaults.paraphrase_floor} or more (below the threshold) whose figures agree is a "
+        "paraphrase, a near-duplicate, when its leads share this Jaccard of their words, each lead has 30 or more, "
+        f"and their names agree; 0 turns it off (default: {defaults.lead_overlap})",
     )
 
 

@@ -169,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
         fact_agreement=args.fact_agreement,
         lead_terms=args.lead_terms,
         lead_ceiling=args.lead_ceiling,
+        lead_overlap=args.lead_overlap,
         update_window=args.update_window,
         keep_version=args.keep_version,
         shingle_unit=args.shingle_unit,

@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         fact_agreement=args.fact_agreement,
         lead_terms=args.lead_terms,
         lead_ceiling=args.lead_ceiling,
+        lead_overlap=args.lead_overlap,
         update_window=args.update_window,
         bucket_limit=args.bucket_limit,
     )
