@@ -200,3 +200,26 @@ def test_dedup_stream_answers_update(tmp_path) -> None:  # type: ignore[no-untyp
     assert [v["status"] for v in verdicts] == ["unique", "duplicate", "unique", "update"]
     assert verdicts[3]["update_of"] == "first" and "figures changed: 9, 20 -> 12, 15" in verdicts[3]["reason"]
     assert "1 updates" in done.stderr.splitlines()[-1]
+
+
+def test_a_shared_redis_index_names_the_update_as_sqlite_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("redis")
+    from ._redis_server import redis_server
+
+    (tmp_path / "redis").mkdir()
+    with redis_server(tmp_path / "redis") as url:
+        for clustering in ("stream", "batch"):
+            with open_index(url, name=f"live-{clustering}") as index:
+                got = [index.add_many([a], clustering=clustering).verdicts[0] for a in flood_feed()]
+            with open_index(tmp_path / f"{clustering}.db") as index:
+                want = [index.add_many([a], clustering=clustering).verdicts[0] for a in flood_feed()]
+            assert [v.to_dict() for v in got] == [v.to_dict() for v in want]
+            assert (got[3].status, got[3].update_of) == ("update", "first")
+            assert "figures changed: 9, 20 -> 12, 15" in got[3].reason
+
+
+def test_without_stored_texts_the_update_is_named_without_its_figures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with open_index(tmp_path / "bare.db", keep_texts=False) as index:
+        verdicts = [index.add_many([a]).verdicts[0] for a in flood_feed()]
+    assert (verdicts[3].status, verdicts[3].update_of) == ("update", "first")
+    assert verdicts[3].reason.endswith("the same report, its figures changed")
