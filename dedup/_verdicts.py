@@ -28,11 +28,17 @@ def _seqs(matches: Matches, next_seq: int) -> np.ndarray:
     return np.concatenate((stored, next_seq + np.arange(len(nodes) - first, dtype=np.int64)))
 
 
-def _named(matches: Matches, verdicts: list[Verdict]) -> list[Verdict]:
-    """The verdicts with the batch's updates named (:func:`dedup.updates.name_updates`)."""
+def _named(matches: Matches, verdicts: list[Verdict], seq: np.ndarray, reps: list[int]) -> list[Verdict]:
+    """The verdicts with the batch's updates named (:func:`dedup.updates.name_updates`); ``reps`` is the seq of each
+    batch article's representative (-1: kept), ``seq`` every node's."""
     ev, nodes, first = matches.evidence, matches.nodes, matches.stored
     if not ev.is_update.any():
         return verdicts
+    rep_seq = np.concatenate((nodes.rep[:first], np.asarray(reps, np.int64)))
+    order = np.argsort(seq, kind="stable")
+    at = np.searchsorted(seq[order], rep_seq)
+    known = (rep_seq >= 0) & (at < len(seq)) & (seq[order][np.minimum(at, len(seq) - 1)] == rep_seq)
+    rep = np.where(known, order[np.minimum(at, len(seq) - 1)], -1)  # a representative not among the nodes: none
     return name_updates(
         verdicts,
         ev.pairs[ev.is_update],
@@ -42,6 +48,7 @@ def _named(matches: Matches, verdicts: list[Verdict]) -> list[Verdict]:
         first=first,
         kept_before=nodes.rep[:first] == -1,
         texts=nodes.texts,
+        rep=rep,
     )
 
 
@@ -88,7 +95,7 @@ def stream_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tup
                 names = ", ".join(repr(nodes.ids[i]) for i in partners[:3].tolist())
                 why = f"near-duplicate only of articles that are themselves duplicates ({names}); kept"
             verdicts.append(Verdict(nodes.ids[j], "unique", reason=why))
-    return reps, _named(matches, verdicts)
+    return reps, _named(matches, verdicts, seq, reps)
 
 
 def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tuple[list[int], list[Verdict]]:
@@ -141,7 +148,7 @@ def batch_verdicts(matches: Matches, config: DedupConfig, next_seq: int) -> tupl
                     reason=f"near-duplicate of {nodes.ids[c]!r} (score {best[j]:.2f})",
                 )
             )
-    return reps, _named(matches, verdicts)
+    return reps, _named(matches, verdicts, seq, reps)
 
 
 class _Stamp:

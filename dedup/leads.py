@@ -69,7 +69,9 @@ def paraphrases(
     union = (sa + sb - inter).astype(float)
     overlap = np.divide(inter, union, out=np.zeros(union.shape), where=union > 0)
     found = (overlap >= config.lead_overlap) & (np.minimum(sa, sb) >= PARAPHRASE_MIN_TERMS)
-    if n_docs >= LEAD_MIN_DOCS and term_df is not None and found.any():
+    if n_docs >= LEAD_MIN_DOCS and term_df is None:
+        found[:] = False  # names cannot be told from common words without their frequencies: none
+    elif n_docs >= LEAD_MIN_DOCS and term_df is not None and found.any():
         at = np.flatnonzero(found)
         names = lead_agreement(terms, term_df, pairs[at], k=config.lead_terms) if config.lead_terms else True
         rare = max(1.0, PARAPHRASE_RARE_SHARE * n_docs)

@@ -135,8 +135,10 @@ def match_batch(
     if config.fact_agreement > 0 and candidates.size:
         figures = concat_batches([screened_figures, batch.figures])
         agree = fact_agreement(figures, candidates) >= config.fact_agreement
-        if config.update_window > 0:  # pairs close in time go on: they may be updates (figures changed)
-            agree |= np.abs(times[candidates[:, 0]] - times[candidates[:, 1]]) <= config.update_window
+        if config.update_window > 0:  # dated pairs close in time go on: they may be updates (figures changed)
+            dated = np.concatenate((np.zeros(n_members, bool), ~np.isnan(batch.published)))
+            new_dated = dated[candidates[:, 1]] & (dated[candidates[:, 0]] | (candidates[:, 0] < n_members))
+            agree |= new_dated & (np.abs(times[candidates[:, 0]] - times[candidates[:, 1]]) <= config.update_window)
         candidates = candidates[agree]
     # The records of the members left, then the nodes: those members first, the batch after.
     kept = _kernels.unique(candidates[candidates[:, 0] < n_members, 0]) if candidates.size else np.empty(0, np.int64)

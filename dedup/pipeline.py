@@ -257,7 +257,9 @@ def find_duplicates(
     dup = ev.is_duplicate
     clusters, verdicts = cluster_verdicts(ids, lengths, published, ev.pairs[dup], ev.score[dup], cfg)
     if upd.any():
-        verdicts = name_updates(verdicts, ev.pairs[upd], ev.score[upd], stamps, ids, texts=known)
+        index_of = {article_id: k for k, article_id in reversed(list(enumerate(ids)))}
+        rep = np.array([-1 if v.duplicate_of is None else index_of[v.duplicate_of] for v in verdicts], np.int64)
+        verdicts = name_updates(verdicts, ev.pairs[upd], ev.score[upd], stamps, ids, texts=known, rep=rep)
     timings["cluster"] = time.perf_counter() - t
     stats = {
         "articles": n,

@@ -28,6 +28,7 @@ from .errors import ArgumentTypeError, ConfigError, InputError
 from .matching import Matches, match_batch, prepare_batch
 from .results import DedupResult, DuplicatePair, Verdict
 from .store import MemoryStore, SQLiteStore, Store, check_settings, store_settings
+from .updates import link_versions
 
 __all__ = ["Added", "Deduplicator", "find_in_index", "open_index", "parse_window"]
 
@@ -164,7 +165,8 @@ class Deduplicator:
         matches = self._match(found)
         out: list[list[DuplicatePair]] = [[] for _ in found]
         for pair, (_, j) in zip(matches.duplicate_pairs(self.config, self.store), matches.evidence.pairs.tolist()):
-            out[j - matches.stored].append(pair)
+            if pair.kind == "duplicate":  # an update is a pair too, but not a near-duplicate
+                out[j - matches.stored].append(pair)
         return out
 
     def query(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
@@ -172,8 +174,9 @@ class Deduplicator:
         return self.query_many([article])[0]
 
     def add(self, article: Article | Mapping[str, Any]) -> list[DuplicatePair]:
-        """Add ``article``; return its verified near-duplicates among those stored before."""
-        return list(self.add_many([article]).pairs)
+        """Add ``article``; return its verified near-duplicates among those stored before (``add_many(...).pairs``
+        also holds the pairs of kind "update")."""
+        return [p for p in self.add_many([article]).pairs if p.kind == "duplicate"]
 
     def add_many(self, articles: Iterable[Article | Mapping[str, Any]], *, clustering: str = "stream") -> Added:
         """Verify a batch against the store and itself, store it, and say what became of each article.
@@ -301,6 +304,7 @@ def find_in_index(
         if index is None or isinstance(index, (str, os.PathLike)):
             dedup.close()  # a store handed in stays open for its owner
     members: dict[int, list[str]] = {}
+    verdicts = link_versions(verdicts)  # updated_by across the batches of the run too
     for v in verdicts:
         if v.cluster is not None:
             group = members.setdefault(v.cluster, [v.duplicate_of] if v.duplicate_of else [])
@@ -317,6 +321,7 @@ def find_in_index(
         "pairs": len(pairs),
         "clusters": len(clusters),
         "duplicates": sum(v.status == "duplicate" for v in verdicts),
+        "updates": sum(v.status == "update" for v in verdicts),
         "stored": stored,
         "evicted": evicted,
         "seconds": {"total": time.perf_counter() - started},

@@ -33,6 +33,7 @@ __all__ = [
     "changed_figures",
     "describe_change",
     "format_change",
+    "link_versions",
     "name_updates",
     "names_agree",
     "rare_cut",
@@ -87,8 +88,8 @@ def _figures(text: str) -> list[str]:
 def changed_figures(earlier: str, later: str) -> tuple[list[str], list[str]]:
     """The figures only the earlier text has, and those only the later one has, each in order of appearance."""
     a, b = _figures(earlier), _figures(later)
-    only_a, only_b = [f for f in a if f not in set(b)], [f for f in b if f not in set(a)]
-    return only_a, only_b
+    in_a, in_b = set(a), set(b)
+    return [f for f in a if f not in in_b], [f for f in b if f not in in_a]
 
 
 def describe_change(earlier: str | None, later: str | None) -> str:
@@ -120,12 +121,14 @@ def name_updates(
     first: int = 0,
     kept_before: np.ndarray | None = None,
     texts: Sequence[str] | None = None,
+    rep: np.ndarray | None = None,
 ) -> list[Verdict]:
     """The verdicts with the update pairs named: the later article of each is an "update" of the earlier.
 
     ``pairs`` are update pairs ``(i, j)`` of nodes; ``verdicts[k]`` is the verdict of node ``first + k`` (nodes
     before ``first`` are stored articles, their verdicts given already; ``kept_before`` says which of them are
-    kept). Only pairs of two kept articles count (a duplicate's versions are its representative's). A later
+    kept). A duplicate stands for its representative (``rep``: each node's representative node, -1 for itself),
+    so its versions are its representative's; then only pairs of two kept articles count. A later
     version's verdict becomes "update" of its best-scoring earlier version; every earlier version in the
     batch is ``updated_by`` the latest version it leads to. Times are ``published`` (seconds), ties in node order.
     """
@@ -135,7 +138,9 @@ def name_updates(
         kept[:first] = kept_before
     kept[first:] = [v.status in ("unique", "representative") for v in verdicts]
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
-    use = kept[pairs[:, 0]] & kept[pairs[:, 1]] if pairs.size else np.zeros(0, bool)
+    if rep is not None and pairs.size:
+        pairs = np.where(rep[pairs] >= 0, rep[pairs], pairs)
+    use = kept[pairs[:, 0]] & kept[pairs[:, 1]] & (pairs[:, 0] != pairs[:, 1]) if pairs.size else np.zeros(0, bool)
     pairs, scores = pairs[use], np.asarray(scores, float)[use]
     if not pairs.size:
         return verdicts
@@ -175,6 +180,29 @@ def name_updates(
             changes["updated_by"] = ids[latest[node]]
         if changes:
             out[node - first] = dataclasses.replace(v, **changes)  # type: ignore[arg-type]
+    return out
+
+
+def link_versions(verdicts: list[Verdict]) -> list[Verdict]:
+    """The verdicts with ``updated_by`` set from the ``update_of`` links among them: each earlier version names the
+    latest version it leads to (for a run made of several batches, where each batch named only its own)."""
+    later: dict[str, list[str]] = {}
+    for v in verdicts:
+        if v.status == "update" and v.update_of is not None and v.id is not None:
+            later.setdefault(v.update_of, []).append(v.id)
+    if not later:
+        return verdicts
+    order = {v.id: k for k, v in enumerate(verdicts)}  # later in the run: later (each update came after its version)
+
+    def latest(node: str, seen: frozenset[str] = frozenset()) -> str:
+        ends = [latest(n, seen | {node}) if n in later and n not in seen else n for n in later[node]]
+        return max(ends, key=lambda n: order.get(n, -1))
+
+    out = []
+    for v in verdicts:
+        if v.id in later and v.updated_by is None:
+            v = dataclasses.replace(v, updated_by=latest(v.id))  # type: ignore[arg-type]
+        out.append(v)
     return out
 
 

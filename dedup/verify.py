@@ -60,9 +60,10 @@ class Corpus:
     @classmethod
     def build(cls, texts: Sequence[str], config: DedupConfig, *, shingler: Shingler | None = None) -> Corpus:
         shingler = shingler or Shingler(unit=config.shingle_unit, size=config.shingle_size)
-        shingled, figures = shingler.shingle_with_figures(texts)
-        # No lead terms: two texts alone cannot tell a rare word (a name) from a common one.
-        return cls.from_sets(shingled.sets(), figures, texts, config)
+        made = shingler.shingle_all(texts)
+        # Lead terms without frequencies: two texts alone cannot tell a rare word (a name) from a common one, so
+        # no lead check and no updates; a paraphrase needs no frequencies below LEAD_MIN_DOCS.
+        return cls.from_sets(made.shingles.sets(), made.figures, texts, config, terms=made.terms, n_docs=len(texts))
 
     @classmethod
     def from_sets(

@@ -223,3 +223,72 @@ def test_without_stored_texts_the_update_is_named_without_its_figures(tmp_path) 
         verdicts = [index.add_many([a]).verdicts[0] for a in flood_feed()]
     assert (verdicts[3].status, verdicts[3].update_of) == ("update", "first")
     assert verdicts[3].reason.endswith("the same report, its figures changed")
+
+
+def test_query_and_add_return_near_duplicates_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    feed = flood_feed()
+    with open_index(tmp_path / "q.db") as index:
+        index.add_many(feed[:3])
+        assert [(p.a, p.kind) for p in index.query(feed[3])] == []  # "later" is an update, not a near-duplicate
+        added = index.add_many([feed[3]])
+        assert {p.kind for p in added.pairs} == {"update"}  # the batch's pairs hold both kinds
+        copy = {**feed[1], "id": "copy-2"}
+        got = index.add(copy)
+        assert {p.kind for p in got} == {"duplicate"} and ("first", "copy-2") in {(p.a, p.b) for p in got}
+
+
+def test_an_index_run_in_many_batches_links_the_versions_as_one_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dedup.stream import find_in_index
+
+    whole = find_duplicates(flood_feed())
+    split = find_in_index(flood_feed(), whole.config, index=tmp_path / "split.db", window=None, batch_size=1)
+    assert by_id(split)["first"].updated_by == "later"
+    assert split.kept == whole.kept == ["other", "later"]
+    assert split.stats["updates"] == whole.stats["updates"] == 1
+
+
+def test_a_duplicate_stands_for_its_representative() -> None:
+    flash = "URGENT Floods in the Kenyan capital Nairobi have killed 9 people, the Kenya Red Cross said on Monday."
+    feed = [
+        {"id": "flash", "text": flash, "published": "2026-05-04T08:00:00Z"},
+        {
+            "id": "story",
+            "text": FLOOD.format(dead=9, day="Monday", missing=20, camps=3),
+            "published": "2026-05-04T08:20:00Z",
+        },
+        {
+            "id": "v2",
+            "text": FLOOD.format(dead=12, day="Monday", missing=15, camps=3),
+            "published": "2026-05-04T14:00:00Z",
+        },
+    ]
+    v = by_id(find_duplicates(feed))
+    assert (v["story"].status, v["story"].duplicate_of) == ("duplicate", "flash")  # the story is the flash's copy
+    assert (v["v2"].status, v["v2"].update_of, v["flash"].updated_by) == ("update", "flash", "v2")
+
+
+def test_update_pairs_from_the_cli_name_their_figures(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(a) + "\n" for a in flood_feed()), encoding="utf-8")
+    assert main(["find", str(feed), "--pairs", "--no-coverage", "-q"]) == 0
+    pairs = {(p["a"], p["b"]): p for p in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert pairs[("first", "later")]["kind"] == "update"
+    assert pairs[("first", "later")]["reason"].endswith("figures changed: 9, 20 -> 12, 15")
+
+
+def test_compare_finds_a_paraphrase_below_the_threshold() -> None:
+    articles = {a.id: a for a in dedup.load_articles("examples/news_feed.jsonl")}
+    c = dedup.compare(articles["coastline-port-strike"], articles["bayside-port-strike"])
+    assert c.score < 0.35 and c.is_duplicate and c.reason.startswith("near-duplicate (a paraphrase)")
+
+
+def test_the_update_cost_benchmark_runs() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import measure_update_cost
+
+    rows = measure_update_cost.measure(200)
+    assert len(rows) == 8 and all(r["updates"] == 0 for r in rows)  # templates of different companies: none
+    assert len({r["candidates"] for r in rows}) == 1  # the same candidates whatever the window

@@ -209,8 +209,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--window needs --index: a single batch has no history to forget; add --index PATH")
     result = find_duplicates(articles(), config, progress=progress)
     progress.done()
-    if result.updates and not hold:
-        result = _with_changed_figures(result, args)
+    if result.updates and args.emit in ("verdicts", "pairs") and "-" not in args.inputs:
+        result = _with_changed_figures(result, args)  # (stdin is read once: its updates say less)
     verdicts = iter(result.verdicts)
     if args.emit in ("kept", "duplicates"):
         every = [next(verdicts) if place is None else place for place in places]
@@ -240,10 +240,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _with_changed_figures(result: DedupResult, args: argparse.Namespace) -> DedupResult:
-    """The result with each update's reason naming the figures that changed, from the texts of the updates and
-    of their earlier versions, read again from the inputs (the batch kept no texts)."""
+    """The result with each update's reason (verdict and pair) naming the figures that changed, from the texts of
+    the updates and of their earlier versions, read again from the inputs (the batch kept no texts)."""
     wanted = {v.id for v in result.verdicts if v.status == "update"}
     wanted |= {v.update_of for v in result.verdicts if v.status == "update"}  # type: ignore[misc]
+    wanted |= {x for p in result.pairs if p.kind == "update" for x in (p.a, p.b)}
     texts: dict[str, str] = {}
     for record in read_feeds(args.inputs, **feed_options(args)):
         if record.error is None and record.article is not None and record.article.id in wanted:
@@ -255,4 +256,9 @@ def _with_changed_figures(result: DedupResult, args: argparse.Namespace) -> Dedu
             change = describe_change(texts[v.update_of], texts[v.id])  # type: ignore[index]
             v = dataclasses.replace(v, reason=f"{head}the same report, {change}")
         verdicts.append(v)
-    return dataclasses.replace(result, verdicts=tuple(verdicts))
+    pairs = []
+    for p in result.pairs:
+        if p.kind == "update" and p.a in texts and p.b in texts and "; figures changed:" not in p.reason:
+            p = dataclasses.replace(p, reason=f"{p.reason}; {describe_change(texts[p.a], texts[p.b])}")
+        pairs.append(p)
+    return dataclasses.replace(result, verdicts=tuple(verdicts), pairs=tuple(pairs))
