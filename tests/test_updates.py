@@ -249,19 +249,9 @@ def test_an_index_run_in_many_batches_links_the_versions_as_one_batch(tmp_path) 
 
 def test_a_duplicate_stands_for_its_representative() -> None:
     flash = "URGENT Floods in the Kenyan capital Nairobi have killed 9 people, the Kenya Red Cross said on Monday."
-    feed = [
-        {"id": "flash", "text": flash, "published": "2026-05-04T08:00:00Z"},
-        {
-            "id": "story",
-            "text": FLOOD.format(dead=9, day="Monday", missing=20, camps=3),
-            "published": "2026-05-04T08:20:00Z",
-        },
-        {
-            "id": "v2",
-            "text": FLOOD.format(dead=12, day="Monday", missing=15, camps=3),
-            "published": "2026-05-04T14:00:00Z",
-        },
-    ]
+    first, _, _, later = flood_feed()
+    story = {**first, "id": "story", "published": "2026-05-04T08:20:00Z"}
+    feed = [{"id": "flash", "text": flash, "published": "2026-05-04T08:00:00Z"}, story, {**later, "id": "v2"}]
     v = by_id(find_duplicates(feed))
     assert (v["story"].status, v["story"].duplicate_of) == ("duplicate", "flash")  # the story is the flash's copy
     assert (v["v2"].status, v["v2"].update_of, v["flash"].updated_by) == ("update", "flash", "v2")
