@@ -163,10 +163,17 @@ def test_an_sqlite_index_written_before_lead_terms_opens_and_goes_on(feed, tmp_p
         conn.execute('ALTER TABLE "docs_0" DROP COLUMN terms')
         conn.commit()
     with dedup.open_index(path) as index:
-        added = index.add_many(feed[-1:])  # the old rows have no lead terms: the check cannot reject against them
+        added = index.add_many(feed[-1:])  # the old rows get their lead terms from their stored texts
         assert len(index) == len(feed) and added.verdicts[0].status in ("unique", "duplicate")
     with closing(sqlite3.connect(path)) as conn:
         assert "terms" in {row[1] for row in conn.execute('PRAGMA table_info("docs_0")')}
+        assert conn.execute('SELECT COUNT(*) FROM "docs_0" WHERE terms IS NULL').fetchone()[0] == 0
+    fresh = tmp_path / "fresh.db"
+    with dedup.open_index(fresh) as index:
+        index.add_many(feed[:-1])
+        want = index.add_many(feed[-1:])
+    assert [v.to_dict() for v in added.verdicts] == [v.to_dict() for v in want.verdicts]  # as if never old
+    assert [p.to_dict() for p in added.pairs] == [p.to_dict() for p in want.pairs]
 
 
 def test_the_command_line_flags(feed, tmp_path, capsys) -> None:

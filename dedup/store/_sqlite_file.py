@@ -130,6 +130,30 @@ def add_terms_column(conn: sqlite3.Connection, generations: Iterable[int]) -> No
                 conn.execute(f'ALTER TABLE "docs_{g}" ADD COLUMN terms BLOB')
 
 
+def fill_terms(conn: sqlite3.Connection, generations: Iterable[int], *, step: int = 4096) -> int:
+    """Make the lead terms of the articles stored without them (written before they were kept) from their stored
+    texts, so that the rules on lead terms (the lead check, paraphrases, updates) see them as they see new ones.
+    Articles stored without their text keep none. Returns how many articles got their terms."""
+    from ..shingles import Shingler
+
+    shingler = Shingler()  # lead terms are words whatever the shingles are
+    done = 0
+    for g in generations:
+        rows = conn.execute(f'SELECT seq, text FROM "docs_{g}" WHERE terms IS NULL AND text IS NOT NULL').fetchall()
+        for k in range(0, len(rows), step):
+            chunk = rows[k : k + step]
+            terms = shingler.shingle_all([text for _, text in chunk]).terms
+            blobs = [
+                terms.hashes[terms.offsets[r] : terms.offsets[r + 1]].astype("<u4").tobytes() for r in range(len(chunk))
+            ]
+            with Transaction(conn):
+                conn.executemany(
+                    f'UPDATE "docs_{g}" SET terms = ? WHERE seq = ?', zip(blobs, (seq for seq, _ in chunk))
+                )
+            done += len(chunk)
+    return done
+
+
 class Transaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on an exception."""
 

@@ -43,6 +43,7 @@ from ._sqlite_file import (
     chunks,
     connect,
     create,
+    fill_terms,
     read_meta,
     signed,
     take_lock,
@@ -93,6 +94,7 @@ class SQLiteStore:
         self._clock = float(stored["clock"])
         self._gens = {g: n for g, n in self._conn.execute("SELECT gen, articles FROM generations")}
         add_terms_column(self._conn, self._gens)
+        fill_terms(self._conn, self._gens)  # once, for the articles of a file written before lead terms were kept
         self._df = DocumentFrequency(capacity=1 << 16)
         self._buckets = BucketIndex()
         self._screen = ScreenIndex()
