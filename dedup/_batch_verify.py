@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from . import _kernels, _pair_kernels
+from . import _kernels, _pair_kernels, updates
 from ._workers import ordered_map
 from .config import DedupConfig
 from .shingles import ShingleBatch, Shingled
@@ -82,9 +82,6 @@ class _Chunks:
         return np.concatenate(tables), np.concatenate(counts)
 
 
-_gather = _take  # the documents ``docs`` (sorted indices) of one batch, as a batch
-
-
 class _Verifier:
     """What verifying a chunk of candidates needs of the batch; worker threads share it (read only)."""
 
@@ -98,13 +95,6 @@ class _Verifier:
         self.term_df = _pair_kernels.FrequencyIndex(*_kernels.repeated_counts(np.sort(self.terms.hashes)))
         chunks.figures = chunks.terms = []  # now in self.figures and self.terms only
 
-    def _maybe_updates(self, candidates: np.ndarray, disagree: np.ndarray) -> np.ndarray:
-        """Which candidates whose figures disagree may be updates: both published, close together. (A names check
-        here, before the sets, cost more than the verification it saved: measured on 10,000 dated templates.)"""
-        t = self.published[candidates]
-        with np.errstate(invalid="ignore"):
-            return disagree & (np.abs(t[:, 0] - t[:, 1]) <= self.cfg.update_window)  # False where a time is NaN
-
     def __call__(self, candidates: np.ndarray) -> tuple[Evidence, tuple[np.ndarray, np.ndarray] | None]:
         """The verified pairs of one chunk of candidates, and their sentence coverage when ``coverage`` is on."""
         cfg, chunks = self.cfg, self.chunks
@@ -115,8 +105,8 @@ class _Verifier:
             agree = _pair_kernels.figures_agree(
                 figures.hashes, figures.offsets, candidates, cfg.fact_agreement, self.sketches
             )
-            if cfg.update_window > 0:
-                agree |= self._maybe_updates(candidates, ~agree)
+            if cfg.update_window > 0:  # both published, close together (a names check here cost more than it saved)
+                agree |= updates.close_in_time(self.published, candidates, cfg.update_window)
             candidates = candidates[agree]
         # The rest is verified on the sets of just its documents.
         involved = _kernels.unique(candidates)

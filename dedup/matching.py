@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, updates
 from ._dftable import DocumentFrequency
 from .article import Article
 from .candidates import band_keys, candidate_chunks, pairs_with_stored
@@ -136,9 +136,9 @@ def match_batch(
         figures = concat_batches([screened_figures, batch.figures])
         agree = fact_agreement(figures, candidates) >= config.fact_agreement
         if config.update_window > 0:  # dated pairs close in time go on: they may be updates (figures changed)
-            dated = np.concatenate((np.zeros(n_members, bool), ~np.isnan(batch.published)))
-            new_dated = dated[candidates[:, 1]] & (dated[candidates[:, 0]] | (candidates[:, 0] < n_members))
-            agree |= new_dated & (np.abs(times[candidates[:, 0]] - times[candidates[:, 1]]) <= config.update_window)
+            # (a member's time is its published time or its arrival: the exact rule in verify asks for published)
+            dated = np.where(np.concatenate((np.ones(n_members, bool), ~np.isnan(batch.published))), times, np.nan)
+            agree |= updates.close_in_time(dated, candidates, config.update_window)
         candidates = candidates[agree]
     # The records of the members left, then the nodes: those members first, the batch after.
     kept = _kernels.unique(candidates[candidates[:, 0] < n_members, 0]) if candidates.size else np.empty(0, np.int64)

@@ -31,6 +31,7 @@ from .shingles import ShingleBatch
 __all__ = [
     "RARE_SHARE",
     "changed_figures",
+    "close_in_time",
     "describe_change",
     "format_change",
     "link_versions",
@@ -41,6 +42,14 @@ __all__ = [
 
 #: A lead word is a name for :func:`names_agree` when at most this share of the documents hold it.
 RARE_SHARE = 0.05
+
+
+def close_in_time(times: np.ndarray, pairs: np.ndarray, window: float) -> np.ndarray:
+    """For each pair ``(i, j)``: whether ``times[i]`` and ``times[j]`` (seconds) are at most ``window`` apart; False
+    where either is NaN (unknown), so undated articles are never updates."""
+    t = times[pairs]
+    with np.errstate(invalid="ignore"):
+        return np.abs(t[:, 0] - t[:, 1]) <= window
 
 
 def rare_cut(n_docs: int, *, min_docs: int) -> float:

@@ -159,9 +159,7 @@ def evidence(corpus: Corpus, pairs: np.ndarray, config: DedupConfig) -> Evidence
             dup[need[found]] = True
     update = np.zeros(pairs.shape[0], bool)
     if config.update_window > 0 and terms is not None and term_df is not None and corpus.published is not None:
-        t = corpus.published[pairs]
-        with np.errstate(invalid="ignore"):
-            close = np.abs(t[:, 0] - t[:, 1]) <= config.update_window  # False where a time is NaN
+        close = updates.close_in_time(corpus.published, pairs, config.update_window)
         need = np.flatnonzero(close & (score >= config.threshold) & (facts_agree < config.fact_agreement))
         rare = updates.rare_cut(corpus.n_docs, min_docs=LEAD_MIN_DOCS)
         update[need] = updates.names_agree(terms, term_df, pairs[need], look=LEAD_LOOK, rare=rare)

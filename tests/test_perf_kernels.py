@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from dedup import _batch_verify, _kernels, _pair_kernels, find_duplicates
-from dedup._batch_verify import _Chunks, _gather
+from dedup._batch_verify import _Chunks
 from dedup.candidates import _emitted_before, band_keys, candidate_chunks
 from dedup.shingles import ShingleBatch, Shingled
+from dedup.store.base import _take
 
 
 def _random_sets(rng: np.random.Generator, n: int, universe: int, max_size: int) -> ShingleBatch:
@@ -118,7 +119,7 @@ def test_figures_of_the_batch_gathered_as_chunk_by_chunk() -> None:
         )
     docs = np.array([0, 2, 3, 9, 14])
     expected = chunks.gather(docs, figures=True)
-    got = _gather(chunks.all_figures(), docs)
+    got = _take(chunks.all_figures(), docs)
     assert np.array_equal(got.hashes, expected.hashes) and np.array_equal(got.offsets, expected.offsets)
 
 
